@@ -1,0 +1,309 @@
+#include "config.h"
+
+#include "ow-host.h"
+#include "ow-control-server.h"
+#include "ow-http.h"
+#include "ow-rotating-log.h"
+#include "ow-runtime-locator.h"
+
+#include <unistd.h>
+
+/* The runtime log: four parts of at most 4 MiB each. */
+#define RUNTIME_LOG_MAX_BYTES (4 * 1024 * 1024)
+#define RUNTIME_LOG_KEEP 3
+
+struct _OwHost
+{
+  GObject parent_instance;
+
+  OwPaths *paths;
+  GStrv workspaces;
+  char *runtime_binary;
+  guint port;
+
+  OwRotatingLog *runtime_log;
+  OwRuntimeSupervisor *supervisor;
+  OwControlServer *control;
+
+  gint64 started_us;
+};
+
+G_DEFINE_FINAL_TYPE (OwHost, ow_host, G_TYPE_OBJECT)
+
+static GStrv
+resolve_workspaces (const char *const *requested, GError **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autofree char *current = NULL;
+
+  if (requested == NULL || requested[0] == NULL)
+    {
+      current = g_get_current_dir ();
+      g_strv_builder_add (builder, current);
+      return g_strv_builder_end (builder);
+    }
+
+  for (guint i = 0; requested[i]; i++)
+    {
+      g_autofree char *absolute = g_canonicalize_filename (requested[i], NULL);
+
+      if (!g_file_test (absolute, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                       "The workspace %s is not a folder. Give an existing folder with "
+                       "--workspace.",
+                       absolute);
+          return NULL;
+        }
+      g_strv_builder_add (builder, absolute);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+OwHost *
+ow_host_new (const OwHostOptions *options, GError **error)
+{
+  g_autoptr (OwHost) self = g_object_new (OW_TYPE_HOST, NULL);
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self->paths = ow_paths_new (options->data_dir);
+  self->port = options->port;
+
+  self->workspaces = resolve_workspaces (options->workspaces, error);
+  if (self->workspaces == NULL)
+    return NULL;
+
+  self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
+  if (self->runtime_binary == NULL)
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+static void
+on_status_request (SoupServer *server,
+                   SoupServerMessage *message,
+                   const char *path,
+                   GHashTable *query,
+                   gpointer user_data)
+{
+  OwHost *self = user_data;
+  g_autoptr (JsonNode) status = NULL;
+
+  if (g_strcmp0 (soup_server_message_get_method (message), "GET") != 0)
+    {
+      ow_http_reply_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                           "Use GET for the host status.");
+      return;
+    }
+
+  status = ow_host_build_status (self);
+  ow_http_reply_json (message, SOUP_STATUS_OK, status);
+}
+
+gboolean
+ow_host_start (OwHost *self, GError **error)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), FALSE);
+  g_return_val_if_fail (self->supervisor == NULL, FALSE);
+
+  if (!ow_paths_ensure (self->paths, error))
+    return FALSE;
+
+  self->control = ow_control_server_new (ow_paths_get_control_socket (self->paths));
+  ow_control_server_add_handler (self->control, "/v1/status", on_status_request, self, NULL);
+  if (!ow_control_server_listen (self->control, error))
+    {
+      g_clear_object (&self->control);
+      return FALSE;
+    }
+
+  self->runtime_log = ow_rotating_log_new (ow_paths_get_runtime_log (self->paths),
+                                           RUNTIME_LOG_MAX_BYTES, RUNTIME_LOG_KEEP, error);
+  if (self->runtime_log == NULL)
+    {
+      g_clear_object (&self->control);
+      return FALSE;
+    }
+
+  self->started_us = g_get_monotonic_time ();
+  self->supervisor =
+    ow_runtime_supervisor_new (self->runtime_binary, self->workspaces[0], self->runtime_log);
+  ow_runtime_supervisor_start (self->supervisor);
+
+  g_message ("OpenWork Host %s started (data folder %s, control socket %s)", PACKAGE_VERSION,
+             ow_paths_get_data_dir (self->paths), ow_paths_get_control_socket (self->paths));
+  return TRUE;
+}
+
+static void
+on_runtime_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  OwHost *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+
+  if (!ow_runtime_supervisor_stop_finish (OW_RUNTIME_SUPERVISOR (source), result, &error))
+    g_message ("The runtime did not stop cleanly: %s", error->message);
+
+  g_clear_object (&self->control);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ow_host_stop_async (OwHost *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (OW_IS_HOST (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ow_host_stop_async);
+
+  if (self->supervisor == NULL)
+    {
+      g_clear_object (&self->control);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  ow_runtime_supervisor_stop_async (self->supervisor, NULL, on_runtime_stopped,
+                                    g_steal_pointer (&task));
+}
+
+gboolean
+ow_host_stop_finish (OwHost *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+OwPaths *
+ow_host_get_paths (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->paths;
+}
+
+OwRuntimeSupervisor *
+ow_host_get_supervisor (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->supervisor;
+}
+
+const char *const *
+ow_host_get_workspaces (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return (const char *const *) self->workspaces;
+}
+
+guint64
+ow_host_get_uptime_ms (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), 0);
+
+  if (self->started_us == 0)
+    return 0;
+  return (guint64) (g_get_monotonic_time () - self->started_us) / 1000;
+}
+
+static void
+add_nullable_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+JsonNode *
+ow_host_build_status (OwHost *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  OwRuntimeSupervisor *runtime;
+
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  runtime = self->supervisor;
+
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "host");
+  json_builder_begin_object (builder);
+  add_nullable_string (builder, "version", PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, getpid ());
+  json_builder_set_member_name (builder, "uptimeMs");
+  json_builder_add_int_value (builder, (gint64) ow_host_get_uptime_ms (self));
+  add_nullable_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
+  add_nullable_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
+  json_builder_set_member_name (builder, "workspaces");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->workspaces[i]; i++)
+    json_builder_add_string_value (builder, self->workspaces[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "runtime");
+  json_builder_begin_object (builder);
+  add_nullable_string (builder, "state",
+                       ow_runtime_state_to_string (runtime ? ow_runtime_supervisor_get_state (runtime)
+                                                           : OW_RUNTIME_STATE_STOPPED));
+  add_nullable_string (builder, "version", runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
+  add_nullable_string (builder, "pinnedVersion", OW_OPENCODE_VERSION);
+  add_nullable_string (builder, "binary", self->runtime_binary);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_pid (runtime) : 0);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_port (runtime) : 0);
+  json_builder_set_member_name (builder, "restarts");
+  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_restarts (runtime) : 0);
+  add_nullable_string (builder, "lastError",
+                       runtime ? ow_runtime_supervisor_get_last_error (runtime) : NULL);
+  json_builder_end_object (builder);
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+ow_host_dispose (GObject *object)
+{
+  OwHost *self = OW_HOST (object);
+
+  g_clear_object (&self->control);
+  g_clear_object (&self->supervisor);
+  g_clear_object (&self->runtime_log);
+  g_clear_object (&self->paths);
+
+  G_OBJECT_CLASS (ow_host_parent_class)->dispose (object);
+}
+
+static void
+ow_host_finalize (GObject *object)
+{
+  OwHost *self = OW_HOST (object);
+
+  g_strfreev (self->workspaces);
+  g_free (self->runtime_binary);
+
+  G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);
+}
+
+static void
+ow_host_class_init (OwHostClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_host_dispose;
+  object_class->finalize = ow_host_finalize;
+}
+
+static void
+ow_host_init (OwHost *self)
+{
+}

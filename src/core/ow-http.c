@@ -1,0 +1,33 @@
+#include "config.h"
+
+#include "ow-http.h"
+
+void
+ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *node)
+{
+  gsize length;
+  char *body = json_to_string (node, FALSE);
+
+  length = strlen (body);
+  soup_server_message_set_status (message, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE, body, length);
+}
+
+void
+ow_http_reply_error (SoupServerMessage *message, guint status, const char *code, const char *text)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+
+  node = json_builder_get_root (builder);
+  ow_http_reply_json (message, status, node);
+}

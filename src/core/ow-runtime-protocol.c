@@ -1,0 +1,90 @@
+#include "config.h"
+
+#include "ow-runtime-protocol.h"
+#include "ow-runtime-error.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (ow-runtime-error-quark, ow_runtime_error)
+
+#define LISTENING_MARKER "listening on "
+
+gboolean
+ow_runtime_parse_listening_line (const char *line, guint *port)
+{
+  const char *url;
+  g_autoptr (GUri) uri = NULL;
+  int uri_port;
+
+  g_return_val_if_fail (line != NULL, FALSE);
+  g_return_val_if_fail (port != NULL, FALSE);
+
+  url = strstr (line, LISTENING_MARKER);
+  if (url == NULL)
+    return FALSE;
+  url += strlen (LISTENING_MARKER);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "http") != 0)
+    return FALSE;
+
+  if (g_strcmp0 (g_uri_get_host (uri), "127.0.0.1") != 0)
+    return FALSE;
+
+  uri_port = g_uri_get_port (uri);
+  if (uri_port <= 0 || uri_port > 65535)
+    return FALSE;
+
+  *port = (guint) uri_port;
+  return TRUE;
+}
+
+gboolean
+ow_runtime_parse_health (const char *body, gsize length, char **version, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  JsonNode *healthy;
+  const char *reported_version;
+
+  g_return_val_if_fail (version != NULL, FALSE);
+
+  if (!json_parser_load_from_data (parser, body, (gssize) length, error))
+    return FALSE;
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
+                           "The runtime's health answer is not a JSON object");
+      return FALSE;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  healthy = json_object_get_member (object, "healthy");
+  if (healthy == NULL || json_node_get_value_type (healthy) != G_TYPE_BOOLEAN)
+    {
+      g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
+                           "The runtime's health answer has no \"healthy\" flag");
+      return FALSE;
+    }
+
+  if (!json_node_get_boolean (healthy))
+    {
+      g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_UNHEALTHY,
+                           "The runtime reports itself as not healthy");
+      return FALSE;
+    }
+
+  reported_version = json_object_get_string_member_with_default (object, "version", NULL);
+  if (reported_version == NULL || *reported_version == '\0')
+    {
+      g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
+                           "The runtime's health answer does not say its version");
+      return FALSE;
+    }
+
+  *version = g_strdup (reported_version);
+  return TRUE;
+}

@@ -1,0 +1,956 @@
+#include "config.h"
+
+#include "ow-runtime-supervisor.h"
+#include "ow-runtime-protocol.h"
+
+#include <errno.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* How many of a run's last stderr lines explain why it failed. */
+#define STDERR_TAIL_LINES 8
+/* After the process exits, how long its pipes may stay open before the exit is handled. */
+#define PIPE_DRAIN_MS 500
+/* Between health checks while the runtime is starting up. */
+#define STARTUP_POLL_MS 100
+
+/*
+ * One spawned process, from spawn to the end of its output. Callbacks of a run hold a
+ * reference to it; once the supervisor is done with the run (or disposed) it cancels the
+ * run's cancellable, and callbacks then leave the supervisor alone.
+ */
+typedef struct
+{
+  OwRuntimeSupervisor *supervisor; /* not owned; valid until cancellable is cancelled */
+  GCancellable *cancellable;
+  GSubprocess *process;
+  int pid;
+  guint port;
+  char *base_url;
+  char *password;
+
+  guint open_pipes;
+  gboolean exited;
+  gboolean terminating;
+  gboolean healthy;
+  gint64 healthy_since_us;
+  guint health_failures;
+  char *failure_reason; /* set when the supervisor itself ends the run */
+  GQueue stderr_tail;
+
+  guint start_timeout_id;
+  guint health_timeout_id;
+  guint drain_timeout_id;
+  guint kill_timeout_id;
+} Run;
+
+struct _OwRuntimeSupervisor
+{
+  GObject parent_instance;
+
+  char *binary;
+  char *workdir;
+  OwRotatingLog *log;
+  OwRuntimeTimings timings;
+  OwBackoff backoff;
+  SoupSession *http;
+
+  OwRuntimeState state;
+  Run *run;
+  char *version;
+  char *last_error;
+  guint restarts;
+  guint restart_timeout_id;
+
+  gboolean stopping;
+  GPtrArray *stop_tasks;
+};
+
+G_DEFINE_FINAL_TYPE (OwRuntimeSupervisor, ow_runtime_supervisor, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (OwRuntimeState, ow_runtime_state,
+                    G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_STOPPED, "stopped"),
+                    G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_STARTING, "starting"),
+                    G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_RUNNING, "running"),
+                    G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_RESTARTING, "restarting"),
+                    G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_FAILED, "failed"))
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_VERSION,
+  PROP_PID,
+  PROP_PORT,
+  PROP_RESTARTS,
+  PROP_LAST_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void spawn_run (OwRuntimeSupervisor *self);
+static void check_health (Run *run);
+
+const char *
+ow_runtime_state_to_string (OwRuntimeState state)
+{
+  GEnumValue *value = g_enum_get_value (g_type_class_peek (OW_TYPE_RUNTIME_STATE), (int) state);
+
+  return value ? value->value_nick : "unknown";
+}
+
+/* Runs */
+
+static Run *
+run_new (OwRuntimeSupervisor *self)
+{
+  Run *run = g_rc_box_new0 (Run);
+
+  run->supervisor = self;
+  run->cancellable = g_cancellable_new ();
+  g_queue_init (&run->stderr_tail);
+  return run;
+}
+
+static void
+run_clear_timers (Run *run)
+{
+  g_clear_handle_id (&run->start_timeout_id, g_source_remove);
+  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+  g_clear_handle_id (&run->drain_timeout_id, g_source_remove);
+  g_clear_handle_id (&run->kill_timeout_id, g_source_remove);
+}
+
+static void
+run_free_contents (Run *run)
+{
+  run_clear_timers (run);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->process);
+  g_free (run->base_url);
+  g_free (run->password);
+  g_free (run->failure_reason);
+  g_queue_clear_full (&run->stderr_tail, g_free);
+}
+
+static Run *
+run_ref (Run *run)
+{
+  return g_rc_box_acquire (run);
+}
+
+static void
+run_unref (Run *run)
+{
+  g_rc_box_release_full (run, (GDestroyNotify) run_free_contents);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_unref)
+
+/* Whether the supervisor still cares about this run's callbacks. */
+static gboolean
+run_is_live (Run *run)
+{
+  return !g_cancellable_is_cancelled (run->cancellable);
+}
+
+/* Signals the whole process group: the runtime runs tools in children of its own. */
+static void
+run_signal (Run *run, int signum)
+{
+  if (run->pid <= 0 || run->exited)
+    return;
+  if (kill (-run->pid, signum) != 0 && errno == ESRCH)
+    kill (run->pid, signum);
+}
+
+/* State */
+
+static void
+log_event (OwRuntimeSupervisor *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+log_event (OwRuntimeSupervisor *self, const char *format, ...)
+{
+  g_autofree char *line = NULL;
+  va_list args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  ow_rotating_log_append (self->log, "host", line);
+}
+
+static void
+set_state (OwRuntimeSupervisor *self, OwRuntimeState state)
+{
+  if (self->state == state)
+    return;
+
+  self->state = state;
+  log_event (self, "runtime state: %s", ow_runtime_state_to_string (state));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_last_error (OwRuntimeSupervisor *self, const char *message)
+{
+  if (g_strcmp0 (self->last_error, message) == 0)
+    return;
+
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+static void
+complete_stop_tasks (OwRuntimeSupervisor *self)
+{
+  g_autoptr (GPtrArray) tasks = g_steal_pointer (&self->stop_tasks);
+
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (tasks, i), TRUE);
+}
+
+static char *
+describe_exit (Run *run)
+{
+  GSubprocess *process = run->process;
+  GString *reason = g_string_new (NULL);
+
+  if (run->failure_reason)
+    g_string_append (reason, run->failure_reason);
+  else if (g_subprocess_get_if_signaled (process))
+    g_string_append_printf (reason, "The runtime was killed by signal %d (%s).",
+                            g_subprocess_get_term_sig (process),
+                            g_strsignal (g_subprocess_get_term_sig (process)));
+  else
+    g_string_append_printf (reason, "The runtime exited with status %d.",
+                            g_subprocess_get_exit_status (process));
+
+  if (!g_queue_is_empty (&run->stderr_tail))
+    {
+      g_string_append (reason, " Its last output:");
+      for (GList *l = run->stderr_tail.head; l; l = l->next)
+        g_string_append_printf (reason, "\n  %s", (const char *) l->data);
+    }
+
+  return g_string_free (reason, FALSE);
+}
+
+static gboolean
+on_restart_timeout (gpointer user_data)
+{
+  OwRuntimeSupervisor *self = user_data;
+
+  self->restart_timeout_id = 0;
+  spawn_run (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called once a run's process has exited and its output is read (or given up on). */
+static void
+finish_run (Run *run)
+{
+  OwRuntimeSupervisor *self = run->supervisor;
+  g_autoptr (Run) finished = run; /* takes over the supervisor's reference */
+  g_autofree char *reason = NULL;
+  guint64 healthy_ms = 0;
+  guint delay_ms;
+
+  g_assert (self->run == run);
+  self->run = NULL;
+  run_clear_timers (run);
+  g_cancellable_cancel (run->cancellable);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+
+  if (self->stopping)
+    {
+      log_event (self, "runtime stopped");
+      set_state (self, OW_RUNTIME_STATE_STOPPED);
+      g_object_thaw_notify (G_OBJECT (self));
+      complete_stop_tasks (self);
+      return;
+    }
+
+  reason = describe_exit (run);
+  log_event (self, "runtime ended unexpectedly: %s", reason);
+  g_message ("%s", reason);
+
+  if (run->healthy)
+    healthy_ms = (guint64) (g_get_monotonic_time () - run->healthy_since_us) / 1000;
+
+  if (ow_backoff_record_failure (&self->backoff, healthy_ms, &delay_ms))
+    {
+      set_last_error (self, reason);
+      self->restarts++;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTARTS]);
+      set_state (self, OW_RUNTIME_STATE_RESTARTING);
+      log_event (self, "restarting the runtime in %u ms", delay_ms);
+      self->restart_timeout_id = g_timeout_add (delay_ms, on_restart_timeout, self);
+    }
+  else
+    {
+      g_autofree char *final = g_strdup_printf (
+        "The runtime failed %u times in a row and is no longer restarted; start it again "
+        "from the health panel or restart the host once the cause is fixed. Last failure: %s",
+        self->backoff.failures, reason);
+
+      set_last_error (self, final);
+      set_state (self, OW_RUNTIME_STATE_FAILED);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+maybe_finish_run (Run *run)
+{
+  if (run_is_live (run) && run->exited && run->open_pipes == 0)
+    finish_run (run);
+}
+
+static gboolean
+on_drain_timeout (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->drain_timeout_id = 0;
+  /* A grandchild still holds a pipe open; do not wait for it any longer. */
+  run->open_pipes = 0;
+  maybe_finish_run (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_process_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Run) run = user_data;
+
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL) || !run_is_live (run))
+    return;
+
+  run->exited = TRUE;
+  g_clear_handle_id (&run->start_timeout_id, g_source_remove);
+  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+  g_clear_handle_id (&run->kill_timeout_id, g_source_remove);
+
+  if (run->open_pipes > 0)
+    run->drain_timeout_id = g_timeout_add (PIPE_DRAIN_MS, on_drain_timeout, run);
+  maybe_finish_run (run);
+}
+
+/* Ends a run that misbehaves; its exit then goes through the usual restart path. */
+static void
+run_fail (Run *run, const char *reason)
+{
+  if (run->failure_reason == NULL)
+    run->failure_reason = g_strdup (reason);
+  run_signal (run, SIGKILL);
+}
+
+/* Health */
+
+static gboolean
+on_health_timeout (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->health_timeout_id = 0;
+  check_health (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_health_check (Run *run, guint delay_ms)
+{
+  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+  run->health_timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_health_timeout,
+                                               run_ref (run), (GDestroyNotify) run_unref);
+}
+
+static void
+on_run_healthy (Run *run, char *version)
+{
+  OwRuntimeSupervisor *self = run->supervisor;
+
+  run->health_failures = 0;
+  if (!run->healthy)
+    {
+      run->healthy = TRUE;
+      run->healthy_since_us = g_get_monotonic_time ();
+      g_clear_handle_id (&run->start_timeout_id, g_source_remove);
+
+      g_object_freeze_notify (G_OBJECT (self));
+      if (g_strcmp0 (self->version, version) != 0)
+        {
+          g_free (self->version);
+          self->version = g_strdup (version);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
+        }
+      log_event (self, "runtime %s is healthy on 127.0.0.1:%u (pid %d)", version, run->port,
+                 run->pid);
+      g_message ("OpenCode runtime %s is running on 127.0.0.1:%u (pid %d)", version, run->port,
+                 run->pid);
+      set_state (self, OW_RUNTIME_STATE_RUNNING);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+
+  schedule_health_check (run, self->timings.health_interval_ms);
+}
+
+static void
+on_health_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Run) run = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *version = NULL;
+  OwRuntimeSupervisor *self;
+  SoupMessage *message;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (!run_is_live (run) || run->exited || run->terminating)
+    return;
+
+  self = run->supervisor;
+  message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+
+  if (body != NULL && soup_message_get_status (message) != SOUP_STATUS_OK)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "HTTP %u %s",
+                 soup_message_get_status (message), soup_message_get_reason_phrase (message));
+
+  if (error == NULL)
+    {
+      gsize length;
+      const char *data = g_bytes_get_data (body, &length);
+
+      if (ow_runtime_parse_health (data, length, &version, &error))
+        {
+          on_run_healthy (run, version);
+          return;
+        }
+    }
+
+  if (!run->healthy)
+    {
+      /* Still starting up; the start timeout bounds how long this goes on. */
+      schedule_health_check (run, STARTUP_POLL_MS);
+      return;
+    }
+
+  run->health_failures++;
+  log_event (self, "health check %u of %u failed: %s", run->health_failures,
+             self->timings.health_failures_max, error->message);
+  if (run->health_failures >= self->timings.health_failures_max)
+    {
+      g_autofree char *reason = g_strdup_printf (
+        "The runtime stopped answering its health check (%s) and was restarted.", error->message);
+      run_fail (run, reason);
+    }
+  else
+    {
+      schedule_health_check (run, MIN (self->timings.health_interval_ms, 1000));
+    }
+}
+
+static void
+check_health (Run *run)
+{
+  OwRuntimeSupervisor *self = run->supervisor;
+  g_autoptr (SoupMessage) message = NULL;
+  g_autofree char *url = g_strconcat (run->base_url, "/global/health", NULL);
+  g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
+
+  message = soup_message_new ("GET", url);
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
+                                authorization);
+  soup_session_send_and_read_async (self->http, message, G_PRIORITY_DEFAULT, run->cancellable,
+                                    on_health_answer, run_ref (run));
+}
+
+/* Output */
+
+static void read_next_line (Run *run, GDataInputStream *stream, gboolean is_stderr);
+
+typedef struct
+{
+  Run *run;
+  gboolean is_stderr;
+} LineReader;
+
+static void
+on_line_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LineReader *reader = user_data;
+  g_autoptr (Run) run = reader->run;
+  gboolean is_stderr = reader->is_stderr;
+  g_autofree char *line = NULL;
+  g_autofree char *valid = NULL;
+  OwRuntimeSupervisor *self;
+  guint port;
+
+  g_free (reader);
+  /* Not the _utf8 variant: a stray invalid byte must not end the reading of a pipe. */
+  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  if (!run_is_live (run))
+    return;
+
+  if (line == NULL)
+    {
+      /* End of output, or unreadable output: either way this pipe is done. */
+      if (run->open_pipes > 0)
+        run->open_pipes--;
+      maybe_finish_run (run);
+      return;
+    }
+
+  self = run->supervisor;
+  valid = g_utf8_make_valid (line, -1);
+  ow_rotating_log_append (self->log, is_stderr ? "stderr" : "stdout", valid);
+
+  if (is_stderr)
+    {
+      g_queue_push_tail (&run->stderr_tail, g_steal_pointer (&valid));
+      while (g_queue_get_length (&run->stderr_tail) > STDERR_TAIL_LINES)
+        g_free (g_queue_pop_head (&run->stderr_tail));
+    }
+  else if (run->base_url == NULL && ow_runtime_parse_listening_line (line, &port))
+    {
+      run->port = port;
+      run->base_url = g_strdup_printf ("http://127.0.0.1:%u", port);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+      check_health (run);
+    }
+
+  read_next_line (run, G_DATA_INPUT_STREAM (source), is_stderr);
+}
+
+static void
+read_next_line (Run *run, GDataInputStream *stream, gboolean is_stderr)
+{
+  LineReader *reader = g_new0 (LineReader, 1);
+
+  reader->run = run_ref (run);
+  reader->is_stderr = is_stderr;
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, run->cancellable,
+                                       on_line_read, reader);
+}
+
+static void
+watch_output (Run *run, GInputStream *pipe, gboolean is_stderr)
+{
+  g_autoptr (GDataInputStream) stream = g_data_input_stream_new (pipe);
+
+  g_data_input_stream_set_newline_type (stream, G_DATA_STREAM_NEWLINE_TYPE_ANY);
+  run->open_pipes++;
+  read_next_line (run, stream, is_stderr);
+}
+
+/* Spawning */
+
+static void
+child_setup (gpointer user_data)
+{
+  pid_t host = GPOINTER_TO_INT (user_data);
+
+  /* No orphan runtime even when the host is killed with SIGKILL. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != host)
+    _exit (127);
+
+  /* Its own process group: a terminal's Ctrl-C reaches the host only, which then stops the
+   * runtime in order, and a stop can reach the runtime's own children too. */
+  setpgid (0, 0);
+}
+
+static gboolean
+pick_free_port (guint *port, GError **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  /* opencode does not accept --port 0, so the host picks the port. Another process could
+   * take it before the runtime binds it; the runtime then fails to start and is retried on
+   * another port. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL || !g_socket_bind (socket, any_port, FALSE, error))
+    return FALSE;
+
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return FALSE;
+
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return TRUE;
+}
+
+static char *
+new_password (void)
+{
+  guchar secret[32];
+  char hex[sizeof secret * 2 + 1];
+
+  randombytes_buf (secret, sizeof secret);
+  sodium_bin2hex (hex, sizeof hex, secret, sizeof secret);
+  sodium_memzero (secret, sizeof secret);
+  return g_strdup (hex);
+}
+
+static gboolean
+on_start_timeout (gpointer user_data)
+{
+  Run *run = user_data;
+  g_autofree char *reason = NULL;
+
+  run->start_timeout_id = 0;
+  reason = g_strdup_printf ("The runtime did not become ready within %u s.",
+                            run->supervisor->timings.start_timeout_ms / 1000);
+  run_fail (run, reason);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spawn_failed (OwRuntimeSupervisor *self, Run *run, const char *message)
+{
+  /* Treated like a run that exited at once: the same backoff and failure handling. */
+  g_autofree char *reason = g_strdup_printf ("The runtime could not be started: %s", message);
+
+  run->failure_reason = g_steal_pointer (&reason);
+  run->exited = TRUE;
+  finish_run (run);
+}
+
+static void
+spawn_run (OwRuntimeSupervisor *self)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *port_text = NULL;
+  Run *run;
+  guint port = 0;
+
+  g_return_if_fail (self->run == NULL);
+
+  run = self->run = run_new (self);
+  set_state (self, self->restarts == 0 && self->last_error == NULL ? OW_RUNTIME_STATE_STARTING
+                                                                   : OW_RUNTIME_STATE_RESTARTING);
+
+  if (!pick_free_port (&port, &error))
+    {
+      spawn_failed (self, run, error->message);
+      return;
+    }
+
+  run->password = new_password ();
+  port_text = g_strdup_printf ("%u", port);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, self->workdir);
+  g_subprocess_launcher_setenv (launcher, "OPENCODE_SERVER_PASSWORD", run->password, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "OPENCODE_SERVER_USERNAME");
+  g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_AUTOUPDATE", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_MODELS_FETCH", "1", TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()),
+                                         NULL);
+
+  log_event (self, "starting %s serve on 127.0.0.1:%u in %s", self->binary, port, self->workdir);
+  run->process = g_subprocess_launcher_spawn (launcher, &error, self->binary, "serve",
+                                              "--hostname", "127.0.0.1", "--port", port_text,
+                                              NULL);
+  if (run->process == NULL)
+    {
+      spawn_failed (self, run, error->message);
+      return;
+    }
+
+  run->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (run->process), NULL, 10);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
+
+  watch_output (run, g_subprocess_get_stdout_pipe (run->process), FALSE);
+  watch_output (run, g_subprocess_get_stderr_pipe (run->process), TRUE);
+  g_subprocess_wait_async (run->process, run->cancellable, on_process_exited, run_ref (run));
+  run->start_timeout_id = g_timeout_add (self->timings.start_timeout_ms, on_start_timeout, run);
+}
+
+/* Public API */
+
+void
+ow_runtime_supervisor_start (OwRuntimeSupervisor *self)
+{
+  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
+
+  self->stopping = FALSE;
+  if (self->run != NULL || self->restart_timeout_id != 0)
+    return;
+
+  ow_backoff_init (&self->backoff, &self->timings.backoff);
+  spawn_run (self);
+}
+
+static gboolean
+on_kill_timeout (gpointer user_data)
+{
+  Run *run = user_data;
+
+  run->kill_timeout_id = 0;
+  log_event (run->supervisor, "the runtime ignored SIGTERM; sending SIGKILL");
+  run_signal (run, SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ow_runtime_supervisor_stop_async (OwRuntimeSupervisor *self,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  Run *run;
+
+  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ow_runtime_supervisor_stop_async);
+
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
+
+  run = self->run;
+  if (run == NULL)
+    {
+      set_state (self, OW_RUNTIME_STATE_STOPPED);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_ptr_array_add (self->stop_tasks, g_steal_pointer (&task));
+  if (!run->terminating && !run->exited)
+    {
+      run->terminating = TRUE;
+      g_clear_handle_id (&run->start_timeout_id, g_source_remove);
+      g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+      log_event (self, "stopping the runtime (pid %d)", run->pid);
+      run_signal (run, SIGTERM);
+      run->kill_timeout_id = g_timeout_add (self->timings.stop_grace_ms, on_kill_timeout, run);
+    }
+}
+
+gboolean
+ow_runtime_supervisor_stop_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ow_runtime_supervisor_set_timings (OwRuntimeSupervisor *self, const OwRuntimeTimings *timings)
+{
+  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
+  g_return_if_fail (timings != NULL);
+
+  self->timings = *timings;
+  g_object_set (self->http, "timeout", MAX (timings->health_timeout_s, 1), NULL);
+}
+
+OwRuntimeState
+ow_runtime_supervisor_get_state (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), OW_RUNTIME_STATE_STOPPED);
+  return self->state;
+}
+
+const char *
+ow_runtime_supervisor_get_binary (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  return self->binary;
+}
+
+const char *
+ow_runtime_supervisor_get_version (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  return self->version;
+}
+
+int
+ow_runtime_supervisor_get_pid (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), 0);
+  return self->run && !self->run->exited ? self->run->pid : 0;
+}
+
+guint
+ow_runtime_supervisor_get_port (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), 0);
+  return self->run ? self->run->port : 0;
+}
+
+guint
+ow_runtime_supervisor_get_restarts (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), 0);
+  return self->restarts;
+}
+
+const char *
+ow_runtime_supervisor_get_last_error (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  return self->last_error;
+}
+
+const char *
+ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  return self->run ? self->run->password : NULL;
+}
+
+/* GObject */
+
+static void
+ow_runtime_supervisor_dispose (GObject *object)
+{
+  OwRuntimeSupervisor *self = OW_RUNTIME_SUPERVISOR (object);
+
+  g_clear_handle_id (&self->restart_timeout_id, g_source_remove);
+  if (self->run != NULL)
+    {
+      /* Disposed without a stop: never leave the runtime behind. */
+      run_signal (self->run, SIGKILL);
+      run_clear_timers (self->run);
+      g_cancellable_cancel (self->run->cancellable);
+      g_clear_pointer (&self->run, run_unref);
+    }
+  if (self->stop_tasks && self->stop_tasks->len > 0)
+    complete_stop_tasks (self);
+
+  g_clear_object (&self->http);
+  g_clear_object (&self->log);
+
+  G_OBJECT_CLASS (ow_runtime_supervisor_parent_class)->dispose (object);
+}
+
+static void
+ow_runtime_supervisor_finalize (GObject *object)
+{
+  OwRuntimeSupervisor *self = OW_RUNTIME_SUPERVISOR (object);
+
+  g_free (self->binary);
+  g_free (self->workdir);
+  g_free (self->version);
+  g_free (self->last_error);
+  g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (ow_runtime_supervisor_parent_class)->finalize (object);
+}
+
+static void
+ow_runtime_supervisor_get_property (GObject *object,
+                                    guint prop_id,
+                                    GValue *value,
+                                    GParamSpec *pspec)
+{
+  OwRuntimeSupervisor *self = OW_RUNTIME_SUPERVISOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_VERSION:
+      g_value_set_string (value, self->version);
+      break;
+    case PROP_PID:
+      g_value_set_int (value, ow_runtime_supervisor_get_pid (self));
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, ow_runtime_supervisor_get_port (self));
+      break;
+    case PROP_RESTARTS:
+      g_value_set_uint (value, self->restarts);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ow_runtime_supervisor_class_init (OwRuntimeSupervisorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_runtime_supervisor_dispose;
+  object_class->finalize = ow_runtime_supervisor_finalize;
+  object_class->get_property = ow_runtime_supervisor_get_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, OW_TYPE_RUNTIME_STATE, OW_RUNTIME_STATE_STOPPED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VERSION] =
+    g_param_spec_string ("version", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PID] =
+    g_param_spec_int ("pid", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, 65535, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RESTARTS] =
+    g_param_spec_uint ("restarts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
+}
+
+static void
+ow_runtime_supervisor_init (OwRuntimeSupervisor *self)
+{
+  self->timings = OW_RUNTIME_TIMINGS_DEFAULT;
+  self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  /* The timeout bounds every health check, so a hung runtime is noticed, not waited on. */
+  self->http = soup_session_new_with_options ("timeout", self->timings.health_timeout_s,
+                                              "idle-timeout", 30, NULL);
+}
+
+OwRuntimeSupervisor *
+ow_runtime_supervisor_new (const char *binary, const char *workdir, OwRotatingLog *log)
+{
+  OwRuntimeSupervisor *self;
+
+  g_return_val_if_fail (binary != NULL, NULL);
+  g_return_val_if_fail (workdir != NULL, NULL);
+  g_return_val_if_fail (OW_IS_ROTATING_LOG (log), NULL);
+
+  self = g_object_new (OW_TYPE_RUNTIME_SUPERVISOR, NULL);
+  self->binary = g_strdup (binary);
+  self->workdir = g_strdup (workdir);
+  self->log = g_object_ref (log);
+  return self;
+}

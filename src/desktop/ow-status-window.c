@@ -1,0 +1,123 @@
+#include "config.h"
+
+#include "ow-status-window.h"
+
+#include <glib/gi18n.h>
+
+struct _OwStatusWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  OwHost *host;
+
+  GtkLabel *headline;
+  GtkLabel *state_label;
+  GtkLabel *restarts_label;
+  GtkLabel *workspace_label;
+  GtkLabel *data_label;
+  GtkLabel *error_label;
+};
+
+G_DEFINE_FINAL_TYPE (OwStatusWindow, ow_status_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static const char *
+headline_for_state (OwRuntimeState state)
+{
+  switch (state)
+    {
+    case OW_RUNTIME_STATE_STARTING:
+      return _("Starting the OpenCode runtime…");
+    case OW_RUNTIME_STATE_RUNNING:
+      return _("Ready: the OpenCode runtime is running");
+    case OW_RUNTIME_STATE_RESTARTING:
+      return _("The runtime stopped unexpectedly and is being restarted…");
+    case OW_RUNTIME_STATE_FAILED:
+      return _("The runtime keeps failing and was not restarted");
+    case OW_RUNTIME_STATE_STOPPED:
+    default:
+      return _("The runtime is stopped");
+    }
+}
+
+static void
+refresh (OwStatusWindow *self)
+{
+  OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
+  OwRuntimeState state = ow_runtime_supervisor_get_state (runtime);
+  const char *version = ow_runtime_supervisor_get_version (runtime);
+  const char *last_error = ow_runtime_supervisor_get_last_error (runtime);
+  g_autofree char *state_text = NULL;
+  g_autofree char *restarts = NULL;
+
+  if (state == OW_RUNTIME_STATE_RUNNING && version)
+    state_text = g_strdup_printf (_("Running — OpenCode %s on 127.0.0.1:%u (pid %d)"), version,
+                                  ow_runtime_supervisor_get_port (runtime),
+                                  ow_runtime_supervisor_get_pid (runtime));
+  else
+    state_text = g_strdup (ow_runtime_state_to_string (state));
+
+  restarts = g_strdup_printf ("%u", ow_runtime_supervisor_get_restarts (runtime));
+
+  gtk_label_set_text (self->headline, headline_for_state (state));
+  gtk_label_set_text (self->state_label, state_text);
+  gtk_label_set_text (self->restarts_label, restarts);
+  gtk_label_set_text (self->error_label, last_error ? last_error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), last_error != NULL);
+}
+
+static void
+ow_status_window_dispose (GObject *object)
+{
+  OwStatusWindow *self = OW_STATUS_WINDOW (object);
+
+  if (self->host)
+    g_signal_handlers_disconnect_by_data (ow_host_get_supervisor (self->host), self);
+  g_clear_object (&self->host);
+
+  G_OBJECT_CLASS (ow_status_window_parent_class)->dispose (object);
+}
+
+static void
+ow_status_window_class_init (OwStatusWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ow_status_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/openwork/Host/ow-status-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, headline);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, state_label);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, restarts_label);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, workspace_label);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, data_label);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, error_label);
+}
+
+static void
+ow_status_window_init (OwStatusWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+OwStatusWindow *
+ow_status_window_new (GtkApplication *application, OwHost *host)
+{
+  OwStatusWindow *self;
+  g_autofree char *workspaces = NULL;
+
+  g_return_val_if_fail (OW_IS_HOST (host), NULL);
+
+  self = g_object_new (OW_TYPE_STATUS_WINDOW, "application", application, NULL);
+  self->host = g_object_ref (host);
+
+  workspaces = g_strjoinv (", ", (char **) ow_host_get_workspaces (host));
+  gtk_label_set_text (self->workspace_label, workspaces);
+  gtk_label_set_text (self->data_label, ow_paths_get_data_dir (ow_host_get_paths (host)));
+
+  g_signal_connect_object (ow_host_get_supervisor (host), "notify", G_CALLBACK (refresh), self,
+                           G_CONNECT_SWAPPED);
+  refresh (self);
+  return self;
+}

@@ -1,0 +1,159 @@
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "cli/ow-cli.h"
+#include "core/ow-host.h"
+
+#if OW_HAVE_GUI
+#include "desktop/ow-desktop.h"
+#endif
+
+typedef struct
+{
+  OwHost *host;
+  GMainLoop *loop;
+  gboolean stopping;
+} Headless;
+
+static void
+on_host_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Headless *headless = user_data;
+
+  ow_host_stop_finish (OW_HOST (source), result, NULL);
+  g_main_loop_quit (headless->loop);
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  Headless *headless = user_data;
+
+  if (!headless->stopping)
+    {
+      headless->stopping = TRUE;
+      g_message ("Stopping the host…");
+      ow_host_stop_async (headless->host, on_host_stopped, headless);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+run_headless (OwHost *host)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Headless headless = { .host = host, .loop = loop };
+  guint sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &headless);
+  guint sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &headless);
+
+  g_main_loop_run (loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  return OW_CLI_EXIT_OK;
+}
+
+static gboolean
+display_available (void)
+{
+  return g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean headless = FALSE;
+  gboolean show_version = FALSE;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *opencode = NULL;
+  g_auto (GStrv) workspaces = NULL;
+  int port = OW_DEFAULT_GATEWAY_PORT;
+  const GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
+      N_("Run without the desktop face (the default when there is no display)"), NULL },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Keep every file the host writes under DIR instead of the XDG folders"), N_("DIR") },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port,
+      N_("Port of the LAN gateway (default 8787; 0 picks a free one)"), N_("N") },
+    { "workspace", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &workspaces,
+      N_("A folder clients may run tasks in; repeat for more (default: the current folder)"),
+      N_("DIR") },
+    { "opencode", 0, 0, G_OPTION_ARG_FILENAME, &opencode,
+      N_("The OpenCode runtime binary to run (default: the pinned runtime, then PATH)"),
+      N_("PATH") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwHost) host = NULL;
+  g_autoptr (OwPaths) paths = NULL;
+  OwHostOptions options;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("[COMMAND] — run the host, or: status [--json]"));
+  g_option_context_set_summary (
+    context, _("Lets OpenWork clients on your network run tasks on this machine through the "
+               "OpenCode runtime."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  /* Stop at the first command word, so that each command parses its own options. */
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n%s\n", error->message, _("Run openwork-host --help for the options."));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  if (show_version)
+    {
+      g_print ("openwork-host %s (OpenCode runtime %s)\n", PACKAGE_VERSION, OW_OPENCODE_VERSION);
+      return OW_CLI_EXIT_OK;
+    }
+
+  if (port < 0 || port > 65535)
+    {
+      g_printerr (_("--port takes a number from 0 to 65535, not %d.\n"), port);
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  if (argc > 1)
+    {
+      paths = ow_paths_new (data_dir);
+      if (g_str_equal (argv[1], "status"))
+        return ow_cli_status (paths, argc - 1, argv + 1);
+
+      g_printerr (_("Unknown command “%s”. Run openwork-host --help for the commands.\n"),
+                  argv[1]);
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  options = (OwHostOptions) {
+    .data_dir = data_dir,
+    .workspaces = (const char *const *) workspaces,
+    .opencode = opencode,
+    .port = (guint) port,
+  };
+
+  host = ow_host_new (&options, &error);
+  if (host == NULL || !ow_host_start (host, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return OW_CLI_EXIT_FAILURE;
+    }
+
+#if OW_HAVE_GUI
+  if (!headless && display_available ())
+    return ow_desktop_run (host, argc, argv);
+#endif
+  if (!headless && display_available ())
+    g_message ("This build has no desktop face; running headless.");
+
+  return run_headless (host);
+}
