@@ -53,6 +53,7 @@ struct _OwRuntimeSupervisor
 
   char *binary;
   char *workdir;
+  GHashTable *environment; /* name → value, or name → NULL to unset */
   OwRotatingLog *log;
   OwRuntimeTimings timings;
   OwBackoff backoff;
@@ -71,7 +72,8 @@ struct _OwRuntimeSupervisor
 
 G_DEFINE_FINAL_TYPE (OwRuntimeSupervisor, ow_runtime_supervisor, G_TYPE_OBJECT)
 
-G_DEFINE_ENUM_TYPE (OwRuntimeState, ow_runtime_state,
+G_DEFINE_ENUM_TYPE (OwRuntimeState,
+                    ow_runtime_state,
                     G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_STOPPED, "stopped"),
                     G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_STARTING, "starting"),
                     G_DEFINE_ENUM_VALUE (OW_RUNTIME_STATE_RUNNING, "running"),
@@ -170,8 +172,7 @@ run_signal (Run *run, int signum)
 
 /* State */
 
-static void
-log_event (OwRuntimeSupervisor *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void log_event (OwRuntimeSupervisor *self, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 log_event (OwRuntimeSupervisor *self, const char *format, ...)
@@ -301,8 +302,8 @@ finish_run (Run *run)
   else
     {
       g_autofree char *final = g_strdup_printf (
-        "The runtime failed %u times in a row and is no longer restarted; start it again "
-        "from the health panel or restart the host once the cause is fixed. Last failure: %s",
+        "The runtime failed %u times in a row and is no longer restarted. Restart the host "
+        "once the cause is fixed; the runtime log has its full output. Last failure: %s",
         self->backoff.failures, reason);
 
       set_last_error (self, final);
@@ -544,8 +545,8 @@ read_next_line (Run *run, GDataInputStream *stream, gboolean is_stderr)
 
   reader->run = run_ref (run);
   reader->is_stderr = is_stderr;
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, run->cancellable,
-                                       on_line_read, reader);
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, run->cancellable, on_line_read,
+                                       reader);
 }
 
 static void
@@ -640,6 +641,7 @@ spawn_run (OwRuntimeSupervisor *self)
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *port_text = NULL;
+  const char *identifier;
   Run *run;
   guint port = 0;
 
@@ -658,27 +660,41 @@ spawn_run (OwRuntimeSupervisor *self)
   run->password = new_password ();
   port_text = g_strdup_printf ("%u", port);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, self->workdir);
+  {
+    GHashTableIter iter;
+    gpointer name, value;
+
+    g_hash_table_iter_init (&iter, self->environment);
+    while (g_hash_table_iter_next (&iter, &name, &value))
+      {
+        if (value)
+          g_subprocess_launcher_setenv (launcher, name, value, TRUE);
+        else
+          g_subprocess_launcher_unsetenv (launcher, name);
+      }
+  }
   g_subprocess_launcher_setenv (launcher, "OPENCODE_SERVER_PASSWORD", run->password, TRUE);
   g_subprocess_launcher_unsetenv (launcher, "OPENCODE_SERVER_USERNAME");
   g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_AUTOUPDATE", "1", TRUE);
   g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_MODELS_FETCH", "1", TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()),
-                                         NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()), NULL);
 
   log_event (self, "starting %s serve on 127.0.0.1:%u in %s", self->binary, port, self->workdir);
-  run->process = g_subprocess_launcher_spawn (launcher, &error, self->binary, "serve",
-                                              "--hostname", "127.0.0.1", "--port", port_text,
-                                              NULL);
+  run->process = g_subprocess_launcher_spawn (launcher, &error, self->binary, "serve", "--hostname",
+                                              "127.0.0.1", "--port", port_text, NULL);
   if (run->process == NULL)
     {
       spawn_failed (self, run, error->message);
       return;
     }
 
-  run->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (run->process), NULL, 10);
+  /* GLib forgets the pid once it has reaped the child, which a runtime that exits at once
+   * can beat us to; its exit is then reported through the wait below as usual. */
+  identifier = g_subprocess_get_identifier (run->process);
+  run->pid = identifier ? (int) g_ascii_strtoll (identifier, NULL, 10) : 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
 
   watch_output (run, g_subprocess_get_stdout_pipe (run->process), FALSE);
@@ -755,6 +771,15 @@ ow_runtime_supervisor_stop_finish (OwRuntimeSupervisor *self, GAsyncResult *resu
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ow_runtime_supervisor_setenv (OwRuntimeSupervisor *self, const char *name, const char *value)
+{
+  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
+  g_return_if_fail (name != NULL);
+
+  g_hash_table_replace (self->environment, g_strdup (name), g_strdup (value));
 }
 
 void
@@ -855,6 +880,7 @@ ow_runtime_supervisor_finalize (GObject *object)
 
   g_free (self->binary);
   g_free (self->workdir);
+  g_clear_pointer (&self->environment, g_hash_table_unref);
   g_free (self->version);
   g_free (self->last_error);
   g_clear_pointer (&self->stop_tasks, g_ptr_array_unref);
@@ -934,6 +960,7 @@ ow_runtime_supervisor_init (OwRuntimeSupervisor *self)
 {
   self->timings = OW_RUNTIME_TIMINGS_DEFAULT;
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->environment = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* The timeout bounds every health check, so a hung runtime is noticed, not waited on. */
   self->http = soup_session_new_with_options ("timeout", self->timings.health_timeout_s,
                                               "idle-timeout", 30, NULL);

@@ -9,11 +9,11 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  OW_RUNTIME_STATE_STOPPED,     /* not started, or stopped on request */
-  OW_RUNTIME_STATE_STARTING,    /* first start: waiting for the listening line and health */
-  OW_RUNTIME_STATE_RUNNING,     /* answered its health check; usable */
-  OW_RUNTIME_STATE_RESTARTING,  /* exited unexpectedly; waiting out the backoff or starting again */
-  OW_RUNTIME_STATE_FAILED,      /* failed too often in a row; see the last-error property */
+  OW_RUNTIME_STATE_STOPPED,    /* not started, or stopped on request */
+  OW_RUNTIME_STATE_STARTING,   /* first start: waiting for the listening line and health */
+  OW_RUNTIME_STATE_RUNNING,    /* answered its health check; usable */
+  OW_RUNTIME_STATE_RESTARTING, /* exited unexpectedly; waiting out the backoff or starting again */
+  OW_RUNTIME_STATE_FAILED,     /* failed too often in a row; see the last-error property */
 } OwRuntimeState;
 
 #define OW_TYPE_RUNTIME_STATE (ow_runtime_state_get_type ())
@@ -24,19 +24,21 @@ const char *ow_runtime_state_to_string (OwRuntimeState state);
 
 typedef struct
 {
-  guint start_timeout_ms;     /* from spawn to a healthy answer */
-  guint health_interval_ms;   /* between health checks while running */
-  guint health_failures_max;  /* failed checks in a row before the runtime is restarted */
-  guint health_timeout_s;     /* a health check not answered by then has failed */
-  guint stop_grace_ms;        /* from SIGTERM to SIGKILL when stopping */
+  guint start_timeout_ms;    /* from spawn to a healthy answer */
+  guint health_interval_ms;  /* between health checks while running */
+  guint health_failures_max; /* failed checks in a row before the runtime is restarted */
+  guint health_timeout_s;    /* a health check not answered by then has failed */
+  guint stop_grace_ms;       /* from SIGTERM to SIGKILL when stopping */
   OwBackoffPolicy backoff;
 } OwRuntimeTimings;
 
-#define OW_RUNTIME_TIMINGS_DEFAULT                                                             \
-  ((OwRuntimeTimings) { .start_timeout_ms = 30000, .health_interval_ms = 30000,                 \
-                        .health_failures_max = 3, .health_timeout_s = 5,                        \
-                        .stop_grace_ms = 5000,                                                  \
-                        .backoff = OW_BACKOFF_POLICY_DEFAULT })
+#define OW_RUNTIME_TIMINGS_DEFAULT                                                                 \
+  ((OwRuntimeTimings){ .start_timeout_ms = 30000,                                                  \
+                       .health_interval_ms = 30000,                                                \
+                       .health_failures_max = 3,                                                   \
+                       .health_timeout_s = 5,                                                      \
+                       .stop_grace_ms = 5000,                                                      \
+                       .backoff = OW_BACKOFF_POLICY_DEFAULT })
 
 #define OW_TYPE_RUNTIME_SUPERVISOR (ow_runtime_supervisor_get_type ())
 G_DECLARE_FINAL_TYPE (OwRuntimeSupervisor, ow_runtime_supervisor, OW, RUNTIME_SUPERVISOR, GObject)
@@ -49,9 +51,17 @@ G_DECLARE_FINAL_TYPE (OwRuntimeSupervisor, ow_runtime_supervisor, OW, RUNTIME_SU
  *
  * Returns: (transfer full): a supervisor in the stopped state
  */
-OwRuntimeSupervisor *ow_runtime_supervisor_new (const char *binary,
-                                                const char *workdir,
-                                                OwRotatingLog *log);
+OwRuntimeSupervisor *
+ow_runtime_supervisor_new (const char *binary, const char *workdir, OwRotatingLog *log);
+
+/**
+ * ow_runtime_supervisor_setenv:
+ * @value: (nullable): the value, or %NULL to unset @name in the runtime's environment
+ *
+ * Sets a variable for the runtime's environment from its next start on; the runtime
+ * otherwise inherits the host's environment.
+ */
+void ow_runtime_supervisor_setenv (OwRuntimeSupervisor *self, const char *name, const char *value);
 
 /* Replaces the default timings; takes effect from the next start or failure. */
 void ow_runtime_supervisor_set_timings (OwRuntimeSupervisor *self, const OwRuntimeTimings *timings);
@@ -74,9 +84,8 @@ void ow_runtime_supervisor_stop_async (OwRuntimeSupervisor *self,
                                        GCancellable *cancellable,
                                        GAsyncReadyCallback callback,
                                        gpointer user_data);
-gboolean ow_runtime_supervisor_stop_finish (OwRuntimeSupervisor *self,
-                                            GAsyncResult *result,
-                                            GError **error);
+gboolean
+ow_runtime_supervisor_stop_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error);
 
 OwRuntimeState ow_runtime_supervisor_get_state (OwRuntimeSupervisor *self);
 const char *ow_runtime_supervisor_get_binary (OwRuntimeSupervisor *self);

@@ -29,15 +29,17 @@ static const OwRuntimeTimings fast_timings = {
   .health_failures_max = 2,
   .health_timeout_s = 1,
   .stop_grace_ms = 400,
-  .backoff = { .initial_ms = 50, .max_ms = 400, .healthy_reset_ms = 60000,
+  .backoff = { .initial_ms = 50,
+               .max_ms = 400,
+               .healthy_reset_ms = 60000,
                .max_rapid_failures = 4 },
 };
 
 static void
 on_state (OwRuntimeSupervisor *supervisor, GParamSpec *pspec, Fixture *fixture)
 {
-  g_ptr_array_add (fixture->states,
-                   (gpointer) ow_runtime_state_to_string (ow_runtime_supervisor_get_state (supervisor)));
+  g_ptr_array_add (fixture->states, (gpointer) ow_runtime_state_to_string (
+                                      ow_runtime_supervisor_get_state (supervisor)));
 }
 
 static void
@@ -49,13 +51,13 @@ fixture_set_up (Fixture *fixture, gconstpointer mode)
   fixture->starts_file = g_build_filename (fixture->dir, "starts", NULL);
   log_path = g_build_filename (fixture->dir, "runtime.log", NULL);
 
-  g_setenv ("OW_FAKE_RUNTIME_MODE", mode, TRUE);
-  g_setenv ("OW_FAKE_RUNTIME_STARTS", fixture->starts_file, TRUE);
-  g_unsetenv ("OW_FAKE_RUNTIME_CRASH_MS");
-
   fixture->log = ow_rotating_log_new (log_path, 1 << 20, 1, NULL);
-  fixture->supervisor = ow_runtime_supervisor_new (g_getenv ("OW_FAKE_RUNTIME"), fixture->dir,
-                                                   fixture->log);
+  fixture->supervisor =
+    ow_runtime_supervisor_new (g_getenv ("OW_FAKE_RUNTIME"), fixture->dir, fixture->log);
+  /* Through the supervisor, never setenv(): GIO's worker threads read the environment. */
+  ow_runtime_supervisor_setenv (fixture->supervisor, "OW_FAKE_RUNTIME_MODE", mode);
+  ow_runtime_supervisor_setenv (fixture->supervisor, "OW_FAKE_RUNTIME_STARTS",
+                                fixture->starts_file);
   ow_runtime_supervisor_set_timings (fixture->supervisor, &fast_timings);
   fixture->states = g_ptr_array_new ();
   g_signal_connect (fixture->supervisor, "notify::state", G_CALLBACK (on_state), fixture);
@@ -125,7 +127,7 @@ stop_and_wait (Fixture *fixture)
                    OW_RUNTIME_STATE_STOPPED);
 }
 
-/* Each start of the stand-in, as "pid password" lines. */
+/* Each start of the stand-in, as "pid password monotonic-µs" lines. */
 static GStrv
 read_starts (Fixture *fixture)
 {
@@ -135,6 +137,16 @@ read_starts (Fixture *fixture)
     return g_new0 (char *, 1);
   g_strchomp (contents);
   return g_strsplit (contents, "\n", -1);
+}
+
+/* Field @index (0: pid, 1: password, 2: start time) of a line of read_starts(). */
+static char *
+start_field (const char *line, guint index)
+{
+  g_auto (GStrv) fields = g_strsplit (line, " ", 3);
+
+  g_assert_cmpuint (g_strv_length (fields), ==, 3);
+  return g_strdup (fields[index]);
 }
 
 static gboolean
@@ -184,7 +196,10 @@ test_starts_and_stops (Fixture *fixture, gconstpointer mode)
 
   starts = read_starts (fixture);
   g_assert_cmpuint (g_strv_length (starts), ==, 1);
-  g_assert_true (g_str_has_suffix (starts[0], ow_runtime_supervisor_get_password (supervisor)));
+  {
+    g_autofree char *password = start_field (starts[0], 1);
+    g_assert_cmpstr (password, ==, ow_runtime_supervisor_get_password (supervisor));
+  }
   g_assert_cmpuint (strlen (ow_runtime_supervisor_get_password (supervisor)), ==, 64);
 
   stop_and_wait (fixture);
@@ -216,7 +231,11 @@ test_crash_restarts_with_new_password (Fixture *fixture, gconstpointer mode)
 
   starts = read_starts (fixture);
   g_assert_cmpuint (g_strv_length (starts), ==, 2);
-  g_assert_cmpstr (strchr (starts[0], ' '), !=, strchr (starts[1], ' '));
+  {
+    g_autofree char *first_password = start_field (starts[0], 1);
+    g_autofree char *second_password = start_field (starts[1], 1);
+    g_assert_cmpstr (first_password, !=, second_password);
+  }
 
   stop_and_wait (fixture);
 }
@@ -254,38 +273,28 @@ test_rapid_failures_end_in_failed (Fixture *fixture, gconstpointer mode)
   g_assert_cmpint (ow_runtime_supervisor_get_state (supervisor), ==, OW_RUNTIME_STATE_FAILED);
 }
 
-static gint64
-start_time_us (GPtrArray *times, guint i)
-{
-  return *(gint64 *) g_ptr_array_index (times, i);
-}
-
-static void
-on_pid (OwRuntimeSupervisor *supervisor, GParamSpec *pspec, GPtrArray *times)
-{
-  if (ow_runtime_supervisor_get_pid (supervisor) > 0)
-    {
-      gint64 *now = g_new (gint64, 1);
-      *now = g_get_monotonic_time ();
-      g_ptr_array_add (times, now);
-    }
-}
-
 static void
 test_backoff_grows_between_starts (Fixture *fixture, gconstpointer mode)
 {
-  g_autoptr (GPtrArray) times = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) starts = NULL;
   guint expected_ms = fast_timings.backoff.initial_ms;
 
-  g_signal_connect (fixture->supervisor, "notify::pid", G_CALLBACK (on_pid), times);
   ow_runtime_supervisor_start (fixture->supervisor);
   wait_for_state (fixture, OW_RUNTIME_STATE_FAILED);
 
   /* Each retry waits at least its backoff delay: 50, 100, 200 ms. */
-  g_assert_cmpuint (times->len, ==, fast_timings.backoff.max_rapid_failures);
-  for (guint i = 1; i < times->len; i++, expected_ms *= 2)
-    g_assert_cmpint (start_time_us (times, i) - start_time_us (times, i - 1), >=,
-                     (gint64) expected_ms * 1000);
+  starts = read_starts (fixture);
+  g_assert_cmpuint (g_strv_length (starts), ==, fast_timings.backoff.max_rapid_failures);
+  for (guint i = 1; starts[i]; i++, expected_ms *= 2)
+    {
+      g_autofree char *previous = start_field (starts[i - 1], 2);
+      g_autofree char *current = start_field (starts[i], 2);
+      gint64 gap_us = g_ascii_strtoll (current, NULL, 10) - g_ascii_strtoll (previous, NULL, 10);
+
+      g_test_message ("start %u came %" G_GINT64_FORMAT " ms after the previous one", i,
+                      gap_us / 1000);
+      g_assert_cmpint (gap_us, >=, (gint64) expected_ms * 1000);
+    }
 }
 
 static void
@@ -315,8 +324,8 @@ test_hang_hits_start_timeout (Fixture *fixture, gconstpointer mode)
 
   ow_runtime_supervisor_start (supervisor);
   wait_for_state (fixture, OW_RUNTIME_STATE_FAILED);
-  g_assert_nonnull (strstr (ow_runtime_supervisor_get_last_error (supervisor),
-                            "did not become ready within"));
+  g_assert_nonnull (
+    strstr (ow_runtime_supervisor_get_last_error (supervisor), "did not become ready within"));
 }
 
 static void
@@ -324,7 +333,7 @@ test_unanswered_health_restarts (Fixture *fixture, gconstpointer mode)
 {
   OwRuntimeSupervisor *supervisor = fixture->supervisor;
 
-  g_setenv ("OW_FAKE_RUNTIME_CRASH_MS", "200", TRUE);
+  ow_runtime_supervisor_setenv (supervisor, "OW_FAKE_RUNTIME_CRASH_MS", "200");
   ow_runtime_supervisor_start (supervisor);
   wait_for_state (fixture, OW_RUNTIME_STATE_RUNNING);
   wait_for_state (fixture, OW_RUNTIME_STATE_RESTARTING);
@@ -373,8 +382,8 @@ test_missing_binary_fails_clearly (Fixture *fixture, gconstpointer mode)
   g_assert_false (expired);
   g_source_remove (limit);
 
-  g_assert_nonnull (strstr (ow_runtime_supervisor_get_last_error (supervisor),
-                            "could not be started"));
+  g_assert_nonnull (
+    strstr (ow_runtime_supervisor_get_last_error (supervisor), "could not be started"));
 }
 
 static void
@@ -385,7 +394,7 @@ test_start_after_failed_tries_again (Fixture *fixture, gconstpointer mode)
   ow_runtime_supervisor_start (supervisor);
   wait_for_state (fixture, OW_RUNTIME_STATE_FAILED);
 
-  g_setenv ("OW_FAKE_RUNTIME_MODE", "ok", TRUE);
+  ow_runtime_supervisor_setenv (supervisor, "OW_FAKE_RUNTIME_MODE", "ok");
   ow_runtime_supervisor_start (supervisor);
   wait_for_state (fixture, OW_RUNTIME_STATE_RUNNING);
   stop_and_wait (fixture);
@@ -399,7 +408,7 @@ main (int argc, char **argv)
   if (g_getenv ("OW_FAKE_RUNTIME") == NULL)
     g_error ("OW_FAKE_RUNTIME must name the stand-in runtime; run this test with meson test");
 
-#define ADD(path, mode, func)                                                                  \
+#define ADD(path, mode, func)                                                                      \
   g_test_add ("/supervisor/" path, Fixture, mode, fixture_set_up, func, fixture_tear_down)
 
   ADD ("starts-and-stops", "ok", test_starts_and_stops);
