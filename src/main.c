@@ -71,6 +71,7 @@ main (int argc, char **argv)
   g_autofree char *opencode = NULL;
   g_auto (GStrv) workspaces = NULL;
   int port = OW_DEFAULT_GATEWAY_PORT;
+  /* clang-format off */
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
       N_("Run without the desktop face (the default when there is no display)"), NULL },
@@ -85,8 +86,9 @@ main (int argc, char **argv)
       N_("The OpenCode runtime binary to run (default: the pinned runtime, then PATH)"),
       N_("PATH") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, N_("Print the version and exit"), NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL,
   };
+  /* clang-format on */
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OwHost) host = NULL;
@@ -130,11 +132,11 @@ main (int argc, char **argv)
         return ow_cli_status (paths, argc - 1, argv + 1);
 
       g_printerr (_("Unknown command “%s”. Run openwork-host --help for the commands.\n"),
-                  argv[1]);
+                     argv[1]);
       return OW_CLI_EXIT_USAGE;
     }
 
-  options = (OwHostOptions) {
+  options = (OwHostOptions){
     .data_dir = data_dir,
     .workspaces = (const char *const *) workspaces,
     .opencode = opencode,

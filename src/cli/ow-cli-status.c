@@ -44,7 +44,7 @@ print_status (JsonObject *status)
   gint64 port = json_object_get_int_member_with_default (runtime, "port", 0);
 
   g_print (_("OpenWork Host %s is running (pid %" G_GINT64_FORMAT ", up %s)\n"),
-           member_string (host, "version"), json_object_get_int_member (host, "pid"), uptime);
+              member_string (host, "version"), json_object_get_int_member (host, "pid"), uptime);
   g_print (_("  Data folder: %s\n"), member_string (host, "dataDir"));
   for (guint i = 0; workspaces && i < json_array_get_length (workspaces); i++)
     g_print (_("  Workspace:   %s\n"), json_array_get_string_element (workspaces, i));
@@ -59,7 +59,7 @@ print_status (JsonObject *status)
   g_print ("\n");
   g_print (_("  Binary:      %s\n"), member_string (runtime, "binary"));
   g_print (_("  Restarts:    %" G_GINT64_FORMAT "\n"),
-           json_object_get_int_member_with_default (runtime, "restarts", 0));
+              json_object_get_int_member_with_default (runtime, "restarts", 0));
   g_print (_("  Last error:  %s\n"), last_error ? last_error : _("none"));
   g_print (_("  Log:         %s/runtime.log\n"), member_string (host, "logDir"));
 }
@@ -68,15 +68,18 @@ int
 ow_cli_status (OwPaths *paths, int argc, char **argv)
 {
   gboolean as_json = FALSE;
+  /* clang-format off */
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print the status as JSON"), NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL,
   };
+  /* clang-format on */
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) status = NULL;
 
-  g_option_context_set_summary (context, _("Shows the state of the running host and its runtime."));
+  g_option_context_set_summary (context,
+                                _("Shows the state of the running host and its runtime."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1)
     {

@@ -69,8 +69,8 @@ ow_control_client_get (const char *socket_path, const char *path, GError **error
       const char *text = NULL;
 
       if (JSON_NODE_HOLDS_OBJECT (root))
-        text = json_object_get_string_member_with_default (json_node_get_object (root), "message",
-                                                           NULL);
+        text =
+          json_object_get_string_member_with_default (json_node_get_object (root), "message", NULL);
       g_set_error (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_PROTOCOL, "The host refused %s: %s",
                    path, text ? text : soup_message_get_reason_phrase (message));
       return NULL;

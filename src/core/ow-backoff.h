@@ -11,15 +11,15 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
-  guint initial_ms;          /* delay before the first retry */
-  guint max_ms;              /* no delay is ever longer */
-  guint healthy_reset_ms;    /* a run this long forgives earlier failures */
-  guint max_rapid_failures;  /* give up after this many rapid failures in a row */
+  guint initial_ms;         /* delay before the first retry */
+  guint max_ms;             /* no delay is ever longer */
+  guint healthy_reset_ms;   /* a run this long forgives earlier failures */
+  guint max_rapid_failures; /* give up after this many rapid failures in a row */
 } OwBackoffPolicy;
 
-#define OW_BACKOFF_POLICY_DEFAULT                                                              \
-  ((OwBackoffPolicy) { .initial_ms = 100, .max_ms = 30000, .healthy_reset_ms = 60000,           \
-                       .max_rapid_failures = 6 })
+#define OW_BACKOFF_POLICY_DEFAULT                                                                  \
+  ((OwBackoffPolicy){                                                                              \
+    .initial_ms = 100, .max_ms = 30000, .healthy_reset_ms = 60000, .max_rapid_failures = 6 })
 
 typedef struct
 {

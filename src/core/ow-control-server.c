@@ -8,7 +8,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (ow-control-error-quark, ow_control_error)
+/* clang-format on */
 
 struct _OwControlServer
 {
@@ -128,8 +130,8 @@ ow_control_server_listen (OwControlServer *self, GError **error)
       g_unlink (self->socket_path);
     }
 
-  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                         error);
+  socket =
+    g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
   if (socket == NULL || !g_socket_bind (socket, address, FALSE, error))
     return FALSE;
   self->bound = TRUE;

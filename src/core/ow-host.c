@@ -251,9 +251,11 @@ ow_host_build_status (OwHost *self)
   json_builder_set_member_name (builder, "runtime");
   json_builder_begin_object (builder);
   add_nullable_string (builder, "state",
-                       ow_runtime_state_to_string (runtime ? ow_runtime_supervisor_get_state (runtime)
-                                                           : OW_RUNTIME_STATE_STOPPED));
-  add_nullable_string (builder, "version", runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
+                       ow_runtime_state_to_string (runtime
+                                                     ? ow_runtime_supervisor_get_state (runtime)
+                                                     : OW_RUNTIME_STATE_STOPPED));
+  add_nullable_string (builder, "version",
+                       runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
   add_nullable_string (builder, "pinnedVersion", OW_OPENCODE_VERSION);
   add_nullable_string (builder, "binary", self->runtime_binary);
   json_builder_set_member_name (builder, "pid");

@@ -13,10 +13,10 @@ G_BEGIN_DECLS
 /* What the command line (or the desktop face) asks the host to be. */
 typedef struct
 {
-  const char *data_dir;            /* nullable: XDG folders */
-  const char *const *workspaces;   /* nullable: the current folder */
-  const char *opencode;            /* nullable: look the runtime up */
-  guint port;                      /* the LAN gateway's port */
+  const char *data_dir;          /* nullable: XDG folders */
+  const char *const *workspaces; /* nullable: the current folder */
+  const char *opencode;          /* nullable: look the runtime up */
+  guint port;                    /* the LAN gateway's port */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())

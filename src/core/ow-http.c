@@ -10,8 +10,8 @@ ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *node)
 
   length = strlen (body);
   soup_server_message_set_status (message, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (message),
-                                "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Cache-Control",
+                                "no-store");
   soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE, body, length);
 }
 

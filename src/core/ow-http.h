@@ -15,9 +15,7 @@ void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *nod
  *
  * Replies with the house error shape `{code, message}`.
  */
-void ow_http_reply_error (SoupServerMessage *message,
-                          guint status,
-                          const char *code,
-                          const char *text);
+void
+ow_http_reply_error (SoupServerMessage *message, guint status, const char *code, const char *text);
 
 G_END_DECLS

@@ -95,8 +95,7 @@ ow_paths_ensure (OwPaths *self, GError **error)
   g_return_val_if_fail (OW_IS_PATHS (self), FALSE);
 
   return ensure_private_dir (self->config_dir, error) &&
-         ensure_private_dir (self->data_dir, error) &&
-         ensure_private_dir (self->log_dir, error);
+         ensure_private_dir (self->data_dir, error) && ensure_private_dir (self->log_dir, error);
 }
 
 const char *

@@ -8,9 +8,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  OW_RUNTIME_ERROR_NOT_FOUND,   /* no OpenCode binary where the host looks */
-  OW_RUNTIME_ERROR_BAD_OUTPUT,  /* the runtime printed or answered something unexpected */
-  OW_RUNTIME_ERROR_UNHEALTHY,   /* the runtime answered its health check with "not healthy" */
+  OW_RUNTIME_ERROR_NOT_FOUND,  /* no OpenCode binary where the host looks */
+  OW_RUNTIME_ERROR_BAD_OUTPUT, /* the runtime printed or answered something unexpected */
+  OW_RUNTIME_ERROR_UNHEALTHY,  /* the runtime answered its health check with "not healthy" */
 } OwRuntimeError;
 
 GQuark ow_runtime_error_quark (void);

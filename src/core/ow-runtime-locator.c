@@ -6,9 +6,9 @@
 
 #include <unistd.h>
 
-#define INSTALL_HINT                                                                           \
-  "Install it with build-aux/install-deps from the OpenWork Host source folder, or with "      \
-  "\"npm install -g opencode-ai@" OW_OPENCODE_VERSION "\", or name the binary with "          \
+#define INSTALL_HINT                                                                               \
+  "Install it with build-aux/install-deps from the OpenWork Host source folder, or with "          \
+  "\"npm install -g opencode-ai@" OW_OPENCODE_VERSION "\", or name the binary with "               \
   "--opencode PATH."
 
 static gboolean
@@ -25,8 +25,8 @@ ow_runtime_pinned_binary (const char *runtime_root)
   if (runtime_root == NULL)
     runtime_root = default_root = ow_paths_get_runtime_root ();
 
-  return g_build_filename (runtime_root, "opencode-ai-" OW_OPENCODE_VERSION, "node_modules",
-                           ".bin", "opencode", NULL);
+  return g_build_filename (runtime_root, "opencode-ai-" OW_OPENCODE_VERSION, "node_modules", ".bin",
+                           "opencode", NULL);
 }
 
 char *

@@ -7,7 +7,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK (ow-runtime-error-quark, ow_runtime_error)
+/* clang-format on */
 
 #define LISTENING_MARKER "listening on "
 

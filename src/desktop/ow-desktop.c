@@ -12,9 +12,17 @@ on_activate (GtkApplication *application, OwHost *host)
   GList *windows = gtk_application_get_windows (application);
 
   if (windows == NULL)
-    gtk_widget_show (GTK_WIDGET (ow_status_window_new (application, host)));
+    {
+      GtkWindow *window = GTK_WINDOW (ow_status_window_new (application, host));
+
+      gtk_widget_show (GTK_WIDGET (window));
+      /* Otherwise the first selectable label takes the focus and shows a caret. */
+      gtk_window_set_focus (window, NULL);
+    }
   else
-    gtk_window_present (windows->data);
+    {
+      gtk_window_present (windows->data);
+    }
 }
 
 static gboolean

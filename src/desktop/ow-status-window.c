@@ -51,8 +51,8 @@ refresh (OwStatusWindow *self)
 
   if (state == OW_RUNTIME_STATE_RUNNING && version)
     state_text = g_strdup_printf (_("Running — OpenCode %s on 127.0.0.1:%u (pid %d)"), version,
-                                  ow_runtime_supervisor_get_port (runtime),
-                                  ow_runtime_supervisor_get_pid (runtime));
+                                     ow_runtime_supervisor_get_port (runtime),
+                                     ow_runtime_supervisor_get_pid (runtime));
   else
     state_text = g_strdup (ow_runtime_state_to_string (state));
 

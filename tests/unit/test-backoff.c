@@ -58,8 +58,9 @@ test_reset_forgets_failures (void)
 static void
 test_huge_cap_does_not_overflow (void)
 {
-  OwBackoffPolicy wide = { .initial_ms = 1, .max_ms = G_MAXUINT, .healthy_reset_ms = 1,
-                           .max_rapid_failures = 200 };
+  OwBackoffPolicy wide = {
+    .initial_ms = 1, .max_ms = G_MAXUINT, .healthy_reset_ms = 1, .max_rapid_failures = 200
+  };
   OwBackoff backoff;
   guint delay = 0, previous = 0;
 

@@ -1,0 +1,205 @@
+"""Helpers for the integration tests: a host in a throwaway data folder, the scripted fake
+LLM, and small HTTP and process utilities. Standard library only."""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HOST_BIN = os.environ.get("OW_HOST_BIN")
+FAKE_LLM = os.environ.get("OW_FAKE_LLM")
+FAKE_RUNTIME = os.environ.get("OW_FAKE_RUNTIME")
+PINNED_VERSION = os.environ.get("OW_OPENCODE_VERSION")
+
+
+def require_env():
+    missing = [n for n in ("OW_HOST_BIN", "OW_FAKE_LLM", "OW_FAKE_RUNTIME", "OW_OPENCODE_VERSION")
+               if not os.environ.get(n)]
+    if missing:
+        raise SystemExit("Run these tests through meson test (missing %s)" % ", ".join(missing))
+
+
+def find_opencode():
+    """The real runtime, found the way the host finds it, before tests move XDG folders."""
+    explicit = os.environ.get("OPENWORK_HOST_TEST_OPENCODE")
+    if explicit:
+        return explicit
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    pinned = os.path.join(data_home, "openwork-host", "runtime",
+                          "opencode-ai-" + PINNED_VERSION, "node_modules", ".bin", "opencode")
+    if os.access(pinned, os.X_OK):
+        return pinned
+    found = shutil.which("opencode")
+    if found:
+        return found
+    raise SystemExit("The OpenCode runtime %s is not installed; run build-aux/test (or "
+                     "build-aux/install-deps) first." % PINNED_VERSION)
+
+
+def wait_until(predicate, timeout, interval=0.05, what="condition"):
+    """Polls until predicate() is truthy; returns its value or fails after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def process_alive(pid):
+    """True for a live process; a zombie waiting to be reaped does not count."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def process_environ(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        pairs = f.read().split(b"\0")
+    return dict(p.decode(errors="replace").split("=", 1) for p in pairs if b"=" in p)
+
+
+def http(method, url, body=None, user=None, password=None, headers=None, timeout=10):
+    """Returns (status, parsed JSON or text or None)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if user is not None:
+        token = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+        request.add_header("Authorization", "Basic " + token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    if not raw:
+        return status, None
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+class FakeLLM:
+    def __init__(self, *args):
+        self.process = subprocess.Popen([FAKE_LLM, *args], stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if "listening on " not in line:
+            raise AssertionError("fake LLM did not start: %r" % line)
+        self.base_url = line.split("listening on ")[1].strip()
+
+    def completions(self):
+        return http("GET", self.base_url.replace("/v1", "/_fake/stats"))[1]["completions"]
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Host:
+    """An openwork-host process with its own data folder and isolated XDG folders."""
+
+    def __init__(self, opencode, llm=None, extra_args=(), env=None):
+        self.root = tempfile.mkdtemp(prefix="ow-it-")
+        self.data_dir = os.path.join(self.root, "data")
+        self.workspace = os.path.join(self.root, "workspace")
+        os.makedirs(self.workspace)
+        self.env = dict(os.environ)
+        home = os.path.join(self.root, "home")
+        self.env.update({
+            "HOME": home,
+            "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+            "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
+            "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+            "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
+        })
+        self.env.pop("DISPLAY", None)
+        self.env.pop("WAYLAND_DISPLAY", None)
+        if llm is not None:
+            self.env["OPENCODE_CONFIG"] = self._write_opencode_config(llm)
+        self.env.update(env or {})
+        self.extra_args = list(extra_args)
+        self.stderr_path = os.path.join(self.root, "host.stderr")
+        self.process = self.start_process(opencode)
+
+    def start_process(self, opencode):
+        """Starts (or, after a kill, starts again) the host process on this data folder."""
+        with open(self.stderr_path, "ab") as stderr:
+            return subprocess.Popen(
+                [HOST_BIN, "--headless", "--data-dir", self.data_dir,
+                 "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
+                env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
+
+    def _write_opencode_config(self, llm):
+        path = os.path.join(self.root, "opencode.json")
+        config = {
+            "$schema": "https://opencode.ai/config.json",
+            "provider": {"fake": {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "Fake LLM",
+                "options": {"baseURL": llm.base_url, "apiKey": "test"},
+                "models": {"fake-model": {"name": "Fake model"}},
+            }},
+            "model": "fake/fake-model",
+            "small_model": "fake/fake-model",
+            "autoupdate": False,
+            "share": "disabled",
+        }
+        with open(path, "w") as f:
+            json.dump(config, f)
+        return path
+
+    def cli(self, *args, timeout=30):
+        return subprocess.run([HOST_BIN, "--data-dir", self.data_dir, *args], env=self.env,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def status(self):
+        result = self.cli("status", "--json")
+        if result.returncode != 0:
+            return None
+        return json.loads(result.stdout)
+
+    def runtime(self):
+        status = self.status()
+        return status["runtime"] if status else None
+
+    def wait_running(self, timeout=60):
+        def running():
+            if self.process.poll() is not None:
+                raise AssertionError("the host exited with %s:\n%s"
+                                     % (self.process.returncode, self.stderr()))
+            runtime = self.runtime()
+            return runtime if runtime and runtime["state"] == "running" else None
+        return wait_until(running, timeout, what="the runtime to be running")
+
+    def runtime_password(self, pid):
+        return process_environ(pid)["OPENCODE_SERVER_PASSWORD"]
+
+    def stderr(self):
+        with open(self.stderr_path, errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)

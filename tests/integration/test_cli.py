@@ -1,0 +1,104 @@
+"""The command line as a user meets it: status, clear errors, one host per data folder.
+These use the stand-in runtime, so they need no OpenCode install."""
+
+import os
+import subprocess
+import tempfile
+import unittest
+
+import owtest
+from owtest import Host, wait_until
+
+
+def run_host(*args, env=None):
+    return subprocess.run([owtest.HOST_BIN, *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=30, env=env)
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        owtest.require_env()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ow-cli-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def test_status_without_a_host_exits_3_with_one_line(self):
+        result = run_host("--data-dir", self.tmp.name, "status")
+        self.assertEqual(result.returncode, 3)
+        self.assertEqual(result.stdout, "")
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertIn("No OpenWork host is running", result.stderr)
+
+        as_json = run_host("--data-dir", self.tmp.name, "status", "--json")
+        self.assertEqual(as_json.returncode, 3)
+
+    def test_missing_runtime_names_the_install_command(self):
+        result = run_host("--headless", "--data-dir", self.tmp.name,
+                          "--opencode", os.path.join(self.tmp.name, "no-such-opencode"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("build-aux/install-deps", result.stderr)
+        self.assertIn("npm install -g opencode-ai@" + owtest.PINNED_VERSION, result.stderr)
+
+    def test_missing_runtime_everywhere_names_the_install_command(self):
+        env = dict(os.environ, PATH="/usr/bin:/bin", XDG_DATA_HOME=self.tmp.name)
+        result = run_host("--headless", "--data-dir", self.tmp.name, env=env)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("is not installed", result.stderr)
+        self.assertIn("build-aux/install-deps", result.stderr)
+
+    def test_workspace_must_be_a_folder(self):
+        result = run_host("--headless", "--data-dir", self.tmp.name,
+                          "--workspace", os.path.join(self.tmp.name, "missing"),
+                          "--opencode", owtest.FAKE_RUNTIME)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("is not a folder", result.stderr)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(run_host("--data-dir", self.tmp.name, "frobnicate").returncode, 2)
+        self.assertEqual(run_host("--port", "70000", "status").returncode, 2)
+        self.assertEqual(run_host("--data-dir", self.tmp.name, "status", "extra").returncode, 2)
+
+    def test_status_and_a_second_host(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"})
+        self.addCleanup(host.close)
+        runtime = host.wait_running(timeout=20)
+        self.assertEqual(runtime["version"], "0.0.0-fake")
+
+        text = host.cli("status")
+        self.assertEqual(text.returncode, 0)
+        self.assertIn("Runtime: running, OpenCode 0.0.0-fake on 127.0.0.1:%d" % runtime["port"],
+                      text.stdout)
+        self.assertIn("Workspace:   " + host.workspace, text.stdout)
+
+        # The data folder and its control socket are private to the user.
+        self.assertEqual(os.stat(host.data_dir).st_mode & 0o777, 0o700)
+        self.assertEqual(os.stat(os.path.join(host.data_dir, "control.sock")).st_mode & 0o777,
+                         0o600)
+
+        second = run_host("--headless", "--data-dir", host.data_dir,
+                          "--opencode", owtest.FAKE_RUNTIME, env=host.env)
+        self.assertEqual(second.returncode, 1)
+        self.assertIn("already running", second.stderr)
+        # The refused second host did not disturb the first.
+        self.assertEqual(host.runtime()["pid"], runtime["pid"])
+
+    def test_failed_runtime_is_reported_with_its_output(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})
+        self.addCleanup(host.close)
+
+        def failed():
+            runtime = host.runtime()
+            return runtime if runtime and runtime["state"] == "failed" else None
+        runtime = wait_until(failed, 30, 0.1, "the runtime to be marked failed")
+        self.assertIn("error: scripted crash", runtime["lastError"])
+        self.assertEqual(runtime["pid"], 0)
+
+        text = host.cli("status")
+        self.assertIn("Runtime: failed", text.stdout)
+        self.assertIn("no longer restarted", text.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

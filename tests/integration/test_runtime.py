@@ -1,0 +1,149 @@
+"""The host supervising the real OpenCode runtime, driven by the scripted fake LLM."""
+
+import os
+import signal
+import time
+import unittest
+
+import owtest
+from owtest import Host, FakeLLM, http, process_alive, wait_until
+
+
+class RealRuntimeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        owtest.require_env()
+        cls.opencode = owtest.find_opencode()
+
+    def setUp(self):
+        self.llm = FakeLLM()
+        self.addCleanup(self.llm.close)
+        self.host = Host(self.opencode, llm=self.llm)
+        self.addCleanup(self.host.close)
+
+    def runtime_url(self, runtime, path):
+        return "http://127.0.0.1:%d%s" % (runtime["port"], path)
+
+    def test_status_reports_the_running_runtime(self):
+        runtime = self.host.wait_running()
+        self.assertEqual(runtime["version"], owtest.PINNED_VERSION)
+        self.assertEqual(runtime["pinnedVersion"], owtest.PINNED_VERSION)
+        self.assertEqual(runtime["restarts"], 0)
+        self.assertIsNone(runtime["lastError"])
+        self.assertTrue(process_alive(runtime["pid"]))
+
+        text = self.host.cli("status")
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn("Runtime: running, OpenCode %s" % owtest.PINNED_VERSION, text.stdout)
+
+        # The runtime is private: it needs its password, and it is bound to loopback only.
+        status, _ = http("GET", self.runtime_url(runtime, "/global/health"))
+        self.assertEqual(status, 401)
+        password = self.host.runtime_password(runtime["pid"])
+        status, health = http("GET", self.runtime_url(runtime, "/global/health"),
+                              user="opencode", password=password)
+        self.assertEqual((status, health["healthy"]), (200, True))
+        with open("/proc/net/tcp") as f:
+            listening = [l.split()[1] for l in f.readlines()[1:] if l.split()[3] == "0A"]
+        self.assertIn("0100007F:%04X" % runtime["port"], listening)
+
+        # The password never reaches the status, the log or the host's own output.
+        self.assertNotIn(password, self.host.cli("status", "--json").stdout)
+        with open(os.path.join(self.host.data_dir, "logs", "runtime.log")) as f:
+            log = f.read()
+        self.assertIn("opencode server listening on", log)
+        self.assertNotIn(password, log)
+        self.assertNotIn(password, self.host.stderr())
+
+    def test_a_prompt_gets_the_fake_llm_answer(self):
+        runtime = self.host.wait_running()
+        auth = dict(user="opencode", password=self.host.runtime_password(runtime["pid"]),
+                    headers={"x-opencode-directory": self.host.workspace})
+
+        status, session = http("POST", self.runtime_url(runtime, "/session"), body={}, **auth)
+        self.assertEqual(status, 200, session)
+        status, _ = http("POST", self.runtime_url(runtime, "/session/%s/prompt_async" % session["id"]),
+                         body={"parts": [{"type": "text", "text": "Say hello"}]}, **auth)
+        self.assertEqual(status, 204)
+
+        def answered():
+            status, messages = http("GET", self.runtime_url(
+                runtime, "/session/%s/message" % session["id"]), **auth)
+            self.assertEqual(status, 200)
+            for message in messages:
+                if message["info"]["role"] == "assistant" and message["info"].get("finish"):
+                    return "".join(p.get("text", "") for p in message["parts"]
+                                   if p["type"] == "text")
+            return None
+
+        self.assertEqual(wait_until(answered, 60, 0.2, "the assistant's answer"),
+                         "Hello from the fake LLM")
+        self.assertGreaterEqual(self.llm.completions(), 1)
+
+    def test_killed_runtime_is_back_within_two_seconds(self):
+        first = self.host.wait_running()
+        old_password = self.host.runtime_password(first["pid"])
+
+        os.kill(first["pid"], signal.SIGKILL)
+        killed_at = time.monotonic()
+
+        def back():
+            runtime = self.host.runtime()
+            if runtime and runtime["state"] == "running" and runtime["pid"] != first["pid"]:
+                return runtime
+            return None
+        second = wait_until(back, 10, 0.02, "the restarted runtime")
+        elapsed = time.monotonic() - killed_at
+        print("runtime running again %.2f s after kill -9" % elapsed)
+        self.assertLessEqual(elapsed, 2.0)
+
+        self.assertEqual(second["restarts"], 1)
+        self.assertIn("signal 9", second["lastError"])
+        self.assertFalse(process_alive(first["pid"]))
+        new_password = self.host.runtime_password(second["pid"])
+        self.assertNotEqual(new_password, old_password)
+        status, _ = http("GET", self.runtime_url(second, "/global/health"),
+                         user="opencode", password=old_password)
+        self.assertEqual(status, 401)
+        status, _ = http("GET", self.runtime_url(second, "/global/health"),
+                         user="opencode", password=new_password)
+        self.assertEqual(status, 200)
+
+    def test_killed_host_leaves_no_runtime(self):
+        runtime = self.host.wait_running()
+        self.assertTrue(process_alive(runtime["pid"]))
+
+        self.host.process.kill()
+        self.host.process.wait()
+        wait_until(lambda: not process_alive(runtime["pid"]), 2.0,
+                   what="the runtime of the killed host to be gone")
+
+        # Nothing else of this run either: no live process still uses its private config.
+        leftovers = []
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                env = owtest.process_environ(int(entry))
+            except OSError:
+                continue
+            if (env.get("OPENCODE_CONFIG") == self.host.env["OPENCODE_CONFIG"]
+                    and process_alive(int(entry))):
+                leftovers.append(entry)
+        self.assertEqual(leftovers, [])
+
+        # The killed host left its control socket behind; the next host replaces it.
+        self.assertTrue(os.path.exists(os.path.join(self.host.data_dir, "control.sock")))
+        self.host.process = self.host.start_process(self.opencode)
+        self.host.wait_running()
+
+    def test_sigterm_stops_host_and_runtime(self):
+        runtime = self.host.wait_running()
+
+        self.host.process.send_signal(signal.SIGTERM)
+        self.assertEqual(self.host.process.wait(timeout=15), 0)
+        self.assertFalse(process_alive(runtime["pid"]))
+        self.assertFalse(os.path.exists(os.path.join(self.host.data_dir, "control.sock")))
+        self.assertEqual(self.host.cli("status").returncode, 3)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
