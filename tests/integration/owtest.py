@@ -108,6 +108,9 @@ class FakeLLM:
     def close(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.process.stdout.close()
+        if self.process.returncode not in (0, -15):
+            raise AssertionError("the fake LLM ended with status %s" % self.process.returncode)
 
 
 class Host:

@@ -55,30 +55,52 @@ class RealRuntimeTest(unittest.TestCase):
         self.assertNotIn(password, log)
         self.assertNotIn(password, self.host.stderr())
 
-    def test_a_prompt_gets_the_fake_llm_answer(self):
-        runtime = self.host.wait_running()
+    def prompt_and_wait(self, runtime, text):
+        """Sends a prompt through the runtime's own API; returns the last assistant text."""
         auth = dict(user="opencode", password=self.host.runtime_password(runtime["pid"]),
                     headers={"x-opencode-directory": self.host.workspace})
 
         status, session = http("POST", self.runtime_url(runtime, "/session"), body={}, **auth)
         self.assertEqual(status, 200, session)
         status, _ = http("POST", self.runtime_url(runtime, "/session/%s/prompt_async" % session["id"]),
-                         body={"parts": [{"type": "text", "text": "Say hello"}]}, **auth)
+                         body={"parts": [{"type": "text", "text": text}]}, **auth)
         self.assertEqual(status, 204)
 
-        def answered():
+        def finished():
             status, messages = http("GET", self.runtime_url(
                 runtime, "/session/%s/message" % session["id"]), **auth)
             self.assertEqual(status, 200)
-            for message in messages:
-                if message["info"]["role"] == "assistant" and message["info"].get("finish"):
-                    return "".join(p.get("text", "") for p in message["parts"]
-                                   if p["type"] == "text")
+            last = messages[-1] if messages else None
+            if last and last["info"]["role"] == "assistant" and last["info"].get("finish") == "stop":
+                return messages
             return None
 
-        self.assertEqual(wait_until(answered, 60, 0.2, "the assistant's answer"),
-                         "Hello from the fake LLM")
+        return wait_until(finished, 60, 0.2, "the task to finish")
+
+    @staticmethod
+    def texts(message):
+        return "".join(p.get("text", "") for p in message["parts"] if p["type"] == "text")
+
+    def test_a_prompt_gets_the_fake_llm_answer(self):
+        runtime = self.host.wait_running()
+        messages = self.prompt_and_wait(runtime, "Say hello")
+        self.assertEqual(self.texts(messages[-1]), "Hello from the fake LLM")
         self.assertGreaterEqual(self.llm.completions(), 1)
+
+    def test_a_tool_call_runs_and_its_result_comes_back(self):
+        runtime = self.host.wait_running()
+        marker = os.path.join(self.host.workspace, "tool-ran")
+        messages = self.prompt_and_wait(
+            runtime, "Please run [[bash:touch %s && echo tool-output-42]]" % marker)
+
+        # The runtime really ran the command the fake LLM asked for ...
+        self.assertTrue(os.path.exists(marker))
+        tool_parts = [p for m in messages for p in m["parts"] if p["type"] == "tool"]
+        self.assertEqual([p["tool"] for p in tool_parts], ["bash"])
+        self.assertEqual(tool_parts[0]["state"]["status"], "completed")
+        self.assertIn("tool-output-42", tool_parts[0]["state"]["output"])
+        # ... and the fake LLM answered the tool result with text.
+        self.assertEqual(self.texts(messages[-1]), "Tool finished: tool-output-42")
 
     def test_killed_runtime_is_back_within_two_seconds(self):
         first = self.host.wait_running()
