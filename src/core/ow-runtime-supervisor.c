@@ -95,6 +95,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void spawn_run (OwRuntimeSupervisor *self);
+static void start_fresh (OwRuntimeSupervisor *self);
 static void check_health (Run *run);
 
 const char *
@@ -274,10 +275,15 @@ finish_run (Run *run)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
 
-  if (self->stopping)
+  if (run->terminating || self->stopping)
     {
+      /* The end of a run we stopped, or of one that ended while a stop was asked for, is
+       * never a failure; if a start came meanwhile, the runtime starts again. */
       log_event (self, "runtime stopped");
-      set_state (self, OW_RUNTIME_STATE_STOPPED);
+      if (self->stopping)
+        set_state (self, OW_RUNTIME_STATE_STOPPED);
+      else
+        start_fresh (self);
       g_object_thaw_notify (G_OBJECT (self));
       complete_stop_tasks (self);
       return;
@@ -705,17 +711,25 @@ spawn_run (OwRuntimeSupervisor *self)
 
 /* Public API */
 
+/* Starts a run with every earlier failure forgotten. */
+static void
+start_fresh (OwRuntimeSupervisor *self)
+{
+  ow_backoff_init (&self->backoff, &self->timings.backoff);
+  spawn_run (self);
+}
+
 void
 ow_runtime_supervisor_start (OwRuntimeSupervisor *self)
 {
   g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
 
+  /* A run that is still stopping starts again once it is gone (see finish_run()). */
   self->stopping = FALSE;
   if (self->run != NULL || self->restart_timeout_id != 0)
     return;
 
-  ow_backoff_init (&self->backoff, &self->timings.backoff);
-  spawn_run (self);
+  start_fresh (self);
 }
 
 static gboolean

@@ -400,6 +400,32 @@ test_start_after_failed_tries_again (Fixture *fixture, gconstpointer mode)
   stop_and_wait (fixture);
 }
 
+static void
+test_start_during_stop_completes_the_stop_then_starts (Fixture *fixture, gconstpointer mode)
+{
+  OwRuntimeSupervisor *supervisor = fixture->supervisor;
+  gboolean stopped = FALSE;
+  int first_pid;
+
+  ow_runtime_supervisor_start (supervisor);
+  wait_for_state (fixture, OW_RUNTIME_STATE_RUNNING);
+  first_pid = ow_runtime_supervisor_get_pid (supervisor);
+
+  /* The stand-in ignores SIGTERM, so the stop is still under way when start comes. */
+  ow_runtime_supervisor_stop_async (supervisor, NULL, on_stopped, &stopped);
+  ow_runtime_supervisor_start (supervisor);
+  while (!stopped)
+    g_main_context_iteration (NULL, TRUE);
+
+  wait_for_state (fixture, OW_RUNTIME_STATE_RUNNING);
+  g_assert_false (process_exists (first_pid));
+  g_assert_cmpint (ow_runtime_supervisor_get_pid (supervisor), !=, first_pid);
+  /* A stop asked for is no crash. */
+  g_assert_cmpuint (ow_runtime_supervisor_get_restarts (supervisor), ==, 0);
+  g_assert_null (ow_runtime_supervisor_get_last_error (supervisor));
+  stop_and_wait (fixture);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,6 +445,8 @@ main (int argc, char **argv)
   ADD ("hang-hits-start-timeout", "hang", test_hang_hits_start_timeout);
   ADD ("unanswered-health-restarts", "hang-after-ready", test_unanswered_health_restarts);
   ADD ("stop-escalates-to-sigkill", "ignore-term", test_stop_escalates_to_sigkill);
+  ADD ("start-during-stop-completes-the-stop-then-starts", "ignore-term",
+       test_start_during_stop_completes_the_stop_then_starts);
   ADD ("missing-binary-fails-clearly", "ok", test_missing_binary_fails_clearly);
   ADD ("start-after-failed-tries-again", "crash", test_start_after_failed_tries_again);
 
