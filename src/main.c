@@ -150,12 +150,18 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_FAILURE;
     }
 
+  if (!headless && display_available ())
+    {
 #if OW_HAVE_GUI
-  if (!headless && display_available ())
-    return ow_desktop_run (host, argc, argv);
+      if (ow_desktop_open_display ())
+        return ow_desktop_run (host, argc, argv);
+      g_message ("The display %s cannot be opened; running headless.",
+                 g_getenv ("WAYLAND_DISPLAY") ? g_getenv ("WAYLAND_DISPLAY")
+                                              : g_getenv ("DISPLAY"));
+#else
+      g_message ("This build has no desktop face; running headless.");
 #endif
-  if (!headless && display_available ())
-    g_message ("This build has no desktop face; running headless.");
+    }
 
   return run_headless (host);
 }

@@ -39,6 +39,12 @@ on_host_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (user_data);
 }
 
+gboolean
+ow_desktop_open_display (void)
+{
+  return gtk_init_check (NULL, NULL);
+}
+
 int
 ow_desktop_run (OwHost *host, int argc, char **argv)
 {

@@ -5,6 +5,15 @@
 G_BEGIN_DECLS
 
 /**
+ * ow_desktop_open_display:
+ *
+ * Connects to the display the environment names. Call before ow_desktop_run().
+ *
+ * Returns: %TRUE if the desktop face can be shown
+ */
+gboolean ow_desktop_open_display (void);
+
+/**
  * ow_desktop_run:
  * @host: a started host
  *

@@ -84,6 +84,26 @@ class CliTest(unittest.TestCase):
         # The refused second host did not disturb the first.
         self.assertEqual(host.runtime()["pid"], runtime["pid"])
 
+    def test_an_unusable_display_falls_back_to_headless(self):
+        # Without --headless: the host must notice the display cannot be opened.
+        tmp = self.tmp.name
+        env = dict(os.environ, DISPLAY=":4711", OW_FAKE_RUNTIME_MODE="ok")
+        env.pop("WAYLAND_DISPLAY", None)
+        with open(os.path.join(tmp, "stderr"), "wb") as stderr:
+            process = subprocess.Popen([owtest.HOST_BIN, "--data-dir", tmp,
+                                        "--opencode", owtest.FAKE_RUNTIME],
+                                       env=env, stdin=subprocess.DEVNULL, stderr=stderr)
+        self.addCleanup(process.wait)
+        self.addCleanup(process.terminate)
+
+        def running():
+            self.assertIsNone(process.poll(), "the host exited")
+            result = run_host("--data-dir", tmp, "status", "--json")
+            return result.returncode == 0 and '"running"' in result.stdout
+        wait_until(running, 20, 0.1, "the host to run headless")
+        with open(os.path.join(tmp, "stderr")) as f:
+            self.assertIn("running headless", f.read())
+
     def test_failed_runtime_is_reported_with_its_output(self):
         host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})
         self.addCleanup(host.close)
