@@ -71,6 +71,8 @@ main (int argc, char **argv)
   g_autofree char *opencode = NULL;
   g_auto (GStrv) workspaces = NULL;
   int port = OW_DEFAULT_GATEWAY_PORT;
+  int http_port = -1;
+  g_auto (GStrv) cors_origins = NULL;
   /* clang-format off */
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
@@ -79,6 +81,11 @@ main (int argc, char **argv)
       N_("Keep every file the host writes under DIR instead of the XDG folders"), N_("DIR") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port,
       N_("Port of the LAN gateway (default 8787; 0 picks a free one)"), N_("N") },
+    { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
+      N_("Also serve plain HTTP on port N for older clients (off by default; unencrypted)"),
+      N_("N") },
+    { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
+      N_("Let web pages from ORIGIN call the API; repeat for more"), N_("ORIGIN") },
     { "workspace", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &workspaces,
       N_("A folder clients may run tasks in; repeat for more (default: the current folder)"),
       N_("DIR") },
@@ -100,7 +107,8 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("[COMMAND] — run the host, or: status [--json]"));
+  context = g_option_context_new (
+    _("[COMMAND] — run the host, or: status [--json] | token create|list|revoke"));
   g_option_context_set_summary (
     context, _("Lets OpenWork clients on your network run tasks on this machine through the "
                "OpenCode runtime."));
@@ -119,9 +127,9 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_OK;
     }
 
-  if (port < 0 || port > 65535)
+  if (port < 0 || port > 65535 || http_port < -1 || http_port > 65535)
     {
-      g_printerr (_("--port takes a number from 0 to 65535, not %d.\n"), port);
+      g_printerr (_("Ports are numbers from 0 to 65535 (0 picks a free one).\n"));
       return OW_CLI_EXIT_USAGE;
     }
 
@@ -130,6 +138,8 @@ main (int argc, char **argv)
       paths = ow_paths_new (data_dir);
       if (g_str_equal (argv[1], "status"))
         return ow_cli_status (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "token"))
+        return ow_cli_token (paths, argc - 1, argv + 1);
 
       g_printerr (_("Unknown command “%s”. Run openwork-host --help for the commands.\n"),
                      argv[1]);
@@ -141,6 +151,8 @@ main (int argc, char **argv)
     .workspaces = (const char *const *) workspaces,
     .opencode = opencode,
     .port = (guint) port,
+    .http_port = http_port,
+    .cors_origins = (const char *const *) cors_origins,
   };
 
   host = ow_host_new (&options, &error);

@@ -34,6 +34,7 @@ print_status (JsonObject *status)
 {
   JsonObject *host = json_object_get_object_member (status, "host");
   JsonObject *runtime = json_object_get_object_member (status, "runtime");
+  JsonObject *gateway = json_object_get_object_member (status, "gateway");
   JsonArray *workspaces = json_object_get_array_member (host, "workspaces");
   g_autofree char *uptime =
     format_duration (json_object_get_int_member_with_default (host, "uptimeMs", 0));
@@ -48,6 +49,20 @@ print_status (JsonObject *status)
   g_print (_("  Data folder: %s\n"), member_string (host, "dataDir"));
   for (guint i = 0; workspaces && i < json_array_get_length (workspaces); i++)
     g_print (_("  Workspace:   %s\n"), json_array_get_string_element (workspaces, i));
+
+  if (gateway)
+    {
+      JsonArray *warnings = json_object_get_array_member (gateway, "warnings");
+      gint64 http_port = json_object_get_int_member_with_default (gateway, "httpPort", 0);
+
+      g_print (_("Gateway: HTTPS on port %" G_GINT64_FORMAT "\n"),
+                  json_object_get_int_member_with_default (gateway, "port", 0));
+      if (http_port > 0)
+        g_print (_("  Plain HTTP:  port %" G_GINT64_FORMAT "\n"), http_port);
+      g_print (_("  Fingerprint: %s\n"), member_string (host, "fingerprint"));
+      for (guint i = 0; warnings && i < json_array_get_length (warnings); i++)
+        g_print (_("  Warning:     %s\n"), json_array_get_string_element (warnings, i));
+    }
 
   g_print (_("Runtime: %s"), state);
   if (version)

@@ -16,4 +16,7 @@ typedef enum
 /* `openwork-host status [--json]`: @argv starts with "status". */
 int ow_cli_status (OwPaths *paths, int argc, char **argv);
 
+/* `openwork-host token create --scope S --name N | list [--json] | revoke ID`. */
+int ow_cli_token (OwPaths *paths, int argc, char **argv);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <gio/gunixsocketaddress.h>
 #include <libsoup/soup.h>
+#include <string.h>
 
 static gboolean
 means_no_host (const GError *error)
@@ -14,7 +15,11 @@ means_no_host (const GError *error)
 }
 
 JsonNode *
-ow_control_client_get (const char *socket_path, const char *path, GError **error)
+ow_control_client_request (const char *socket_path,
+                           const char *method,
+                           const char *path,
+                           JsonNode *request_body,
+                           GError **error)
 {
   g_autoptr (GSocketAddress) address = NULL;
   g_autoptr (SoupSession) session = NULL;
@@ -39,7 +44,15 @@ ow_control_client_get (const char *socket_path, const char *path, GError **error
 
   address = g_unix_socket_address_new (socket_path);
   session = soup_session_new_with_options ("remote-connectable", address, "timeout", 10, NULL);
-  message = soup_message_new ("GET", url);
+  message = soup_message_new (method, url);
+  if (request_body)
+    {
+      char *json = json_to_string (request_body, FALSE);
+      gsize json_length = strlen (json);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (json, json_length);
+
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+    }
 
   body = soup_session_send_and_read (session, message, NULL, &local_error);
   if (body == NULL)
@@ -55,6 +68,8 @@ ow_control_client_get (const char *socket_path, const char *path, GError **error
     }
 
   data = g_bytes_get_data (body, &length);
+  if (length == 0 && SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
+    return json_node_new (JSON_NODE_NULL);
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local_error))
     {
       g_set_error (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_PROTOCOL,
@@ -63,7 +78,7 @@ ow_control_client_get (const char *socket_path, const char *path, GError **error
       return NULL;
     }
 
-  if (soup_message_get_status (message) != SOUP_STATUS_OK)
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
     {
       JsonNode *root = json_parser_get_root (parser);
       const char *text = NULL;
@@ -71,10 +86,16 @@ ow_control_client_get (const char *socket_path, const char *path, GError **error
       if (JSON_NODE_HOLDS_OBJECT (root))
         text =
           json_object_get_string_member_with_default (json_node_get_object (root), "message", NULL);
-      g_set_error (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_PROTOCOL, "The host refused %s: %s",
-                   path, text ? text : soup_message_get_reason_phrase (message));
+      g_set_error (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_PROTOCOL, "%s",
+                   text ? text : soup_message_get_reason_phrase (message));
       return NULL;
     }
 
   return json_parser_steal_root (parser);
+}
+
+JsonNode *
+ow_control_client_get (const char *socket_path, const char *path, GError **error)
+{
+  return ow_control_client_request (socket_path, "GET", path, NULL, error);
 }

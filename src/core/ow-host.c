@@ -1,11 +1,17 @@
 #include "config.h"
 
 #include "ow-host.h"
+#include "ow-approvals.h"
 #include "ow-control-server.h"
+#include "ow-gateway.h"
 #include "ow-http.h"
+#include "ow-identity.h"
+#include "ow-token-store.h"
+#include "ow-workspace.h"
 #include "ow-rotating-log.h"
 #include "ow-runtime-locator.h"
 
+#include <string.h>
 #include <unistd.h>
 
 /* The runtime log: four parts of at most 4 MiB each. */
@@ -18,12 +24,18 @@ struct _OwHost
 
   OwPaths *paths;
   GStrv workspaces;
+  GPtrArray *workspace_list; /* OwWorkspace, in the order given */
   char *runtime_binary;
-  guint port;
+  OwGatewayOptions gateway_options;
+  GStrv cors_origins;
 
   OwRotatingLog *runtime_log;
   OwRuntimeSupervisor *supervisor;
   OwControlServer *control;
+  OwIdentity *identity;
+  OwTokenStore *tokens;
+  OwApprovals *approvals;
+  OwGateway *gateway;
 
   gint64 started_us;
 };
@@ -69,11 +81,19 @@ ow_host_new (const OwHostOptions *options, GError **error)
   g_return_val_if_fail (options != NULL, NULL);
 
   self->paths = ow_paths_new (options->data_dir);
-  self->port = options->port;
+  self->cors_origins = g_strdupv ((char **) options->cors_origins);
+  self->gateway_options = (OwGatewayOptions){
+    .port = options->port,
+    .http_port = options->http_port,
+    .cors_origins = (const char *const *) self->cors_origins,
+  };
 
   self->workspaces = resolve_workspaces (options->workspaces, error);
   if (self->workspaces == NULL)
     return NULL;
+  self->workspace_list = g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
+  for (guint i = 0; self->workspaces[i]; i++)
+    g_ptr_array_add (self->workspace_list, ow_workspace_new (self->workspaces[i]));
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
   if (self->runtime_binary == NULL)
@@ -103,6 +123,55 @@ on_status_request (SoupServer *server,
   ow_http_reply_json (message, SOUP_STATUS_OK, status);
 }
 
+static void
+on_routes_request (SoupServer *server,
+                   SoupServerMessage *message,
+                   const char *path,
+                   GHashTable *query,
+                   gpointer user_data)
+{
+  OwHost *self = user_data;
+  g_autoptr (JsonNode) routes = ow_gateway_describe_routes (self->gateway);
+
+  ow_http_reply_json (message, SOUP_STATUS_OK, routes);
+}
+
+/* /api/… on the control socket is the gateway's API with owner rights. */
+static void
+on_api_request (SoupServer *server,
+                SoupServerMessage *message,
+                const char *path,
+                GHashTable *query,
+                gpointer user_data)
+{
+  OwHost *self = user_data;
+
+  ow_gateway_dispatch_as_owner (self->gateway, message, path + strlen ("/api"), query);
+}
+
+/* The services clients reach: identity, tokens, approvals and the gateway in front. */
+static gboolean
+start_gateway (OwHost *self, GError **error)
+{
+  g_autofree char *identity_dir =
+    g_build_filename (ow_paths_get_data_dir (self->paths), "identity", NULL);
+  g_autofree char *tokens_path =
+    g_build_filename (ow_paths_get_data_dir (self->paths), "tokens.db", NULL);
+
+  self->identity = ow_identity_load_or_create (identity_dir, error);
+  if (self->identity == NULL)
+    return FALSE;
+
+  self->tokens = ow_token_store_open (tokens_path, error);
+  if (self->tokens == NULL)
+    return FALSE;
+
+  self->approvals = ow_approvals_new ();
+  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->approvals,
+                                  self->workspace_list, &self->gateway_options);
+  return ow_gateway_listen (self->gateway, error);
+}
+
 gboolean
 ow_host_start (OwHost *self, GError **error)
 {
@@ -114,6 +183,9 @@ ow_host_start (OwHost *self, GError **error)
 
   self->control = ow_control_server_new (ow_paths_get_control_socket (self->paths));
   ow_control_server_add_handler (self->control, "/v1/status", on_status_request, self, NULL);
+  ow_control_server_add_handler (self->control, "/v1/routes", on_routes_request, self, NULL);
+  ow_control_server_add_handler (self->control, "/api", on_api_request, self, NULL);
+  /* First, so that a second host on the same data folder stops before touching anything. */
   if (!ow_control_server_listen (self->control, error))
     {
       g_clear_object (&self->control);
@@ -131,10 +203,20 @@ ow_host_start (OwHost *self, GError **error)
   self->started_us = g_get_monotonic_time ();
   self->supervisor =
     ow_runtime_supervisor_new (self->runtime_binary, self->workspaces[0], self->runtime_log);
+
+  if (!start_gateway (self, error))
+    {
+      g_clear_object (&self->gateway);
+      g_clear_object (&self->control);
+      return FALSE;
+    }
+
   ow_runtime_supervisor_start (self->supervisor);
 
-  g_message ("OpenWork Host %s started (data folder %s, control socket %s)", PACKAGE_VERSION,
-             ow_paths_get_data_dir (self->paths), ow_paths_get_control_socket (self->paths));
+  g_message ("OpenWork Host %s started: gateway https://0.0.0.0:%u, fingerprint %s, data "
+             "folder %s",
+             PACKAGE_VERSION, ow_gateway_get_port (self->gateway),
+             ow_identity_get_fingerprint (self->identity), ow_paths_get_data_dir (self->paths));
   return TRUE;
 }
 
@@ -161,6 +243,9 @@ ow_host_stop_async (OwHost *self, GAsyncReadyCallback callback, gpointer user_da
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, ow_host_stop_async);
+
+  /* Clients first, so that nothing new arrives while the runtime stops. */
+  g_clear_object (&self->gateway);
 
   if (self->supervisor == NULL)
     {
@@ -241,10 +326,31 @@ ow_host_build_status (OwHost *self)
   json_builder_add_int_value (builder, (gint64) ow_host_get_uptime_ms (self));
   add_nullable_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
   add_nullable_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
+  add_nullable_string (builder, "fingerprint",
+                       self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
   json_builder_set_member_name (builder, "workspaces");
   json_builder_begin_array (builder);
   for (guint i = 0; self->workspaces[i]; i++)
     json_builder_add_string_value (builder, self->workspaces[i]);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "gateway");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, self->gateway ? ow_gateway_get_port (self->gateway) : 0);
+  json_builder_set_member_name (builder, "httpPort");
+  if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
+    json_builder_add_int_value (builder, ow_gateway_get_http_port (self->gateway));
+  else
+    json_builder_add_null_value (builder);
+  add_nullable_string (builder, "certificate",
+                       self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
+  json_builder_set_member_name (builder, "warnings");
+  json_builder_begin_array (builder);
+  if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
+    json_builder_add_string_value (builder, "Plain HTTP is on: tokens and tasks cross the network "
+                                            "unencrypted.");
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
@@ -277,9 +383,14 @@ ow_host_dispose (GObject *object)
 {
   OwHost *self = OW_HOST (object);
 
+  g_clear_object (&self->gateway);
   g_clear_object (&self->control);
   g_clear_object (&self->supervisor);
+  g_clear_object (&self->approvals);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->identity);
   g_clear_object (&self->runtime_log);
+  g_clear_pointer (&self->workspace_list, g_ptr_array_unref);
   g_clear_object (&self->paths);
 
   G_OBJECT_CLASS (ow_host_parent_class)->dispose (object);
@@ -291,6 +402,7 @@ ow_host_finalize (GObject *object)
   OwHost *self = OW_HOST (object);
 
   g_strfreev (self->workspaces);
+  g_strfreev (self->cors_origins);
   g_free (self->runtime_binary);
 
   G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);

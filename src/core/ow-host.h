@@ -13,10 +13,12 @@ G_BEGIN_DECLS
 /* What the command line (or the desktop face) asks the host to be. */
 typedef struct
 {
-  const char *data_dir;          /* nullable: XDG folders */
-  const char *const *workspaces; /* nullable: the current folder */
-  const char *opencode;          /* nullable: look the runtime up */
-  guint port;                    /* the LAN gateway's port */
+  const char *data_dir;            /* nullable: XDG folders */
+  const char *const *workspaces;   /* nullable: the current folder */
+  const char *opencode;            /* nullable: look the runtime up */
+  guint port;                      /* the LAN gateway's HTTPS port; 0 picks a free one */
+  int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
+  const char *const *cors_origins; /* nullable: browser origins allowed to call the API */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())
@@ -50,7 +52,7 @@ OwRuntimeSupervisor *ow_host_get_supervisor (OwHost *self);
 const char *const *ow_host_get_workspaces (OwHost *self);
 guint64 ow_host_get_uptime_ms (OwHost *self);
 
-/* The state `openwork-host status --json` prints: `{host: {…}, runtime: {…}}`. */
+/* The state `openwork-host status --json` prints: `{host: {…}, gateway: {…}, runtime: {…}}`. */
 JsonNode *ow_host_build_status (OwHost *self);
 
 G_END_DECLS

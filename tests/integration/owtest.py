@@ -2,7 +2,10 @@
 LLM, and small HTTP and process utilities. Standard library only."""
 
 import base64
+import http.client as httpclient
 import json
+import socket
+import ssl
 import os
 import shutil
 import signal
@@ -143,7 +146,7 @@ class Host:
         """Starts (or, after a kill, starts again) the host process on this data folder."""
         with open(self.stderr_path, "ab") as stderr:
             return subprocess.Popen(
-                [HOST_BIN, "--headless", "--data-dir", self.data_dir,
+                [HOST_BIN, "--headless", "--data-dir", self.data_dir, "--port", "0",
                  "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
 
@@ -206,3 +209,62 @@ class Host:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class UnixHTTPConnection(httpclient.HTTPConnection):
+    """HTTP over the host's control socket."""
+
+    def __init__(self, path, timeout=10):
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+def control(host, method, path, body=None):
+    """Returns (status, parsed JSON or None) from the host's control socket."""
+    connection = UnixHTTPConnection(os.path.join(host.data_dir, "control.sock"))
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        connection.request(method, path, body=data,
+                           headers={"Content-Type": "application/json"} if data else {})
+        response = connection.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if raw else None)
+    finally:
+        connection.close()
+
+
+class Gateway:
+    """HTTPS requests to a host's gateway, trusting only the host's own certificate."""
+
+    def __init__(self, host):
+        status = host.status()
+        self.port = status["gateway"]["port"]
+        self.certificate = status["gateway"]["certificate"]
+        self.context = ssl.create_default_context(cafile=self.certificate)
+
+    def request(self, method, path, token=None, body=None, headers=None, raw_body=None):
+        connection = httpclient.HTTPSConnection("localhost", self.port, context=self.context,
+                                                 timeout=15)
+        try:
+            all_headers = dict(headers or {})
+            if token is not None:
+                all_headers["Authorization"] = "Bearer " + token
+            data = raw_body
+            if body is not None:
+                data = json.dumps(body).encode()
+                all_headers["Content-Type"] = "application/json"
+            connection.request(method, path, body=data, headers=all_headers)
+            response = connection.getresponse()
+            raw = response.read()
+            try:
+                parsed = json.loads(raw) if raw else None
+            except ValueError:
+                parsed = raw.decode(errors="replace")
+            return response.status, parsed, dict(response.getheaders())
+        finally:
+            connection.close()

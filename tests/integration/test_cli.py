@@ -77,7 +77,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(os.stat(os.path.join(host.data_dir, "control.sock")).st_mode & 0o777,
                          0o600)
 
-        second = run_host("--headless", "--data-dir", host.data_dir,
+        second = run_host("--headless", "--data-dir", host.data_dir, "--port", "0",
                           "--opencode", owtest.FAKE_RUNTIME, env=host.env)
         self.assertEqual(second.returncode, 1)
         self.assertIn("already running", second.stderr)
@@ -90,7 +90,7 @@ class CliTest(unittest.TestCase):
         env = dict(os.environ, DISPLAY=":4711", OW_FAKE_RUNTIME_MODE="ok")
         env.pop("WAYLAND_DISPLAY", None)
         with open(os.path.join(tmp, "stderr"), "wb") as stderr:
-            process = subprocess.Popen([owtest.HOST_BIN, "--data-dir", tmp,
+            process = subprocess.Popen([owtest.HOST_BIN, "--data-dir", tmp, "--port", "0",
                                         "--opencode", owtest.FAKE_RUNTIME],
                                        env=env, stdin=subprocess.DEVNULL, stderr=stderr)
         self.addCleanup(process.wait)

@@ -1,0 +1,928 @@
+#include "config.h"
+
+#include "ow-gateway.h"
+#include "ow-http.h"
+#include "ow-workspace.h"
+
+#include <string.h>
+
+/* Who may use a route. */
+typedef enum
+{
+  ACCESS_PUBLIC,
+  ACCESS_VIEWER,
+  ACCESS_COLLABORATOR,
+  ACCESS_OWNER,
+} Access;
+
+#define MAX_PARAMS 2
+
+typedef struct
+{
+  OwGateway *gateway;
+  SoupServerMessage *message;
+  GHashTable *query;
+  OwTokenInfo *caller; /* NULL on public routes */
+  const char *token;   /* the caller's own token, as presented */
+  char *params[MAX_PARAMS];
+  const char *rest; /* what a trailing "*" matched, with its leading "/" */
+} Request;
+
+typedef void (*RouteHandler) (Request *request);
+
+typedef struct
+{
+  const char *method; /* NULL: any */
+  const char *pattern;
+  Access access;
+  RouteHandler handler;
+} Route;
+
+struct _OwGateway
+{
+  GObject parent_instance;
+
+  OwIdentity *identity;
+  OwTokenStore *tokens;
+  OwRuntimeSupervisor *runtime;
+  OwApprovals *approvals;
+  GPtrArray *workspaces;
+  guint port;
+  int http_port;
+  GStrv cors_origins;
+  gsize max_body_bytes;
+
+  SoupServer *server;
+  gint64 started_us;
+};
+
+G_DEFINE_FINAL_TYPE (OwGateway, ow_gateway, G_TYPE_OBJECT)
+
+static void handle_health (Request *request);
+static void handle_capabilities (Request *request);
+static void handle_status (Request *request);
+static void handle_whoami (Request *request);
+static void handle_workspaces (Request *request);
+static void handle_list_tokens (Request *request);
+static void handle_create_token (Request *request);
+static void handle_revoke_token (Request *request);
+static void handle_list_approvals (Request *request);
+static void handle_reply_approval (Request *request);
+
+/* The whole API. Tests walk this table (see ow_gateway_describe_routes()). */
+static const Route routes[] = {
+  { "GET", "/health", ACCESS_PUBLIC, handle_health },
+  { "GET", "/capabilities", ACCESS_VIEWER, handle_capabilities },
+  { "GET", "/status", ACCESS_VIEWER, handle_status },
+  { "GET", "/whoami", ACCESS_VIEWER, handle_whoami },
+  { "GET", "/workspaces", ACCESS_VIEWER, handle_workspaces },
+  { "GET", "/tokens", ACCESS_OWNER, handle_list_tokens },
+  { "POST", "/tokens", ACCESS_OWNER, handle_create_token },
+  { "DELETE", "/tokens/:id", ACCESS_OWNER, handle_revoke_token },
+  { "GET", "/approvals", ACCESS_OWNER, handle_list_approvals },
+  { "POST", "/approvals/:id", ACCESS_OWNER, handle_reply_approval },
+};
+
+static const char *const access_names[] = { "public", "viewer", "collaborator", "owner" };
+
+/* Matching */
+
+/* Matches @path against @pattern ("/a/:id" or "/b/" then "*"), filling the request's params and
+ * rest. */
+static gboolean
+match_pattern (const char *pattern, const char *path, Request *request)
+{
+  g_auto (GStrv) pattern_parts = g_strsplit (pattern + 1, "/", -1);
+  const char *p = path;
+  guint n_params = 0;
+
+  if (*p != '/')
+    return FALSE;
+
+  for (guint i = 0; pattern_parts[i]; i++)
+    {
+      const char *part = pattern_parts[i];
+      const char *segment = p + 1;
+      const char *end;
+
+      if (*p != '/')
+        return FALSE;
+
+      if (g_str_equal (part, "*"))
+        {
+          request->rest = p;
+          return TRUE;
+        }
+
+      end = strchr (segment, '/');
+      if (end == NULL)
+        end = segment + strlen (segment);
+
+      if (part[0] == ':')
+        {
+          if (end == segment || n_params == MAX_PARAMS)
+            return FALSE;
+          request->params[n_params++] = g_uri_unescape_segment (segment, end, NULL);
+          if (request->params[n_params - 1] == NULL)
+            return FALSE;
+        }
+      else if (strlen (part) != (gsize) (end - segment) || strncmp (part, segment, end - segment))
+        {
+          return FALSE;
+        }
+      p = end;
+    }
+
+  return *p == '\0';
+}
+
+static void
+request_clear (Request *request)
+{
+  for (guint i = 0; i < MAX_PARAMS; i++)
+    g_clear_pointer (&request->params[i], g_free);
+  request->rest = NULL;
+}
+
+/* Authentication */
+
+/* The token a client presented: Bearer, or on routes OpenCode's own clients use, basic auth
+ * as "opencode:<token>" and ?auth_token=. */
+static char *
+presented_token (SoupServerMessage *message, GHashTable *query, gboolean opencode_style)
+{
+  const char *authorization = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (message), "Authorization");
+
+  if (authorization && g_ascii_strncasecmp (authorization, "Bearer ", 7) == 0)
+    return g_strstrip (g_strdup (authorization + 7));
+
+  if (!opencode_style)
+    return NULL;
+
+  if (authorization && g_ascii_strncasecmp (authorization, "Basic ", 6) == 0)
+    {
+      gsize length;
+      g_autofree guchar *decoded = g_base64_decode (authorization + 6, &length);
+      g_autofree char *text = g_strndup ((const char *) decoded, length);
+      const char *colon = strchr (text, ':');
+
+      if (colon && strncmp (text, "opencode:", 9) == 0)
+        return g_strdup (colon + 1);
+      return NULL;
+    }
+
+  if (query && g_hash_table_lookup (query, "auth_token"))
+    return g_strdup (g_hash_table_lookup (query, "auth_token"));
+
+  return NULL;
+}
+
+static gboolean
+scope_allows (OwScope scope, Access access)
+{
+  switch (access)
+    {
+    case ACCESS_PUBLIC:
+      return TRUE;
+    case ACCESS_VIEWER:
+      return TRUE;
+    case ACCESS_COLLABORATOR:
+      return scope >= OW_SCOPE_COLLABORATOR;
+    case ACCESS_OWNER:
+    default:
+      return scope >= OW_SCOPE_OWNER;
+    }
+}
+
+/* Browser and network checks */
+
+static gboolean
+origin_allowed (OwGateway *self, const char *origin)
+{
+  return origin && self->cors_origins &&
+         g_strv_contains ((const char *const *) self->cors_origins, origin);
+}
+
+static void
+add_cors_headers (OwGateway *self, SoupServerMessage *message)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (message);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (message);
+  const char *origin = soup_message_headers_get_one (request, "Origin");
+
+  if (!origin_allowed (self, origin))
+    return;
+
+  soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
+  soup_message_headers_append (response, "Vary", "Origin");
+  soup_message_headers_replace (response, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, Last-Event-ID, "
+                                "x-opencode-directory");
+  soup_message_headers_replace (response, "Access-Control-Allow-Methods",
+                                "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
+}
+
+/* On plain HTTP, only names of this machine are accepted, so that a web page cannot reach
+ * the host through a DNS name it controls (DNS rebinding). */
+static gboolean
+host_header_is_local (const char *host)
+{
+  g_autofree char *name = NULL;
+  g_autoptr (GInetAddress) address = NULL;
+  const char *host_name = g_get_host_name ();
+  const char *end;
+
+  if (host == NULL)
+    return FALSE;
+
+  if (host[0] == '[')
+    {
+      end = strchr (host, ']');
+      if (end == NULL)
+        return FALSE;
+      name = g_strndup (host + 1, end - host - 1);
+    }
+  else
+    {
+      end = strrchr (host, ':');
+      name = end ? g_strndup (host, end - host) : g_strdup (host);
+    }
+
+  if (g_ascii_strcasecmp (name, "localhost") == 0 || g_ascii_strcasecmp (name, host_name) == 0)
+    return TRUE;
+  {
+    g_autofree char *mdns = g_strconcat (host_name, ".local", NULL);
+    if (g_ascii_strcasecmp (name, mdns) == 0)
+      return TRUE;
+  }
+
+  /* Any literal address: rebinding needs a name, and an address reached this host. */
+  address = g_inet_address_new_from_string (name);
+  return address != NULL;
+}
+
+/* Oversized request bodies */
+
+#define TOO_LARGE_KEY "ow-too-large"
+
+static void
+reply_too_large (OwGateway *self, SoupServerMessage *message)
+{
+  g_autofree char *text = g_strdup_printf (
+    "The request body is larger than the %" G_GSIZE_FORMAT " bytes allowed.", self->max_body_bytes);
+
+  ow_http_reply_error (message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", text);
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
+                                "close");
+}
+
+/* Stops keeping a body that has grown past the cap: the rest is read and dropped. */
+static void
+on_request_chunk (SoupServerMessage *message, GBytes *chunk, OwGateway *self)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (message);
+
+  if (body->length > (goffset) self->max_body_bytes &&
+      !g_object_get_data (G_OBJECT (message), TOO_LARGE_KEY))
+    {
+      g_object_set_data (G_OBJECT (message), TOO_LARGE_KEY, GINT_TO_POINTER (TRUE));
+      soup_message_body_set_accumulate (body, FALSE);
+      soup_message_body_truncate (body);
+    }
+}
+
+/* Runs once the headers are in. A declared length over the cap is refused at once (a
+ * client that sent "Expect: 100-continue" then sends nothing); a body of unknown length is
+ * watched as it arrives. Either way no more than the cap is ever held in memory. */
+static void
+check_body_size (SoupServer *server,
+                 SoupServerMessage *message,
+                 const char *path,
+                 GHashTable *query,
+                 gpointer user_data)
+{
+  OwGateway *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > (goffset) self->max_body_bytes)
+    {
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (message), FALSE);
+      reply_too_large (self, message);
+      return;
+    }
+
+  g_signal_connect_object (message, "got-chunk", G_CALLBACK (on_request_chunk), self, 0);
+}
+
+/* Dispatch */
+
+/* Routes a request; @owner, when given, is the caller and no token is asked for. */
+static void
+route_request (OwGateway *self,
+               SoupServerMessage *message,
+               const char *path,
+               GHashTable *query,
+               const OwTokenInfo *owner)
+{
+  const char *method = soup_server_message_get_method (message);
+  GUri *uri = soup_server_message_get_uri (message);
+  gboolean path_known = FALSE;
+  Request request = { .gateway = self, .message = message, .query = query };
+  const Route *route = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr (OwTokenInfo) caller = NULL;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                "X-Content-Type-Options", "nosniff");
+
+  if (owner == NULL && g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 &&
+      !host_header_is_local (
+        soup_message_headers_get_one (soup_server_message_get_request_headers (message), "Host")))
+    {
+      ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "host_not_allowed",
+                           "This host name is not allowed on the plain-HTTP listener. Use the "
+                           "host's address or its name.");
+      return;
+    }
+
+  add_cors_headers (self, message);
+
+  if (g_object_get_data (G_OBJECT (message), TOO_LARGE_KEY))
+    {
+      reply_too_large (self, message);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes) && route == NULL; i++)
+    {
+      if (!match_pattern (routes[i].pattern, path, &request))
+        {
+          request_clear (&request);
+          continue;
+        }
+      path_known = TRUE;
+      if (routes[i].method == NULL || g_str_equal (routes[i].method, method) ||
+          (g_str_equal (method, "HEAD") && g_str_equal (routes[i].method, "GET")))
+        route = &routes[i];
+      else
+        request_clear (&request);
+    }
+
+  if (route == NULL && path_known && g_str_equal (method, "OPTIONS"))
+    {
+      soup_server_message_set_status (
+        message,
+        origin_allowed (self, soup_message_headers_get_one (
+                                soup_server_message_get_request_headers (message), "Origin"))
+          ? SOUP_STATUS_NO_CONTENT
+          : SOUP_STATUS_FORBIDDEN,
+        NULL);
+      return;
+    }
+
+  if (route == NULL)
+    {
+      if (path_known)
+        ow_http_reply_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                             "This route does not take that method.");
+      else
+        ow_http_reply_error (message, SOUP_STATUS_NOT_FOUND, "not_found",
+                             "There is no such route. GET /capabilities lists what the host "
+                             "offers.");
+      return;
+    }
+
+  if (owner != NULL)
+    {
+      caller = g_new0 (OwTokenInfo, 1);
+      caller->id = g_strdup (owner->id);
+      caller->name = g_strdup (owner->name);
+      caller->scope = owner->scope;
+      caller->created_ms = owner->created_ms;
+    }
+  else if (route->access != ACCESS_PUBLIC)
+    {
+      token = presented_token (message, query, FALSE);
+      caller = ow_token_store_verify (self->tokens, token);
+      if (caller == NULL)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                        "WWW-Authenticate", "Bearer realm=\"openwork-host\"");
+          ow_http_reply_error (message, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                               token ? "This token is not valid or was revoked. Pair again or "
+                                       "ask the host owner for a new token."
+                                     : "This needs a token: send Authorization: Bearer owt_…");
+          request_clear (&request);
+          return;
+        }
+      if (!scope_allows (caller->scope, route->access))
+        {
+          g_autofree char *text =
+            g_strdup_printf ("This needs the %s scope; your token has %s.",
+                             access_names[route->access], ow_scope_to_string (caller->scope));
+          ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "forbidden", text);
+          request_clear (&request);
+          return;
+        }
+    }
+
+  request.caller = caller;
+  request.token = token;
+  route->handler (&request);
+  request_clear (&request);
+}
+
+static void
+dispatch (SoupServer *server,
+          SoupServerMessage *message,
+          const char *path,
+          GHashTable *query,
+          gpointer user_data)
+{
+  route_request (user_data, message, path, query, NULL);
+}
+
+void
+ow_gateway_dispatch_as_owner (OwGateway *self,
+                              SoupServerMessage *message,
+                              const char *path,
+                              GHashTable *query)
+{
+  const OwTokenInfo owner = { .id = "control", .name = "control socket", .scope = OW_SCOPE_OWNER };
+
+  g_return_if_fail (OW_IS_GATEWAY (self));
+  route_request (self, message, path, query, &owner);
+}
+
+/* Bodies */
+
+/* The request body as a JSON object, or %NULL after replying 400. */
+static JsonObject *
+read_json_object (Request *request)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   (gssize) g_bytes_get_size (bytes), &error) ||
+      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                           "The body must be a JSON object.");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+reply_builder (Request *request, guint status, JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) node = json_builder_get_root (builder);
+
+  ow_http_reply_json (request->message, status, node);
+}
+
+static void
+add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_int (JsonBuilder *builder, const char *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static gint64
+uptime_ms (OwGateway *self)
+{
+  return (g_get_monotonic_time () - self->started_us) / 1000;
+}
+
+/* Handlers */
+
+static void
+handle_health (Request *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  add_string (builder, "version", PACKAGE_VERSION);
+  add_int (builder, "uptimeMs", uptime_ms (request->gateway));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_capabilities (Request *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  const char *features[] = { "tokens", "approvals", "workspaces", NULL };
+
+  json_builder_begin_object (builder);
+  add_string (builder, "version", PACKAGE_VERSION);
+  add_string (builder, "fingerprint", ow_identity_get_fingerprint (request->gateway->identity));
+  json_builder_set_member_name (builder, "features");
+  json_builder_begin_array (builder);
+  for (guint i = 0; features[i]; i++)
+    json_builder_add_string_value (builder, features[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "scopes");
+  json_builder_begin_array (builder);
+  for (OwScope s = OW_SCOPE_VIEWER; s <= OW_SCOPE_OWNER; s++)
+    json_builder_add_string_value (builder, ow_scope_to_string (s));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_status (Request *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  add_string (builder, "version", PACKAGE_VERSION);
+  add_int (builder, "uptimeMs", uptime_ms (self));
+  json_builder_set_member_name (builder, "runtime");
+  json_builder_begin_object (builder);
+  add_string (builder, "state",
+              ow_runtime_state_to_string (ow_runtime_supervisor_get_state (self->runtime)));
+  add_string (builder, "version", ow_runtime_supervisor_get_version (self->runtime));
+  add_int (builder, "restarts", ow_runtime_supervisor_get_restarts (self->runtime));
+  json_builder_end_object (builder);
+  add_int (builder, "workspaces", self->workspaces->len);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+add_token_info (JsonBuilder *builder, OwTokenInfo *info)
+{
+  add_string (builder, "id", info->id);
+  add_string (builder, "name", info->name);
+  add_string (builder, "scope", ow_scope_to_string (info->scope));
+  add_int (builder, "createdAt", info->created_ms);
+}
+
+static void
+handle_whoami (Request *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_token_info (builder, request->caller);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+/* The address clients reached us by, for URLs that point back at the gateway. */
+static char *
+own_base_url (Request *request)
+{
+  GUri *uri = soup_server_message_get_uri (request->message);
+  const char *host = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "Host");
+
+  if (host == NULL)
+    return g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri),
+                            g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
+}
+
+static void
+handle_workspaces (Request *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree char *base = own_base_url (request);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->workspaces->len; i++)
+    {
+      OwWorkspace *workspace = g_ptr_array_index (self->workspaces, i);
+      g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "id", workspace->id);
+      add_string (builder, "name", workspace->name);
+      add_string (builder, "path", workspace->path);
+      json_builder_set_member_name (builder, "opencode");
+      json_builder_begin_object (builder);
+      add_string (builder, "baseUrl", proxy);
+      add_string (builder, "directory", workspace->path);
+      /* The caller's own token: never the runtime's password. */
+      add_string (builder, "username", "opencode");
+      add_string (builder, "password", request->token);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_list_tokens (Request *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) tokens = ow_token_store_list (request->gateway->tokens, &error);
+
+  if (tokens == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                           error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_token_info (builder, g_ptr_array_index (tokens, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_create_token (Request *request)
+{
+  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (OwTokenInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  const char *name;
+  OwScope scope;
+
+  if (body == NULL)
+    return;
+
+  name = json_object_get_string_member_with_default (body, "name", NULL);
+  if (name == NULL || *name == '\0' || strlen (name) > 200 ||
+      !ow_scope_from_string (json_object_get_string_member_with_default (body, "scope", NULL),
+                             &scope))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                           "invalid_token_request",
+                           "Give a \"name\" (1 to 200 characters) and a \"scope\": owner, "
+                           "collaborator or viewer.");
+      return;
+    }
+
+  token = ow_token_store_create (request->gateway->tokens, scope, name, &info, &error);
+  if (token == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                           error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  add_token_info (builder, info);
+  add_string (builder, "token", token);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_CREATED, builder);
+}
+
+static void
+handle_revoke_token (Request *request)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ow_token_store_revoke (request->gateway->tokens, request->params[0], &error))
+    {
+      gboolean missing =
+        g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND);
+      ow_http_reply_error (request->message,
+                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                           missing ? "not_found" : "internal", error->message);
+      return;
+    }
+
+  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+static void
+handle_list_approvals (Request *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (builder, ow_approvals_list (request->gateway->approvals));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+handle_reply_approval (Request *request)
+{
+  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (GError) error = NULL;
+  const char *reply;
+
+  if (body == NULL)
+    return;
+
+  reply = json_object_get_string_member_with_default (body, "reply", NULL);
+  if (g_strcmp0 (reply, "allow") != 0 && g_strcmp0 (reply, "deny") != 0)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_reply",
+                           "The \"reply\" must be \"allow\" or \"deny\".");
+      return;
+    }
+
+  if (!ow_approvals_reply (request->gateway->approvals, request->params[0],
+                           g_str_equal (reply, "allow"), &error))
+    {
+      gboolean answered =
+        g_error_matches (error, OW_APPROVALS_ERROR, OW_APPROVALS_ERROR_ALREADY_ANSWERED);
+      ow_http_reply_error (request->message,
+                           answered ? SOUP_STATUS_CONFLICT : SOUP_STATUS_NOT_FOUND,
+                           answered ? "already_answered" : "not_found", error->message);
+      return;
+    }
+
+  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* Public API */
+
+static gboolean
+listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (soup_server_listen_all (self->server, port, options, &local_error))
+    return TRUE;
+
+  g_set_error (error, G_IO_ERROR, local_error->code,
+               "The gateway could not listen on port %u: %s. Choose another port with --port, "
+               "or 0 for any free one.",
+               port, local_error->message);
+  return FALSE;
+}
+
+gboolean
+ow_gateway_listen (OwGateway *self, GError **error)
+{
+  g_return_val_if_fail (OW_IS_GATEWAY (self), FALSE);
+
+  self->started_us = g_get_monotonic_time ();
+  if (!listen_on (self, self->port, SOUP_SERVER_LISTEN_HTTPS, error))
+    return FALSE;
+  self->port = ow_gateway_get_port (self);
+
+  if (self->http_port >= 0)
+    {
+      if (!listen_on (self, (guint) self->http_port, 0, error))
+        return FALSE;
+      self->http_port = (int) ow_gateway_get_http_port (self);
+      g_warning ("Plain HTTP is on at port %d: tokens and tasks cross the network unencrypted. "
+                 "Use it only for older clients on a network you trust.",
+                 self->http_port);
+    }
+
+  return TRUE;
+}
+
+static guint
+port_for_scheme (OwGateway *self, const char *scheme)
+{
+  g_autoptr (GSList) uris = soup_server_get_uris (self->server);
+  guint port = 0;
+
+  for (GSList *l = uris; l; l = l->next)
+    if (port == 0 && g_strcmp0 (g_uri_get_scheme (l->data), scheme) == 0)
+      port = (guint) g_uri_get_port (l->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+guint
+ow_gateway_get_port (OwGateway *self)
+{
+  g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
+  return port_for_scheme (self, "https");
+}
+
+guint
+ow_gateway_get_http_port (OwGateway *self)
+{
+  g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
+  return self->http_port >= 0 ? port_for_scheme (self, "http") : 0;
+}
+
+JsonNode *
+ow_gateway_describe_routes (OwGateway *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      json_builder_begin_object (builder);
+      add_string (builder, "method", routes[i].method ? routes[i].method : "*");
+      add_string (builder, "path", routes[i].pattern);
+      add_string (builder, "access", access_names[routes[i].access]);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+ow_gateway_dispose (GObject *object)
+{
+  OwGateway *self = OW_GATEWAY (object);
+
+  if (self->server)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_object (&self->identity);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->runtime);
+  g_clear_object (&self->approvals);
+  g_clear_pointer (&self->workspaces, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (ow_gateway_parent_class)->dispose (object);
+}
+
+static void
+ow_gateway_finalize (GObject *object)
+{
+  OwGateway *self = OW_GATEWAY (object);
+
+  g_strfreev (self->cors_origins);
+
+  G_OBJECT_CLASS (ow_gateway_parent_class)->finalize (object);
+}
+
+static void
+ow_gateway_class_init (OwGatewayClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_gateway_dispose;
+  object_class->finalize = ow_gateway_finalize;
+}
+
+static void
+ow_gateway_init (OwGateway *self)
+{
+}
+
+OwGateway *
+ow_gateway_new (OwIdentity *identity,
+                OwTokenStore *tokens,
+                OwRuntimeSupervisor *runtime,
+                OwApprovals *approvals,
+                GPtrArray *workspaces,
+                const OwGatewayOptions *options)
+{
+  OwGateway *self = g_object_new (OW_TYPE_GATEWAY, NULL);
+
+  self->identity = g_object_ref (identity);
+  self->tokens = g_object_ref (tokens);
+  self->runtime = g_object_ref (runtime);
+  self->approvals = g_object_ref (approvals);
+  self->workspaces = g_ptr_array_ref (workspaces);
+  self->port = options->port;
+  self->http_port = options->http_port;
+  self->cors_origins = g_strdupv ((char **) options->cors_origins);
+  self->max_body_bytes =
+    options->max_body_bytes ? options->max_body_bytes : OW_GATEWAY_DEFAULT_MAX_BODY_BYTES;
+
+  self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
+                                  "server-header", "openwork-host", NULL);
+  soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
+  soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
+  return self;
+}

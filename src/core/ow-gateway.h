@@ -1,0 +1,64 @@
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "ow-approvals.h"
+#include "ow-identity.h"
+#include "ow-runtime-supervisor.h"
+#include "ow-token-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint port;                      /* HTTPS on all interfaces; 0 picks a free port */
+  int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
+  const char *const *cors_origins; /* nullable: origins browsers may call from */
+  gsize max_body_bytes;            /* larger request bodies get 413 */
+} OwGatewayOptions;
+
+#define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
+
+#define OW_TYPE_GATEWAY (ow_gateway_get_type ())
+G_DECLARE_FINAL_TYPE (OwGateway, ow_gateway, OW, GATEWAY, GObject)
+
+/**
+ * ow_gateway_new:
+ * @workspaces: (element-type OwWorkspace): the folders clients may work in
+ *
+ * The API that clients talk to: an OpenWork-compatible HTTPS server whose every route
+ * but `/health` needs a token of a sufficient scope.
+ */
+OwGateway *ow_gateway_new (OwIdentity *identity,
+                           OwTokenStore *tokens,
+                           OwRuntimeSupervisor *runtime,
+                           OwApprovals *approvals,
+                           GPtrArray *workspaces,
+                           const OwGatewayOptions *options);
+
+/* Starts listening; fails when the port is taken, with a message that says so. */
+gboolean ow_gateway_listen (OwGateway *self, GError **error);
+
+/* The HTTPS port in use (the chosen one when 0 was asked for), or 0 before listening. */
+guint ow_gateway_get_port (OwGateway *self);
+
+/* The plain-HTTP port in use, or 0 when that listener is off. */
+guint ow_gateway_get_http_port (OwGateway *self);
+
+/**
+ * ow_gateway_dispatch_as_owner:
+ * @path: the API path, e.g. "/tokens"
+ *
+ * Serves @message from the API with owner rights and no token: for the control socket,
+ * whose peer is already known to be the host's own user.
+ */
+void ow_gateway_dispatch_as_owner (OwGateway *self,
+                                   SoupServerMessage *message,
+                                   const char *path,
+                                   GHashTable *query);
+
+/* Returns: (transfer full): the route table, `[{method, path, access}]`, for tests and docs */
+JsonNode *ow_gateway_describe_routes (OwGateway *self);
+
+G_END_DECLS

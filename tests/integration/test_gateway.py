@@ -1,0 +1,282 @@
+"""The gateway as clients meet it: TLS, tokens and scopes on every route, CORS, the
+plain-HTTP listener. Uses the stand-in runtime; the proxy tests use the real one."""
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import unittest
+
+import owtest
+from owtest import Host, Gateway, control, wait_until
+
+# Every route of the API with the least scope that may use it. The test fails when the
+# host's own route table (from its control socket) differs, so no route goes untested.
+ROUTES = {
+    ("GET", "/health"): "public",
+    ("GET", "/capabilities"): "viewer",
+    ("GET", "/status"): "viewer",
+    ("GET", "/whoami"): "viewer",
+    ("GET", "/workspaces"): "viewer",
+    ("GET", "/tokens"): "owner",
+    ("POST", "/tokens"): "owner",
+    ("DELETE", "/tokens/:id"): "owner",
+    ("GET", "/approvals"): "owner",
+    ("POST", "/approvals/:id"): "owner",
+}
+
+# What an allowed call answers, with the concrete path and body the walk uses.
+CALLS = {
+    ("GET", "/health"): ("/health", None, 200),
+    ("GET", "/capabilities"): ("/capabilities", None, 200),
+    ("GET", "/status"): ("/status", None, 200),
+    ("GET", "/whoami"): ("/whoami", None, 200),
+    ("GET", "/workspaces"): ("/workspaces", None, 200),
+    ("GET", "/tokens"): ("/tokens", None, 200),
+    ("POST", "/tokens"): ("/tokens", {"scope": "viewer", "name": "walk"}, 201),
+    ("DELETE", "/tokens/:id"): ("/tokens/tok_000000000000", None, 404),
+    ("GET", "/approvals"): ("/approvals", None, 200),
+    ("POST", "/approvals/:id"): ("/approvals/apr_0", {"reply": "allow"}, 404),
+}
+
+RANK = {"public": -1, "viewer": 0, "collaborator": 1, "owner": 2}
+
+
+class GatewayTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        owtest.require_env()
+
+    def start_host(self, *args):
+        host = Host(owtest.FAKE_RUNTIME, extra_args=args, env={"OW_FAKE_RUNTIME_MODE": "ok"})
+        self.addCleanup(host.close)
+        host.wait_running(timeout=20)
+        return host
+
+    def token(self, host, scope, name="test"):
+        result = host.cli("token", "create", "--scope", scope, "--name", name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        token = result.stdout.strip()
+        self.assertTrue(token.startswith("owt_"))
+        return token
+
+    def test_every_route_checks_tokens_and_scopes(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+
+        status, routes = control(host, "GET", "/v1/routes")
+        self.assertEqual(status, 200)
+        self.assertEqual({(r["method"], r["path"]): r["access"] for r in routes}, ROUTES)
+
+        tokens = {scope: self.token(host, scope) for scope in ("viewer", "collaborator", "owner")}
+        credentials = [("none", None), ("wrong", "owt_" + "0" * 64), ("malformed", "hello"),
+                       *tokens.items()]
+        checked = 0
+        for (method, pattern), access in ROUTES.items():
+            path, body, allowed_status = CALLS[(method, pattern)]
+            for name, token in credentials:
+                status, answer, headers = gateway.request(method, path, token=token, body=body)
+                if access == "public":
+                    expected = allowed_status
+                elif name in ("none", "wrong", "malformed"):
+                    expected = 401
+                elif RANK[name] < RANK[access]:
+                    expected = 403
+                else:
+                    expected = allowed_status
+                self.assertEqual(status, expected,
+                                 "%s %s as %s: %r" % (method, path, name, answer))
+                if status in (401, 403, 404, 422):
+                    self.assertEqual(set(answer) >= {"code", "message"}, True, answer)
+                if status == 401:
+                    self.assertIn("Bearer", headers.get("WWW-Authenticate", ""))
+                checked += 1
+        self.assertEqual(checked, len(ROUTES) * len(credentials))
+
+        # Unknown paths and methods get the house error shape too.
+        status, answer, _ = gateway.request("GET", "/nope", token=tokens["owner"])
+        self.assertEqual((status, answer["code"]), (404, "not_found"))
+        status, answer, _ = gateway.request("PUT", "/tokens", token=tokens["owner"])
+        self.assertEqual((status, answer["code"]), (405, "method_not_allowed"))
+
+    def test_answers_have_the_openwork_shapes(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer", "Ana's phone")
+
+        status, health, _ = gateway.request("GET", "/health")
+        self.assertEqual(status, 200)
+        self.assertEqual(health["ok"], True)
+        self.assertIsInstance(health["uptimeMs"], int)
+
+        status, me, _ = gateway.request("GET", "/whoami", token=viewer)
+        self.assertEqual((me["name"], me["scope"]), ("Ana's phone", "viewer"))
+
+        status, workspaces, _ = gateway.request("GET", "/workspaces", token=viewer)
+        self.assertEqual(status, 200)
+        [item] = workspaces["items"]
+        import hashlib
+        expected_id = "ws_" + hashlib.sha256(host.workspace.encode()).hexdigest()[:12]
+        self.assertEqual(item["id"], expected_id)
+        self.assertEqual(item["path"], host.workspace)
+        self.assertEqual(item["opencode"]["baseUrl"],
+                         "https://localhost:%d/w/%s/opencode" % (gateway.port, expected_id))
+        # The credentials are the caller's own, never the runtime's password.
+        self.assertEqual(item["opencode"]["password"], viewer)
+        runtime_password = owtest.process_environ(host.runtime()["pid"])["OPENCODE_SERVER_PASSWORD"]
+        self.assertNotIn(runtime_password, str(workspaces))
+
+    def test_tokens_survive_restart_and_revocation_is_immediate(self):
+        host = self.start_host()
+        owner = self.token(host, "owner", "laptop")
+        gateway = Gateway(host)
+        status, created, _ = gateway.request("POST", "/tokens", token=owner,
+                                             body={"scope": "collaborator", "name": "phone"})
+        self.assertEqual(status, 201)
+        phone = created["token"]
+
+        host.process.send_signal(signal.SIGTERM)
+        self.assertEqual(host.process.wait(timeout=15), 0)
+        host.process = host.start_process(owtest.FAKE_RUNTIME)
+        host.wait_running(timeout=20)
+        gateway = Gateway(host)
+
+        status, me, _ = gateway.request("GET", "/whoami", token=phone)
+        self.assertEqual((status, me["scope"]), (200, "collaborator"))
+
+        listed = host.cli("token", "list")
+        self.assertIn(created["id"], listed.stdout)
+        self.assertNotIn(phone, listed.stdout)
+
+        result = host.cli("token", "revoke", created["id"])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        status, _, _ = gateway.request("GET", "/whoami", token=phone)
+        self.assertEqual(status, 401)
+        again = host.cli("token", "revoke", created["id"])
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("No active token", again.stderr)
+
+        # Neither token reached a log.
+        with open(os.path.join(host.data_dir, "logs", "runtime.log")) as f:
+            log = f.read() + host.stderr()
+        self.assertNotIn(phone, log)
+        self.assertNotIn(owner, log)
+
+    def test_fingerprint_is_the_served_keys_hash(self):
+        host = self.start_host()
+        status = host.status()
+        fingerprint = status["host"]["fingerprint"]
+        served = ssl.get_server_certificate(("localhost", status["gateway"]["port"]))
+        spki = subprocess.run(
+            "openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum",
+            shell=True, input=served, capture_output=True, text=True, check=True)
+        self.assertEqual(spki.stdout.split()[0], fingerprint)
+
+        gateway = Gateway(host)
+        _, capabilities, _ = gateway.request("GET", "/capabilities",
+                                             token=self.token(host, "viewer"))
+        self.assertEqual(capabilities["fingerprint"], fingerprint)
+
+        key = os.path.join(host.data_dir, "identity", "host.key")
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+
+    @staticmethod
+    def read_all(tls):
+        data = b""
+        while True:
+            piece = tls.recv(65536)
+            if not piece:
+                return data.decode(errors="replace")
+            data += piece
+
+    def tls_socket(self, host):
+        status = host.status()
+        context = ssl.create_default_context(cafile=status["gateway"]["certificate"])
+        raw = socket.create_connection(("localhost", status["gateway"]["port"]), timeout=20)
+        return context.wrap_socket(raw, server_hostname="localhost")
+
+    def test_oversized_bodies_get_413(self):
+        host = self.start_host()
+
+        # A client that announces the size and waits (as curl does) is refused at once.
+        with self.tls_socket(host) as tls:
+            tls.sendall(b"POST /tokens HTTP/1.1\r\nHost: localhost\r\n"
+                        b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                        b"Content-Length: 100000000\r\n\r\n")
+            answer = self.read_all(tls)
+        self.assertTrue(answer.startswith("HTTP/1.1 413"), answer)
+        self.assertIn("too_large", answer)
+
+        # A body of unknown length is cut off once it passes the cap (16 MiB): 20 MiB sent.
+        chunk = b"x" * (1024 * 1024)
+        with self.tls_socket(host) as tls:
+            tls.sendall(b"POST /tokens HTTP/1.1\r\nHost: localhost\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n")
+            for _ in range(20):
+                tls.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            tls.sendall(b"0\r\n\r\n")
+            answer = self.read_all(tls)
+        self.assertTrue(answer.startswith("HTTP/1.1 413"), answer)
+
+        # The host stayed small: it did not keep the 20 MiB.
+        with open("/proc/%d/status" % host.process.pid) as f:
+            rss_kb = int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
+        self.assertLess(rss_kb, 200 * 1024)
+
+    def test_cors_allowlist(self):
+        host = self.start_host("--cors-origin", "https://app.openwork.example")
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+
+        _, _, headers = gateway.request("GET", "/whoami", token=viewer,
+                                        headers={"Origin": "https://app.openwork.example"})
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"),
+                         "https://app.openwork.example")
+        status, _, headers = gateway.request(
+            "OPTIONS", "/whoami", headers={"Origin": "https://app.openwork.example",
+                                           "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 204)
+        self.assertIn("Authorization", headers.get("Access-Control-Allow-Headers", ""))
+
+        _, _, headers = gateway.request("GET", "/whoami", token=viewer,
+                                        headers={"Origin": "https://evil.example"})
+        self.assertNotIn("Access-Control-Allow-Origin", headers)
+        status, _, _ = gateway.request("OPTIONS", "/whoami",
+                                       headers={"Origin": "https://evil.example"})
+        self.assertEqual(status, 403)
+
+    def test_plain_http_is_off_unless_asked_and_checks_the_host_header(self):
+        host = self.start_host()
+        status = host.status()
+        self.assertIsNone(status["gateway"]["httpPort"])
+        self.assertEqual(status["gateway"]["warnings"], [])
+
+        legacy = self.start_host("--http-port", "0")
+        status = legacy.status()
+        port = status["gateway"]["httpPort"]
+        self.assertIsInstance(port, int)
+        self.assertIn("unencrypted", status["gateway"]["warnings"][0])
+        self.assertIn("Plain HTTP is on", legacy.stderr())
+        self.assertIn("Warning:", legacy.cli("status").stdout)
+
+        self.assertEqual(owtest.http("GET", "http://127.0.0.1:%d/health" % port)[0], 200)
+        status, answer = owtest.http("GET", "http://127.0.0.1:%d/health" % port,
+                                     headers={"Host": "attacker.example"})
+        self.assertEqual((status, answer["code"]), (403, "host_not_allowed"))
+
+    def test_a_taken_port_is_a_clear_error(self):
+        host = self.start_host()
+        port = str(host.status()["gateway"]["port"])
+        result = subprocess.run([owtest.HOST_BIN, "--headless", "--data-dir",
+                                 os.path.join(host.root, "second"), "--port", port,
+                                 "--opencode", owtest.FAKE_RUNTIME],
+                                capture_output=True, text=True, timeout=30,
+                                stdin=subprocess.DEVNULL)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("could not listen on port " + port, result.stderr)
+        self.assertIn("--port", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
