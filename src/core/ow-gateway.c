@@ -2,6 +2,7 @@
 
 #include "ow-gateway.h"
 #include "ow-http.h"
+#include "ow-opencode-proxy.h"
 #include "ow-workspace.h"
 
 #include <string.h>
@@ -13,6 +14,8 @@ typedef enum
   ACCESS_VIEWER,
   ACCESS_COLLABORATOR,
   ACCESS_OWNER,
+  ACCESS_OPENCODE, /* the runtime's API: viewer reads, collaborator writes, owner answers
+                    * permission requests */
 } Access;
 
 #define MAX_PARAMS 2
@@ -46,6 +49,7 @@ struct _OwGateway
   OwTokenStore *tokens;
   OwRuntimeSupervisor *runtime;
   OwApprovals *approvals;
+  OwOpencodeProxy *proxy;
   GPtrArray *workspaces;
   guint port;
   int http_port;
@@ -68,6 +72,8 @@ static void handle_create_token (Request *request);
 static void handle_revoke_token (Request *request);
 static void handle_list_approvals (Request *request);
 static void handle_reply_approval (Request *request);
+static void handle_opencode (Request *request);
+static void handle_workspace_opencode (Request *request);
 
 /* The whole API. Tests walk this table (see ow_gateway_describe_routes()). */
 static const Route routes[] = {
@@ -81,9 +87,12 @@ static const Route routes[] = {
   { "DELETE", "/tokens/:id", ACCESS_OWNER, handle_revoke_token },
   { "GET", "/approvals", ACCESS_OWNER, handle_list_approvals },
   { "POST", "/approvals/:id", ACCESS_OWNER, handle_reply_approval },
+  { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
+  { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
 };
 
-static const char *const access_names[] = { "public", "viewer", "collaborator", "owner" };
+static const char *const access_names[] = { "public", "viewer", "collaborator", "owner",
+                                            "opencode" };
 
 /* Matching */
 
@@ -105,14 +114,14 @@ match_pattern (const char *pattern, const char *path, Request *request)
       const char *segment = p + 1;
       const char *end;
 
-      if (*p != '/')
-        return FALSE;
-
       if (g_str_equal (part, "*"))
         {
-          request->rest = p;
+          request->rest = p; /* "" or "/…" */
           return TRUE;
         }
+
+      if (*p != '/')
+        return FALSE;
 
       end = strchr (segment, '/');
       if (end == NULL)
@@ -178,6 +187,36 @@ presented_token (SoupServerMessage *message, GHashTable *query, gboolean opencod
   return NULL;
 }
 
+/* Answering a permission request; who may do it is host policy: the owner, for now. */
+static gboolean
+is_permission_reply (const char *method, const char *path)
+{
+  g_auto (GStrv) parts = NULL;
+  guint n;
+
+  if (g_strcmp0 (method, "POST") != 0 || path == NULL)
+    return FALSE;
+
+  parts = g_strsplit (path, "/", -1);
+  n = g_strv_length (parts);
+  /* "/permission/:id/reply", and the older "/session/:id/permissions/:id" */
+  return (n == 4 && g_str_equal (parts[1], "permission") && g_str_equal (parts[3], "reply")) ||
+         (n == 5 && g_str_equal (parts[1], "session") && g_str_equal (parts[3], "permissions"));
+}
+
+static Access
+effective_access (const Route *route, const char *method, const char *rest)
+{
+  if (route->access != ACCESS_OPENCODE)
+    return route->access;
+  if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD") ||
+      g_str_equal (method, "OPTIONS"))
+    return ACCESS_VIEWER;
+  if (is_permission_reply (method, rest))
+    return ACCESS_OWNER;
+  return ACCESS_COLLABORATOR;
+}
+
 static gboolean
 scope_allows (OwScope scope, Access access)
 {
@@ -189,6 +228,7 @@ scope_allows (OwScope scope, Access access)
       return TRUE;
     case ACCESS_COLLABORATOR:
       return scope >= OW_SCOPE_COLLABORATOR;
+    case ACCESS_OPENCODE:
     case ACCESS_OWNER:
     default:
       return scope >= OW_SCOPE_OWNER;
@@ -261,6 +301,77 @@ host_header_is_local (const char *host)
   /* Any literal address: rebinding needs a name, and an address reached this host. */
   address = g_inet_address_new_from_string (name);
   return address != NULL;
+}
+
+/* The OpenCode proxy */
+
+/* The folder a client asks the runtime to work in, by header or query parameter. */
+static const char *
+requested_directory (Request *request)
+{
+  const char *header = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "x-opencode-directory");
+
+  if (header && *header)
+    return header;
+  return request->query ? g_hash_table_lookup (request->query, "directory") : NULL;
+}
+
+static void
+reply_directory_forbidden (Request *request, const char *directory)
+{
+  g_autofree char *text = g_strdup_printf (
+    "The folder %s is outside the workspaces this host shares. GET /workspaces lists them.",
+    directory);
+
+  ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "directory_not_allowed", text);
+}
+
+static void
+handle_opencode (Request *request)
+{
+  OwGateway *self = request->gateway;
+  const char *directory = requested_directory (request);
+  OwWorkspace *first = g_ptr_array_index (self->workspaces, 0);
+
+  if (directory && ow_workspace_find_containing (self->workspaces, directory) == NULL)
+    {
+      reply_directory_forbidden (request, directory);
+      return;
+    }
+
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
+                             directory ? directory : first->path);
+}
+
+static void
+handle_workspace_opencode (Request *request)
+{
+  OwGateway *self = request->gateway;
+  OwWorkspace *workspace = ow_workspace_find (self->workspaces, request->params[0]);
+  const char *directory = requested_directory (request);
+  g_autoptr (GPtrArray) just_this = NULL;
+
+  if (workspace == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "workspace_not_found",
+                           "There is no workspace with this id. GET /workspaces lists them.");
+      return;
+    }
+
+  if (directory)
+    {
+      just_this = g_ptr_array_new ();
+      g_ptr_array_add (just_this, workspace);
+      if (ow_workspace_find_containing (just_this, directory) == NULL)
+        {
+          reply_directory_forbidden (request, directory);
+          return;
+        }
+    }
+
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
+                             directory ? directory : workspace->path);
 }
 
 /* Oversized request bodies */
@@ -405,7 +516,10 @@ route_request (OwGateway *self,
     }
   else if (route->access != ACCESS_PUBLIC)
     {
-      token = presented_token (message, query, FALSE);
+      Access access = effective_access (route, method, request.rest);
+
+      /* OpenCode's own clients authenticate with basic auth or ?auth_token=. */
+      token = presented_token (message, query, route->access == ACCESS_OPENCODE);
       caller = ow_token_store_verify (self->tokens, token);
       if (caller == NULL)
         {
@@ -418,11 +532,11 @@ route_request (OwGateway *self,
           request_clear (&request);
           return;
         }
-      if (!scope_allows (caller->scope, route->access))
+      if (!scope_allows (caller->scope, access))
         {
           g_autofree char *text =
-            g_strdup_printf ("This needs the %s scope; your token has %s.",
-                             access_names[route->access], ow_scope_to_string (caller->scope));
+            g_strdup_printf ("This needs the %s scope; your token has %s.", access_names[access],
+                             ow_scope_to_string (caller->scope));
           ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "forbidden", text);
           request_clear (&request);
           return;
@@ -532,7 +646,7 @@ static void
 handle_capabilities (Request *request)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  const char *features[] = { "tokens", "approvals", "workspaces", NULL };
+  const char *features[] = { "tokens", "approvals", "workspaces", "opencode-proxy", NULL };
 
   json_builder_begin_object (builder);
   add_string (builder, "version", PACKAGE_VERSION);
@@ -870,6 +984,7 @@ ow_gateway_dispose (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->runtime);
   g_clear_object (&self->approvals);
+  g_clear_object (&self->proxy);
   g_clear_pointer (&self->workspaces, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ow_gateway_parent_class)->dispose (object);
@@ -913,6 +1028,7 @@ ow_gateway_new (OwIdentity *identity,
   self->tokens = g_object_ref (tokens);
   self->runtime = g_object_ref (runtime);
   self->approvals = g_object_ref (approvals);
+  self->proxy = ow_opencode_proxy_new (runtime);
   self->workspaces = g_ptr_array_ref (workspaces);
   self->port = options->port;
   self->http_port = options->http_port;

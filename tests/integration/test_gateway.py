@@ -24,6 +24,8 @@ ROUTES = {
     ("DELETE", "/tokens/:id"): "owner",
     ("GET", "/approvals"): "owner",
     ("POST", "/approvals/:id"): "owner",
+    ("*", "/opencode/*"): "opencode",
+    ("*", "/w/:id/opencode/*"): "opencode",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -39,6 +41,17 @@ CALLS = {
     ("GET", "/approvals"): ("/approvals", None, 200),
     ("POST", "/approvals/:id"): ("/approvals/apr_0", {"reply": "allow"}, 404),
 }
+
+# The runtime's API through the proxy: reads for viewers, writes for collaborators,
+# answering permission requests for the owner. The stand-in runtime knows none of these
+# paths, so an allowed call is answered by it (404), a refused one by the gateway.
+OPENCODE_CALLS = [
+    ("GET", "/opencode/session", None, "viewer"),
+    ("POST", "/opencode/session", {}, "collaborator"),
+    ("DELETE", "/opencode/session/ses_x", None, "collaborator"),
+    ("POST", "/opencode/permission/per_x/reply", {"reply": "once"}, "owner"),
+    ("POST", "/opencode/session/ses_x/permissions/per_x", {"response": "once"}, "owner"),
+]
 
 RANK = {"public": -1, "viewer": 0, "collaborator": 1, "owner": 2}
 
@@ -74,6 +87,8 @@ class GatewayTest(unittest.TestCase):
                        *tokens.items()]
         checked = 0
         for (method, pattern), access in ROUTES.items():
+            if access == "opencode":
+                continue
             path, body, allowed_status = CALLS[(method, pattern)]
             for name, token in credentials:
                 status, answer, headers = gateway.request(method, path, token=token, body=body)
@@ -92,7 +107,25 @@ class GatewayTest(unittest.TestCase):
                 if status == 401:
                     self.assertIn("Bearer", headers.get("WWW-Authenticate", ""))
                 checked += 1
-        self.assertEqual(checked, len(ROUTES) * len(credentials))
+        self.assertEqual(checked, (len(ROUTES) - 2) * len(credentials))
+
+        _, workspaces, _ = gateway.request("GET", "/workspaces", token=tokens["viewer"])
+        workspace_base = "/w/%s" % workspaces["items"][0]["id"]
+        for method, path, body, access in OPENCODE_CALLS:
+            for prefix in ("", workspace_base):
+                for name, token in credentials:
+                    status, answer, _ = gateway.request(method, prefix + path, token=token,
+                                                        body=body)
+                    if name in ("none", "wrong", "malformed"):
+                        expected = 401
+                    elif RANK[name] < RANK[access]:
+                        expected = 403
+                    else:
+                        expected = 404  # from the stand-in runtime, past the gateway
+                    self.assertEqual(status, expected,
+                                     "%s %s as %s: %r" % (method, prefix + path, name, answer))
+                    if expected == 404:
+                        self.assertNotIn("code", answer or {}, "the gateway answered itself")
 
         # Unknown paths and methods get the house error shape too.
         status, answer, _ = gateway.request("GET", "/nope", token=tokens["owner"])
@@ -264,6 +297,18 @@ class GatewayTest(unittest.TestCase):
         status, answer = owtest.http("GET", "http://127.0.0.1:%d/health" % port,
                                      headers={"Host": "attacker.example"})
         self.assertEqual((status, answer["code"]), (403, "host_not_allowed"))
+
+    def test_proxy_says_when_the_runtime_is_down(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})
+        self.addCleanup(host.close)
+        wait_until(lambda: (host.runtime() or {}).get("state") == "failed", 30, 0.1,
+                   "the runtime to fail")
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+        status, answer, headers = gateway.request("GET", "/opencode/session", token=viewer)
+        self.assertEqual((status, answer["code"]), (503, "runtime_unavailable"))
+        self.assertIn("Retry-After", headers)
+        self.assertIn("status", answer["message"])
 
     def test_a_taken_port_is_a_clear_error(self):
         host = self.start_host()

@@ -1,5 +1,6 @@
 """The host supervising the real OpenCode runtime, driven by the scripted fake LLM."""
 
+import base64
 import os
 import signal
 import time
@@ -156,6 +157,66 @@ class RealRuntimeTest(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.host.data_dir, "control.sock")))
         self.host.process = self.host.start_process(self.opencode)
         self.host.wait_running()
+
+    def test_proxy_runs_a_task_and_enforces_scopes(self):
+        self.host.wait_running()
+        gateway = owtest.Gateway(self.host)
+
+        def token(scope):
+            result = self.host.cli("token", "create", "--scope", scope, "--name", scope)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            return result.stdout.strip()
+        collaborator, viewer = token("collaborator"), token("viewer")
+        _, workspaces, _ = gateway.request("GET", "/workspaces", token=collaborator)
+        base = "/w/%s/opencode" % workspaces["items"][0]["id"]
+
+        # A collaborator runs a task through the proxy, never knowing the runtime's password.
+        status, session, _ = gateway.request("POST", base + "/session", token=collaborator, body={})
+        self.assertEqual(status, 200, session)
+        self.assertEqual(session["directory"], self.host.workspace)
+        status, _, _ = gateway.request("POST", "%s/session/%s/prompt_async" % (base, session["id"]),
+                                       token=collaborator,
+                                       body={"parts": [{"type": "text", "text": "Say hello"}]})
+        self.assertEqual(status, 204)
+
+        def answered():
+            status, messages, _ = gateway.request(
+                "GET", "%s/session/%s/message" % (base, session["id"]), token=viewer)
+            self.assertEqual(status, 200)
+            last = messages[-1] if messages else None
+            if last and last["info"]["role"] == "assistant" and last["info"].get("finish") == "stop":
+                return self.texts(last)
+            return None
+        self.assertEqual(wait_until(answered, 60, 0.2, "the answer"), "Hello from the fake LLM")
+
+        # A viewer reads but does not write; answering permissions is for the owner.
+        status, _, _ = gateway.request("POST", base + "/session", token=viewer, body={})
+        self.assertEqual(status, 403)
+        status, _, _ = gateway.request("POST", base + "/permission/per_x/reply",
+                                       token=collaborator, body={"reply": "once"})
+        self.assertEqual(status, 403)
+
+        # OpenCode's own clients authenticate with basic auth or ?auth_token=.
+        basic = "Basic " + base64.b64encode(("opencode:" + viewer).encode()).decode()
+        status, sessions, _ = gateway.request("GET", base + "/session",
+                                              headers={"Authorization": basic})
+        self.assertEqual(status, 200)
+        self.assertIn(session["id"], [s["id"] for s in sessions])
+        status, _, _ = gateway.request("GET", base + "/session?auth_token=" + viewer)
+        self.assertEqual(status, 200)
+        status, _, _ = gateway.request("GET", base + "/session?auth_token=owt_" + "1" * 64)
+        self.assertEqual(status, 401)
+
+        # Folders outside the workspace are refused, however they are named.
+        for outside in ("/etc", self.host.workspace + "/../", self.host.workspace + "-other"):
+            status, answer, _ = gateway.request("GET", base + "/session", token=viewer,
+                                                headers={"x-opencode-directory": outside})
+            self.assertEqual((status, answer["code"]), (403, "directory_not_allowed"), outside)
+        status, _, _ = gateway.request("GET", "/opencode/session?directory=/etc", token=viewer)
+        self.assertEqual(status, 403)
+        status, answer, _ = gateway.request("GET", "/w/ws_000000000000/opencode/session",
+                                            token=viewer)
+        self.assertEqual((status, answer["code"]), (404, "workspace_not_found"))
 
     def test_sigterm_stops_host_and_runtime(self):
         runtime = self.host.wait_running()

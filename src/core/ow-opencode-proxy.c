@@ -1,0 +1,348 @@
+#include "config.h"
+
+#include "ow-opencode-proxy.h"
+#include "ow-http.h"
+
+#include <string.h>
+
+/* One read from the runtime's answer; a slow client holds at most a few of these. */
+#define READ_SIZE (64 * 1024)
+#define MAX_UNWRITTEN (256 * 1024)
+
+struct _OwOpencodeProxy
+{
+  GObject parent_instance;
+
+  OwRuntimeSupervisor *runtime;
+  SoupSession *session;
+};
+
+G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
+
+/* One client request on its way through. */
+typedef struct
+{
+  SoupServerMessage *message; /* owned */
+  SoupMessage *upstream;
+  GInputStream *body;
+  GCancellable *cancellable;
+  gsize unwritten; /* appended to the client's body but not yet written */
+  gboolean reading;
+  gboolean sending;
+  gboolean finished; /* the client's exchange is over: touch the message no more */
+  gboolean eof;
+} Forward;
+
+static void read_more (Forward *forward);
+
+static void
+forward_free (Forward *forward)
+{
+  g_signal_handlers_disconnect_by_data (forward->message, forward);
+  g_clear_object (&forward->message);
+  g_clear_object (&forward->upstream);
+  g_clear_object (&forward->body);
+  g_clear_object (&forward->cancellable);
+  g_free (forward);
+}
+
+/* Hop-by-hop and credential headers never cross the proxy. */
+static gboolean
+is_request_header_dropped (const char *name)
+{
+  static const char *const dropped[] = {
+    "Authorization",
+    "Cookie",
+    "Host",
+    "Connection",
+    "Keep-Alive",
+    "Proxy-Authorization",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Content-Length",
+    "Accept-Encoding",
+    "x-opencode-directory",
+    "Expect",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
+    if (g_ascii_strcasecmp (name, dropped[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_response_header_dropped (const char *name)
+{
+  static const char *const dropped[] = {
+    "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length",
+    "Server",     "Date",       "Set-Cookie",        "WWW-Authenticate",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dropped); i++)
+    if (g_ascii_strcasecmp (name, dropped[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+ow_opencode_proxy_strip_query (const char *query)
+{
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto (GStrv) result = NULL;
+
+  if (query == NULL || *query == '\0')
+    return NULL;
+
+  parts = g_strsplit (query, "&", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (*parts[i] != '\0' && !g_str_has_prefix (parts[i], "auth_token=") &&
+        !g_str_equal (parts[i], "auth_token"))
+      g_strv_builder_add (kept, parts[i]);
+
+  result = g_strv_builder_end (kept);
+  return result[0] ? g_strjoinv ("&", result) : NULL;
+}
+
+static void
+on_message_finished (SoupServerMessage *message, Forward *forward)
+{
+  forward->finished = TRUE;
+  g_cancellable_cancel (forward->cancellable);
+  /* A callback still under way frees the forward when it sees the cancellation. */
+  if (!forward->reading && !forward->sending)
+    forward_free (forward);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
+{
+  forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
+  if (!forward->reading && !forward->eof && forward->unwritten < MAX_UNWRITTEN)
+    read_more (forward);
+}
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Forward *forward = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes =
+    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  SoupMessageBody *body;
+
+  forward->reading = FALSE;
+  if (forward->finished)
+    {
+      forward_free (forward);
+      return;
+    }
+
+  body = soup_server_message_get_response_body (forward->message);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    {
+      /* The runtime's answer ended (or broke off; the client sees a short body). */
+      if (error)
+        g_debug ("The runtime's answer broke off: %s", error->message);
+      forward->eof = TRUE;
+      soup_message_body_complete (body);
+      soup_server_message_unpause (forward->message);
+      return; /* "finished" frees the forward */
+    }
+
+  forward->unwritten += g_bytes_get_size (bytes);
+  soup_message_body_append_bytes (body, bytes);
+  soup_server_message_unpause (forward->message);
+  if (forward->unwritten < MAX_UNWRITTEN)
+    read_more (forward);
+}
+
+static void
+read_more (Forward *forward)
+{
+  forward->reading = TRUE;
+  g_input_stream_read_bytes_async (forward->body, READ_SIZE, G_PRIORITY_DEFAULT,
+                                   forward->cancellable, on_read, forward);
+}
+
+static void
+copy_response_headers (SoupMessage *upstream, SoupServerMessage *message)
+{
+  SoupMessageHeaders *from = soup_message_get_response_headers (upstream);
+  SoupMessageHeaders *to = soup_server_message_get_response_headers (message);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_headers_iter_init (&iter, from);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (!is_response_header_dropped (name))
+      soup_message_headers_append (to, name, value);
+
+  if (soup_message_headers_get_encoding (from) == SOUP_ENCODING_CONTENT_LENGTH)
+    soup_message_headers_set_content_length (to, soup_message_headers_get_content_length (from));
+  else
+    soup_message_headers_set_encoding (to, SOUP_ENCODING_CHUNKED);
+}
+
+static void
+on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Forward *forward = user_data;
+  g_autoptr (GError) error = NULL;
+
+  forward->sending = FALSE;
+  forward->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (forward->finished)
+    {
+      forward_free (forward);
+      return;
+    }
+
+  if (forward->body == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (forward->message),
+                                    "Retry-After", "2");
+      ow_http_reply_error (forward->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
+                           "The OpenCode runtime could not be reached; it may be restarting. "
+                           "Try again in a few seconds.");
+      soup_server_message_unpause (forward->message);
+      return; /* "finished" frees the forward */
+    }
+
+  soup_server_message_set_status (forward->message, soup_message_get_status (forward->upstream),
+                                  soup_message_get_reason_phrase (forward->upstream));
+  copy_response_headers (forward->upstream, forward->message);
+  soup_server_message_unpause (forward->message);
+  read_more (forward);
+}
+
+static gboolean
+runtime_is_ready (OwOpencodeProxy *self, SoupServerMessage *message)
+{
+  OwRuntimeState state = ow_runtime_supervisor_get_state (self->runtime);
+  g_autofree char *text = NULL;
+
+  if (state == OW_RUNTIME_STATE_RUNNING && ow_runtime_supervisor_get_port (self->runtime) > 0)
+    return TRUE;
+
+  if (state == OW_RUNTIME_STATE_FAILED)
+    text = g_strdup ("The OpenCode runtime has failed and is not restarted; the host owner can "
+                     "see why with \"openwork-host status\".");
+  else
+    text = g_strdup_printf ("The OpenCode runtime is %s. Try again in a few seconds.",
+                            ow_runtime_state_to_string (state));
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (message), "Retry-After",
+                                state == OW_RUNTIME_STATE_FAILED ? "60" : "2");
+  ow_http_reply_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "runtime_unavailable", text);
+  return FALSE;
+}
+
+void
+ow_opencode_proxy_forward (OwOpencodeProxy *self,
+                           SoupServerMessage *message,
+                           const char *path,
+                           const char *directory)
+{
+  GUri *client_uri = soup_server_message_get_uri (message);
+  g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
+  g_autofree char *url = NULL;
+  g_autofree char *credentials = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *authorization = NULL;
+  SoupMessageHeaders *from, *to;
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  SoupMessageBody *request_body;
+  Forward *forward;
+
+  g_return_if_fail (OW_IS_OPENCODE_PROXY (self));
+
+  if (!runtime_is_ready (self, message))
+    return;
+
+  url =
+    g_strdup_printf ("http://127.0.0.1:%u%s%s%s", ow_runtime_supervisor_get_port (self->runtime),
+                     path && *path ? path : "/", query ? "?" : "", query ? query : "");
+  forward = g_new0 (Forward, 1);
+  forward->message = g_object_ref (message);
+  forward->cancellable = g_cancellable_new ();
+  forward->upstream = soup_message_new (soup_server_message_get_method (message), url);
+  if (forward->upstream == NULL)
+    {
+      ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path",
+                           "This path cannot be forwarded to the runtime.");
+      forward_free (forward);
+      return;
+    }
+
+  from = soup_server_message_get_request_headers (message);
+  to = soup_message_get_request_headers (forward->upstream);
+  soup_message_headers_iter_init (&iter, from);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (!is_request_header_dropped (name))
+      soup_message_headers_append (to, name, value);
+
+  credentials = g_strconcat ("opencode:", ow_runtime_supervisor_get_password (self->runtime), NULL);
+  encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  authorization = g_strconcat ("Basic ", encoded, NULL);
+  soup_message_headers_replace (to, "Authorization", authorization);
+  soup_message_headers_replace (to, "x-opencode-directory", directory);
+
+  request_body = soup_server_message_get_request_body (message);
+  if (request_body->length > 0)
+    {
+      g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
+      soup_message_set_request_body_from_bytes (
+        forward->upstream, soup_message_headers_get_content_type (from, NULL), bytes);
+    }
+
+  g_signal_connect (message, "finished", G_CALLBACK (on_message_finished), forward);
+  g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), forward);
+  soup_server_message_pause (message);
+  forward->sending = TRUE;
+  soup_session_send_async (self->session, forward->upstream, G_PRIORITY_DEFAULT,
+                           forward->cancellable, on_sent, forward);
+}
+
+static void
+ow_opencode_proxy_dispose (GObject *object)
+{
+  OwOpencodeProxy *self = OW_OPENCODE_PROXY (object);
+
+  if (self->session)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->runtime);
+
+  G_OBJECT_CLASS (ow_opencode_proxy_parent_class)->dispose (object);
+}
+
+static void
+ow_opencode_proxy_class_init (OwOpencodeProxyClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = ow_opencode_proxy_dispose;
+}
+
+static void
+ow_opencode_proxy_init (OwOpencodeProxy *self)
+{
+  /* Event streams hold a connection each for as long as a client listens, so the
+   * per-host limit must not be libsoup's small default. No timeout: streams are long. */
+  self->session = soup_session_new_with_options ("max-conns", 4096, "max-conns-per-host", 4096,
+                                                 "timeout", 0, "idle-timeout", 60, NULL);
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+}
+
+OwOpencodeProxy *
+ow_opencode_proxy_new (OwRuntimeSupervisor *runtime)
+{
+  OwOpencodeProxy *self = g_object_new (OW_TYPE_OPENCODE_PROXY, NULL);
+
+  self->runtime = g_object_ref (runtime);
+  return self;
+}

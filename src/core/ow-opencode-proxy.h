@@ -1,0 +1,40 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "ow-runtime-supervisor.h"
+
+G_BEGIN_DECLS
+
+#define OW_TYPE_OPENCODE_PROXY (ow_opencode_proxy_get_type ())
+G_DECLARE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, OW, OPENCODE_PROXY, GObject)
+
+/* Forwards client requests to the private runtime, streaming both ways. */
+OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime);
+
+/**
+ * ow_opencode_proxy_forward:
+ * @message: the client's request, already authorised
+ * @path: the runtime path, e.g. "/session"
+ * @directory: the folder the request works in, already checked against the workspaces
+ *
+ * Sends @message to the runtime with the runtime's basic auth and `x-opencode-directory:
+ * @directory`, having dropped the client's credentials, and streams the answer back
+ * (server-sent events as they come). A runtime that is not running gets 503 with a
+ * Retry-After; one that cannot be reached 502.
+ */
+void ow_opencode_proxy_forward (OwOpencodeProxy *self,
+                                SoupServerMessage *message,
+                                const char *path,
+                                const char *directory);
+
+/**
+ * ow_opencode_proxy_strip_query:
+ * @query: (nullable): a raw query string
+ *
+ * Returns: (transfer full) (nullable): @query without `auth_token`, every other parameter
+ *   exactly as it was, or %NULL when nothing is left
+ */
+char *ow_opencode_proxy_strip_query (const char *query);
+
+G_END_DECLS
