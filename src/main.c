@@ -72,6 +72,7 @@ main (int argc, char **argv)
   g_auto (GStrv) workspaces = NULL;
   int port = OW_DEFAULT_GATEWAY_PORT;
   int http_port = -1;
+  int event_buffer = 0;
   g_auto (GStrv) cors_origins = NULL;
   /* clang-format off */
   const GOptionEntry entries[] = {
@@ -86,6 +87,8 @@ main (int argc, char **argv)
       N_("N") },
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
       N_("Let web pages from ORIGIN call the API; repeat for more"), N_("ORIGIN") },
+    { "event-buffer", 0, 0, G_OPTION_ARG_INT, &event_buffer,
+      N_("Keep the last N events for clients that resume (default 10000)"), N_("N") },
     { "workspace", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &workspaces,
       N_("A folder clients may run tasks in; repeat for more (default: the current folder)"),
       N_("DIR") },
@@ -127,6 +130,12 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_OK;
     }
 
+  if (event_buffer < 0 || event_buffer > 10000000)
+    {
+      g_printerr (_("--event-buffer takes a number of events from 1 to 10000000.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+
   if (port < 0 || port > 65535 || http_port < -1 || http_port > 65535)
     {
       g_printerr (_("Ports are numbers from 0 to 65535 (0 picks a free one).\n"));
@@ -153,6 +162,7 @@ main (int argc, char **argv)
     .port = (guint) port,
     .http_port = http_port,
     .cors_origins = (const char *const *) cors_origins,
+    .event_buffer = (guint) event_buffer,
   };
 
   host = ow_host_new (&options, &error);

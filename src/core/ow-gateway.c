@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include "ow-gateway.h"
+#include "ow-event-stream.h"
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
+#include "ow-sse-parser.h"
 #include "ow-workspace.h"
 
 #include <string.h>
@@ -19,6 +21,9 @@ typedef enum
 } Access;
 
 #define MAX_PARAMS 2
+#define HEARTBEAT_SECONDS 10
+#define STREAM_TOKEN_KEY "ow-stream-token"
+#define STREAM_SINCE_KEY "ow-stream-since"
 
 typedef struct
 {
@@ -49,7 +54,10 @@ struct _OwGateway
   OwTokenStore *tokens;
   OwRuntimeSupervisor *runtime;
   OwApprovals *approvals;
+  OwEventHub *hub;
   OwOpencodeProxy *proxy;
+  GPtrArray *streams; /* OwEventStream */
+  guint heartbeat_id;
   GPtrArray *workspaces;
   guint port;
   int http_port;
@@ -74,6 +82,7 @@ static void handle_list_approvals (Request *request);
 static void handle_reply_approval (Request *request);
 static void handle_opencode (Request *request);
 static void handle_workspace_opencode (Request *request);
+static void handle_events_websocket (Request *request);
 
 /* The whole API. Tests walk this table (see ow_gateway_describe_routes()). */
 static const Route routes[] = {
@@ -89,6 +98,7 @@ static const Route routes[] = {
   { "POST", "/approvals/:id", ACCESS_OWNER, handle_reply_approval },
   { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
   { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
+  { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
 };
 
 static const char *const access_names[] = { "public", "viewer", "collaborator", "owner",
@@ -327,6 +337,124 @@ reply_directory_forbidden (Request *request, const char *directory)
   ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "directory_not_allowed", text);
 }
 
+/* Event streams */
+
+static void
+on_stream_closed (OwEventStream *stream, OwGateway *self)
+{
+  g_ptr_array_remove_fast (self->streams, stream);
+  if (self->streams->len == 0)
+    g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+}
+
+static gboolean
+on_heartbeat (gpointer user_data)
+{
+  OwGateway *self = user_data;
+
+  for (guint i = 0; i < self->streams->len; i++)
+    ow_event_stream_heartbeat (g_ptr_array_index (self->streams, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+add_stream (OwGateway *self, OwEventStream *stream)
+{
+  g_ptr_array_add (self->streams, stream);
+  g_signal_connect_object (stream, "closed", G_CALLBACK (on_stream_closed), self, 0);
+  if (self->heartbeat_id == 0)
+    self->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_SECONDS, on_heartbeat, self);
+}
+
+static void
+on_token_revoked (OwTokenStore *tokens, const char *id, OwGateway *self)
+{
+  g_autoptr (GPtrArray) closing = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->streams->len; i++)
+    if (g_strcmp0 (ow_event_stream_get_token_id (g_ptr_array_index (self->streams, i)), id) == 0)
+      g_ptr_array_add (closing, g_object_ref (g_ptr_array_index (self->streams, i)));
+
+  for (guint i = 0; i < closing->len; i++)
+    ow_event_stream_close (g_ptr_array_index (closing, i), "The token of this stream was revoked.");
+}
+
+/* The client's resume point: Last-Event-ID, or ?since=. FALSE after replying 400. */
+static gboolean
+read_resume_point (Request *request, guint64 *seq, gboolean *given)
+{
+  const char *text = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "Last-Event-ID");
+
+  if (text == NULL && request->query)
+    text = g_hash_table_lookup (request->query, "since");
+
+  *given = text != NULL && *text != '\0';
+  if (*given && !ow_sse_parse_event_id (text, seq))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_resume_point",
+                           "Last-Event-ID and since must be event ids this host sent.");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Serves the runtime's /event or /global/event from the hub, if that is what is asked. */
+static gboolean
+serve_events (Request *request, const char *directory, gboolean inside)
+{
+  OwGateway *self = request->gateway;
+  OwEventFilter filter = { .directory = directory, .inside = inside };
+  gboolean given;
+  guint64 seq;
+
+  if (g_strcmp0 (soup_server_message_get_method (request->message), "GET") != 0)
+    return FALSE;
+  if (g_strcmp0 (request->rest, "/global/event") == 0)
+    filter.global = TRUE;
+  else if (g_strcmp0 (request->rest, "/event") != 0)
+    return FALSE;
+
+  if (read_resume_point (request, &seq, &given))
+    add_stream (self, ow_event_stream_new_sse (self->hub, request->message, request->caller->id,
+                                               &filter, given ? &seq : NULL));
+  return TRUE;
+}
+
+static void
+handle_events_websocket (Request *request)
+{
+  gboolean given;
+  guint64 seq;
+
+  /* Authorised: leave the status unset, and libsoup completes the WebSocket handshake. */
+  if (!read_resume_point (request, &seq, &given))
+    return;
+  g_object_set_data_full (G_OBJECT (request->message), STREAM_TOKEN_KEY,
+                          g_strdup (request->caller->id), g_free);
+  if (given)
+    g_object_set_data_full (G_OBJECT (request->message), STREAM_SINCE_KEY,
+                            g_memdup2 (&seq, sizeof seq), g_free);
+}
+
+static void
+on_websocket (SoupServer *server,
+              SoupServerMessage *message,
+              const char *path,
+              SoupWebsocketConnection *connection,
+              gpointer user_data)
+{
+  OwGateway *self = user_data;
+  const char *token_id = g_object_get_data (G_OBJECT (message), STREAM_TOKEN_KEY);
+
+  if (token_id == NULL)
+    return; /* never authorised: cannot happen, as the handler above runs first */
+
+  add_stream (
+    self, ow_event_stream_new_websocket (self->hub, connection, token_id,
+                                         g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
+}
+
 static void
 handle_opencode (Request *request)
 {
@@ -340,6 +468,8 @@ handle_opencode (Request *request)
       return;
     }
 
+  if (serve_events (request, directory ? directory : first->path, FALSE))
+    return;
   ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
                              directory ? directory : first->path);
 }
@@ -370,6 +500,9 @@ handle_workspace_opencode (Request *request)
         }
     }
 
+  /* Without a folder of its own, the workspace's stream has every folder in it. */
+  if (serve_events (request, directory ? directory : workspace->path, directory == NULL))
+    return;
   ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
                              directory ? directory : workspace->path);
 }
@@ -518,8 +651,11 @@ route_request (OwGateway *self,
     {
       Access access = effective_access (route, method, request.rest);
 
-      /* OpenCode's own clients authenticate with basic auth or ?auth_token=. */
-      token = presented_token (message, query, route->access == ACCESS_OPENCODE);
+      /* OpenCode's own clients authenticate with basic auth or ?auth_token=, and browsers
+       * cannot set headers on a WebSocket. */
+      token = presented_token (message, query,
+                               route->access == ACCESS_OPENCODE ||
+                                 route->handler == handle_events_websocket);
       caller = ow_token_store_verify (self->tokens, token);
       if (caller == NULL)
         {
@@ -646,7 +782,8 @@ static void
 handle_capabilities (Request *request)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  const char *features[] = { "tokens", "approvals", "workspaces", "opencode-proxy", NULL };
+  const char *features[] = { "tokens", "approvals",        "workspaces", "opencode-proxy",
+                             "events", "events-websocket", NULL };
 
   json_builder_begin_object (builder);
   add_string (builder, "version", PACKAGE_VERSION);
@@ -977,6 +1114,13 @@ ow_gateway_dispose (GObject *object)
 {
   OwGateway *self = OW_GATEWAY (object);
 
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  if (self->tokens)
+    g_signal_handlers_disconnect_by_data (self->tokens, self);
+  while (self->streams && self->streams->len > 0)
+    ow_event_stream_close (g_ptr_array_index (self->streams, 0), NULL);
+  g_clear_pointer (&self->streams, g_ptr_array_unref);
+
   if (self->server)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -985,6 +1129,7 @@ ow_gateway_dispose (GObject *object)
   g_clear_object (&self->runtime);
   g_clear_object (&self->approvals);
   g_clear_object (&self->proxy);
+  g_clear_object (&self->hub);
   g_clear_pointer (&self->workspaces, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ow_gateway_parent_class)->dispose (object);
@@ -1018,6 +1163,7 @@ OwGateway *
 ow_gateway_new (OwIdentity *identity,
                 OwTokenStore *tokens,
                 OwRuntimeSupervisor *runtime,
+                OwEventHub *hub,
                 OwApprovals *approvals,
                 GPtrArray *workspaces,
                 const OwGatewayOptions *options)
@@ -1028,7 +1174,10 @@ ow_gateway_new (OwIdentity *identity,
   self->tokens = g_object_ref (tokens);
   self->runtime = g_object_ref (runtime);
   self->approvals = g_object_ref (approvals);
-  self->proxy = ow_opencode_proxy_new (runtime);
+  self->hub = g_object_ref (hub);
+  self->proxy = ow_opencode_proxy_new (runtime, hub);
+  self->streams = g_ptr_array_new_with_free_func (g_object_unref);
+  g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   self->workspaces = g_ptr_array_ref (workspaces);
   self->port = options->port;
   self->http_port = options->http_port;
@@ -1040,5 +1189,10 @@ ow_gateway_new (OwIdentity *identity,
                                   "server-header", "openwork-host", NULL);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
+  /* The WebSocket path needs its own entry: libsoup upgrades a request only on a path
+   * with a WebSocket handler, after the normal one has authorised it. */
+  soup_server_add_handler (self->server, "/v1/events", dispatch, self, NULL);
+  soup_server_add_websocket_handler (self->server, "/v1/events", NULL, NULL, on_websocket, self,
+                                     NULL);
   return self;
 }

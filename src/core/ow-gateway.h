@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "ow-approvals.h"
+#include "ow-event-hub.h"
 #include "ow-identity.h"
 #include "ow-runtime-supervisor.h"
 #include "ow-token-store.h"
@@ -33,6 +34,7 @@ G_DECLARE_FINAL_TYPE (OwGateway, ow_gateway, OW, GATEWAY, GObject)
 OwGateway *ow_gateway_new (OwIdentity *identity,
                            OwTokenStore *tokens,
                            OwRuntimeSupervisor *runtime,
+                           OwEventHub *hub,
                            OwApprovals *approvals,
                            GPtrArray *workspaces,
                            const OwGatewayOptions *options);

@@ -3,6 +3,7 @@
 #include "ow-host.h"
 #include "ow-approvals.h"
 #include "ow-control-server.h"
+#include "ow-event-hub.h"
 #include "ow-gateway.h"
 #include "ow-http.h"
 #include "ow-identity.h"
@@ -27,6 +28,7 @@ struct _OwHost
   GPtrArray *workspace_list; /* OwWorkspace, in the order given */
   char *runtime_binary;
   OwGatewayOptions gateway_options;
+  OwEventHubLimits hub_limits;
   GStrv cors_origins;
 
   OwRotatingLog *runtime_log;
@@ -35,6 +37,7 @@ struct _OwHost
   OwIdentity *identity;
   OwTokenStore *tokens;
   OwApprovals *approvals;
+  OwEventHub *hub;
   OwGateway *gateway;
 
   gint64 started_us;
@@ -87,6 +90,8 @@ ow_host_new (const OwHostOptions *options, GError **error)
     .http_port = options->http_port,
     .cors_origins = (const char *const *) self->cors_origins,
   };
+
+  self->hub_limits = (OwEventHubLimits){ .max_events = options->event_buffer };
 
   self->workspaces = resolve_workspaces (options->workspaces, error);
   if (self->workspaces == NULL)
@@ -167,8 +172,9 @@ start_gateway (OwHost *self, GError **error)
     return FALSE;
 
   self->approvals = ow_approvals_new ();
-  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->approvals,
-                                  self->workspace_list, &self->gateway_options);
+  self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
+  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
+                                  self->approvals, self->workspace_list, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -387,6 +393,7 @@ ow_host_dispose (GObject *object)
   g_clear_object (&self->control);
   g_clear_object (&self->supervisor);
   g_clear_object (&self->approvals);
+  g_clear_object (&self->hub);
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);
   g_clear_object (&self->runtime_log);

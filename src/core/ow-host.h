@@ -19,6 +19,7 @@ typedef struct
   guint port;                      /* the LAN gateway's HTTPS port; 0 picks a free one */
   int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
   const char *const *cors_origins; /* nullable: browser origins allowed to call the API */
+  guint event_buffer;              /* events kept for resuming clients; 0: the default */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())

@@ -14,6 +14,7 @@ struct _OwOpencodeProxy
   GObject parent_instance;
 
   OwRuntimeSupervisor *runtime;
+  OwEventHub *hub;
   SoupSession *session;
 };
 
@@ -226,7 +227,8 @@ runtime_is_ready (OwOpencodeProxy *self, SoupServerMessage *message)
   OwRuntimeState state = ow_runtime_supervisor_get_state (self->runtime);
   g_autofree char *text = NULL;
 
-  if (state == OW_RUNTIME_STATE_RUNNING && ow_runtime_supervisor_get_port (self->runtime) > 0)
+  if (state == OW_RUNTIME_STATE_RUNNING && ow_runtime_supervisor_get_port (self->runtime) > 0 &&
+      ow_event_hub_is_live (self->hub))
     return TRUE;
 
   if (state == OW_RUNTIME_STATE_FAILED)
@@ -234,7 +236,8 @@ runtime_is_ready (OwOpencodeProxy *self, SoupServerMessage *message)
                      "see why with \"openwork-host status\".");
   else
     text = g_strdup_printf ("The OpenCode runtime is %s. Try again in a few seconds.",
-                            ow_runtime_state_to_string (state));
+                            state == OW_RUNTIME_STATE_RUNNING ? "getting ready"
+                                                              : ow_runtime_state_to_string (state));
 
   soup_message_headers_replace (soup_server_message_get_response_headers (message), "Retry-After",
                                 state == OW_RUNTIME_STATE_FAILED ? "60" : "2");
@@ -318,6 +321,7 @@ ow_opencode_proxy_dispose (GObject *object)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_object (&self->runtime);
+  g_clear_object (&self->hub);
 
   G_OBJECT_CLASS (ow_opencode_proxy_parent_class)->dispose (object);
 }
@@ -339,10 +343,11 @@ ow_opencode_proxy_init (OwOpencodeProxy *self)
 }
 
 OwOpencodeProxy *
-ow_opencode_proxy_new (OwRuntimeSupervisor *runtime)
+ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub)
 {
   OwOpencodeProxy *self = g_object_new (OW_TYPE_OPENCODE_PROXY, NULL);
 
   self->runtime = g_object_ref (runtime);
+  self->hub = g_object_ref (hub);
   return self;
 }

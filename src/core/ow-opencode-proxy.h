@@ -2,6 +2,7 @@
 
 #include <libsoup/soup.h>
 
+#include "ow-event-hub.h"
 #include "ow-runtime-supervisor.h"
 
 G_BEGIN_DECLS
@@ -9,8 +10,9 @@ G_BEGIN_DECLS
 #define OW_TYPE_OPENCODE_PROXY (ow_opencode_proxy_get_type ())
 G_DECLARE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, OW, OPENCODE_PROXY, GObject)
 
-/* Forwards client requests to the private runtime, streaming both ways. */
-OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime);
+/* Forwards client requests to the private runtime, streaming both ways. Requests wait
+ * (503) until @hub listens to the runtime, so that no event of theirs is missed. */
+OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub);
 
 /**
  * ow_opencode_proxy_forward:

@@ -26,6 +26,7 @@ ROUTES = {
     ("POST", "/approvals/:id"): "owner",
     ("*", "/opencode/*"): "opencode",
     ("*", "/w/:id/opencode/*"): "opencode",
+    ("GET", "/v1/events"): "viewer",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -40,6 +41,8 @@ CALLS = {
     ("DELETE", "/tokens/:id"): ("/tokens/tok_000000000000", None, 404),
     ("GET", "/approvals"): ("/approvals", None, 200),
     ("POST", "/approvals/:id"): ("/approvals/apr_0", {"reply": "allow"}, 404),
+    # Authorised, but not a WebSocket upgrade: libsoup's handshake check refuses it.
+    ("GET", "/v1/events"): ("/v1/events", None, 400),
 }
 
 # The runtime's API through the proxy: reads for viewers, writes for collaborators,

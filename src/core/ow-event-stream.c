@@ -1,0 +1,363 @@
+#include "config.h"
+
+#include "ow-event-stream.h"
+
+#include <json-glib/json-glib.h>
+
+#include <string.h>
+
+/* An SSE client may have this much written but not yet taken by its socket; the rest of
+ * its backlog waits in the hub's buffer, not in memory of its own. */
+#define MAX_UNWRITTEN (256 * 1024)
+
+struct _OwEventStream
+{
+  GObject parent_instance;
+
+  OwEventHub *hub;
+  char *token_id;
+  gboolean global;
+  char *directory;
+  gboolean inside;
+
+  SoupServerMessage *message;          /* SSE */
+  SoupWebsocketConnection *connection; /* or WebSocket */
+
+  guint64 cursor; /* the last sequence number dealt with */
+  gsize unwritten;
+  gboolean closed;
+};
+
+G_DEFINE_FINAL_TYPE (OwEventStream, ow_event_stream, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void pump (OwEventStream *self);
+
+static gboolean
+matches (OwEventStream *self, const OwHubEvent *event)
+{
+  gsize length;
+
+  if (self->global)
+    return TRUE;
+  if (g_str_equal (event->directory, self->directory))
+    return TRUE;
+  if (!self->inside)
+    return FALSE;
+  length = strlen (self->directory);
+  return strncmp (event->directory, self->directory, length) == 0 &&
+         event->directory[length] == '/';
+}
+
+/* Writing */
+
+static void
+write_sse (OwEventStream *self, const guint64 *seq, const char *data)
+{
+  GString *frame = g_string_new (NULL);
+  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  gsize length;
+
+  if (seq)
+    g_string_append_printf (frame, "id: %" G_GUINT64_FORMAT "\n", *seq);
+  for (guint i = 0; lines[i]; i++)
+    g_string_append_printf (frame, "data: %s\n", lines[i]);
+  g_string_append_c (frame, '\n');
+
+  length = frame->len;
+  self->unwritten += length;
+  soup_message_body_append (soup_server_message_get_response_body (self->message), SOUP_MEMORY_TAKE,
+                            g_string_free (frame, FALSE), length);
+  soup_server_message_unpause (self->message);
+}
+
+static void
+write_event (OwEventStream *self, const OwHubEvent *event)
+{
+  if (self->message)
+    {
+      write_sse (self, &event->seq, self->global ? event->data : event->payload);
+    }
+  else
+    {
+      /* {seq, …the runtime's fields…}; stored data is always a non-empty object. */
+      g_autofree char *text =
+        g_strdup_printf ("{\"seq\":%" G_GUINT64_FORMAT ",%s", event->seq, event->data + 1);
+      soup_websocket_connection_send_text (self->connection, text);
+    }
+}
+
+static void
+write_notice (OwEventStream *self, const char *type, const char *properties)
+{
+  g_autofree char *text = NULL;
+
+  if (self->message)
+    {
+      text = g_strdup_printf ("{\"type\":\"%s\",\"properties\":%s}", type, properties);
+      write_sse (self, NULL, text);
+    }
+  else
+    {
+      text = g_strdup_printf ("{\"type\":\"%s\",\"properties\":%s}", type, properties);
+      soup_websocket_connection_send_text (self->connection, text);
+    }
+}
+
+static void
+write_gap (OwEventStream *self, guint64 from, guint64 to)
+{
+  g_autofree char *properties = g_strdup_printf (
+    "{\"from\":%" G_GUINT64_FORMAT ",\"to\":%" G_GUINT64_FORMAT ",\"reason\":\"These events are "
+    "no longer in the host's buffer.\"}",
+    from, to);
+
+  write_notice (self, "stream.gap", properties);
+}
+
+/* Pumping */
+
+static void
+pump (OwEventStream *self)
+{
+  guint64 last = ow_event_hub_get_last_seq (self->hub);
+
+  while (!self->closed && self->cursor < last && self->unwritten < MAX_UNWRITTEN)
+    {
+      const OwHubEvent *event = ow_event_hub_get (self->hub, self->cursor + 1);
+
+      if (event == NULL)
+        {
+          /* What it had not read yet left the buffer: it cannot keep up. */
+          ow_event_stream_close (self, "This client read events too slowly for the host's "
+                                       "buffer; reconnect with Last-Event-ID to resume.");
+          return;
+        }
+
+      self->cursor++;
+      if (matches (self, event))
+        write_event (self, event);
+    }
+}
+
+static void
+on_hub_event (OwEventHub *hub, const OwHubEvent *event, OwEventStream *self)
+{
+  pump (self);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *message, guint chunk_size, OwEventStream *self)
+{
+  self->unwritten = chunk_size > self->unwritten ? 0 : self->unwritten - chunk_size;
+  pump (self);
+}
+
+/* Ends on the client's side: it went away. */
+static void
+on_finished (OwEventStream *self)
+{
+  if (self->message)
+    {
+      g_signal_handlers_disconnect_by_data (self->message, self);
+      g_clear_object (&self->message);
+    }
+  ow_event_stream_close (self, NULL);
+}
+
+/* Where to start: after the client's resume point, or now. */
+static void
+start (OwEventStream *self, const guint64 *resume_after)
+{
+  guint64 last = ow_event_hub_get_last_seq (self->hub);
+  guint64 first = ow_event_hub_get_first_seq (self->hub);
+
+  if (resume_after == NULL || *resume_after >= last)
+    {
+      self->cursor = last;
+    }
+  else if (*resume_after + 1 < first)
+    {
+      write_gap (self, *resume_after + 1, first - 1);
+      self->cursor = first - 1;
+    }
+  else
+    {
+      self->cursor = *resume_after;
+    }
+
+  g_signal_connect_object (self->hub, "event", G_CALLBACK (on_hub_event), self, 0);
+  pump (self);
+}
+
+OwEventStream *
+ow_event_stream_new_sse (OwEventHub *hub,
+                         SoupServerMessage *message,
+                         const char *token_id,
+                         const OwEventFilter *filter,
+                         const guint64 *resume_after)
+{
+  OwEventStream *self = g_object_new (OW_TYPE_EVENT_STREAM, NULL);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
+
+  self->hub = g_object_ref (hub);
+  self->token_id = g_strdup (token_id);
+  self->global = filter->global;
+  self->directory = g_strdup (filter->directory);
+  self->inside = filter->inside;
+  self->message = g_object_ref (message);
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (message), FALSE);
+  g_signal_connect_swapped (message, "finished", G_CALLBACK (on_finished), self);
+  g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), self);
+
+  /* As the runtime does, the first event says the stream is up; it has no id. */
+  write_notice (self, "server.connected", "{}");
+  start (self, resume_after);
+  return self;
+}
+
+static void
+on_websocket_closed (SoupWebsocketConnection *connection, OwEventStream *self)
+{
+  ow_event_stream_close (self, NULL);
+}
+
+OwEventStream *
+ow_event_stream_new_websocket (OwEventHub *hub,
+                               SoupWebsocketConnection *connection,
+                               const char *token_id,
+                               const guint64 *resume_after)
+{
+  OwEventStream *self = g_object_new (OW_TYPE_EVENT_STREAM, NULL);
+
+  self->hub = g_object_ref (hub);
+  self->token_id = g_strdup (token_id);
+  self->global = TRUE;
+  self->connection = g_object_ref (connection);
+
+  /* Pings keep middleboxes from dropping an idle connection and notice a dead peer. */
+  soup_websocket_connection_set_keepalive_interval (connection, 10);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_websocket_closed), self);
+
+  write_notice (self, "server.connected", "{}");
+  start (self, resume_after);
+  return self;
+}
+
+const char *
+ow_event_stream_get_token_id (OwEventStream *self)
+{
+  g_return_val_if_fail (OW_IS_EVENT_STREAM (self), NULL);
+  return self->token_id;
+}
+
+void
+ow_event_stream_heartbeat (OwEventStream *self)
+{
+  g_return_if_fail (OW_IS_EVENT_STREAM (self));
+
+  if (!self->closed && self->message)
+    write_notice (self, "server.heartbeat", "{}");
+}
+
+void
+ow_event_stream_close (OwEventStream *self, const char *reason)
+{
+  g_autoptr (OwEventStream) keep = g_object_ref (self);
+  g_autofree char *properties = NULL;
+
+  g_return_if_fail (OW_IS_EVENT_STREAM (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_signal_handlers_disconnect_by_data (self->hub, self);
+
+  if (reason)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "reason");
+      json_builder_add_string_value (builder, reason);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      properties = json_to_string (node, FALSE);
+      g_message ("Closing an event stream of token %s: %s", self->token_id, reason);
+    }
+
+  if (self->message)
+    {
+      if (reason)
+        write_notice (self, "stream.closed", properties);
+      soup_message_body_complete (soup_server_message_get_response_body (self->message));
+      soup_server_message_unpause (self->message);
+    }
+  if (self->connection)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                         reason);
+    }
+
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+}
+
+static void
+ow_event_stream_dispose (GObject *object)
+{
+  OwEventStream *self = OW_EVENT_STREAM (object);
+
+  if (self->message)
+    g_signal_handlers_disconnect_by_data (self->message, self);
+  if (self->connection)
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+  g_clear_object (&self->message);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->hub);
+
+  G_OBJECT_CLASS (ow_event_stream_parent_class)->dispose (object);
+}
+
+static void
+ow_event_stream_finalize (GObject *object)
+{
+  OwEventStream *self = OW_EVENT_STREAM (object);
+
+  g_free (self->token_id);
+  g_free (self->directory);
+
+  G_OBJECT_CLASS (ow_event_stream_parent_class)->finalize (object);
+}
+
+static void
+ow_event_stream_class_init (OwEventStreamClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_event_stream_dispose;
+  object_class->finalize = ow_event_stream_finalize;
+
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ow_event_stream_init (OwEventStream *self)
+{
+}

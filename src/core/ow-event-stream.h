@@ -1,0 +1,57 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "ow-event-hub.h"
+
+G_BEGIN_DECLS
+
+/* Which events a stream carries, and in which shape. */
+typedef struct
+{
+  gboolean global;       /* every event as {directory, project, payload}; otherwise one
+                          * instance's events as {type, properties} */
+  const char *directory; /* for an instance stream: its folder */
+  gboolean inside;       /* … and every folder below it */
+} OwEventFilter;
+
+#define OW_TYPE_EVENT_STREAM (ow_event_stream_get_type ())
+G_DECLARE_FINAL_TYPE (OwEventStream, ow_event_stream, OW, EVENT_STREAM, GObject)
+
+/**
+ * ow_event_stream_new_sse:
+ * @message: a GET request, answered here as text/event-stream
+ * @token_id: whose stream this is, for revocation
+ * @resume_after: (nullable): the last sequence number the client has (Last-Event-ID)
+ *
+ * Serves the hub's events from after @resume_after (or from now), each with `id: <seq>`.
+ * What the buffer no longer holds is announced as a `stream.gap` event with the lost
+ * range. The stream ends, with a reason, if the client falls behind the buffer.
+ */
+OwEventStream *ow_event_stream_new_sse (OwEventHub *hub,
+                                        SoupServerMessage *message,
+                                        const char *token_id,
+                                        const OwEventFilter *filter,
+                                        const guint64 *resume_after);
+
+/**
+ * ow_event_stream_new_websocket:
+ *
+ * The same over a WebSocket: one text message per event, `{seq, directory, project,
+ * payload}`; notices (`server.connected`, `stream.gap` with `{from, to}`) come as
+ * `{type, properties}`, as over SSE.
+ */
+OwEventStream *ow_event_stream_new_websocket (OwEventHub *hub,
+                                              SoupWebsocketConnection *connection,
+                                              const char *token_id,
+                                              const guint64 *resume_after);
+
+const char *ow_event_stream_get_token_id (OwEventStream *self);
+
+/* Sends a keep-alive the client can see (SSE: a `server.heartbeat` event). */
+void ow_event_stream_heartbeat (OwEventStream *self);
+
+/* Ends the stream; emits #OwEventStream::closed once. */
+void ow_event_stream_close (OwEventStream *self, const char *reason);
+
+G_END_DECLS
