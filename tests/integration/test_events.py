@@ -1,0 +1,287 @@
+"""Event streams that lose nothing: resume after drops (SSE and WebSocket), gaps, and
+revocation, with the real runtime running a long task for the fake LLM."""
+
+import json
+import random
+import threading
+import time
+import unittest
+
+import owtest
+from owtest import FakeLLM, Gateway, Host, wait_until
+from streams import SseStream, WebSocketStream
+
+DROPS = 50
+LONG_REPLY = " ".join("word%d" % i for i in range(300))
+
+
+def payload_of(message):
+    """The runtime's {type, properties} from an SSE data or a WebSocket message."""
+    return message.get("payload", message)
+
+
+def is_idle(payload, session_id):
+    return (payload.get("type") == "session.idle"
+            and payload.get("properties", {}).get("sessionID") == session_id)
+
+
+class EventsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        owtest.require_env()
+        cls.opencode = owtest.find_opencode()
+
+    def start(self, *host_args, reply=LONG_REPLY, delay_ms="12"):
+        llm = FakeLLM("--reply", reply, "--chunk-delay-ms", delay_ms)
+        self.addCleanup(llm.close)
+        host = Host(self.opencode, llm=llm, extra_args=host_args)
+        self.addCleanup(host.close)
+        host.wait_running()
+        self.gateway = Gateway(host)
+        result = host.cli("token", "create", "--scope", "collaborator", "--name", "phone")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.token = result.stdout.strip()
+        _, workspaces, _ = self.gateway.request("GET", "/workspaces", token=self.token)
+        self.base = "/w/%s/opencode" % workspaces["items"][0]["id"]
+        return host
+
+    def start_task(self, text="Write a long answer"):
+        status, session, _ = self.gateway.request("POST", self.base + "/session",
+                                                  token=self.token, body={})
+        self.assertEqual(status, 200, session)
+        status, _, _ = self.gateway.request(
+            "POST", "%s/session/%s/prompt_async" % (self.base, session["id"]), token=self.token,
+            body={"parts": [{"type": "text", "text": text}]})
+        self.assertEqual(status, 204)
+        return session["id"]
+
+    def run_clients(self, reference, dropping):
+        """Runs both readers in threads; a failure in either fails the test."""
+        errors = []
+
+        def guard(target):
+            def run():
+                try:
+                    target()
+                except Exception as error:  # reported below, with its message
+                    errors.append(repr(error))
+            return threading.Thread(target=run)
+
+        threads = [guard(reference), guard(dropping)]
+        for thread in threads:
+            thread.start()
+        return threads, errors
+
+    def assert_same_history(self, reference, received):
+        self.assertTrue(reference and received)
+        start = max(reference[0][0], received[0][0])
+        expected = [e for e in reference if e[0] >= start]
+        got = [e for e in received if e[0] >= start]
+        ids = [e[0] for e in got]
+        self.assertEqual(len(ids), len(set(ids)), "duplicates after resuming")
+        self.assertEqual(ids, sorted(ids), "events out of order")
+        self.assertEqual(len(got), len(expected))
+        self.assertEqual(got, expected)
+
+    def test_sse_resume_after_fifty_drops_loses_nothing(self):
+        self.start()
+        rng = random.Random(4711)
+        session = {}
+        ready = threading.Barrier(3)
+        reference, received = [], []
+        drops = [0]
+
+        def read_reference():
+            stream = SseStream(self.gateway, self.base + "/event", self.token)
+            ready.wait()
+            for event_id, data in stream.events():
+                if event_id is None:
+                    continue
+                reference.append((int(event_id), data))
+                if is_idle(json.loads(data), session.get("id")):
+                    break
+            stream.close()
+
+        def read_with_drops():
+            last_id = None
+            first = True
+            while True:
+                stream = SseStream(self.gateway, self.base + "/event", self.token,
+                                   last_event_id=last_id)
+                if first:
+                    ready.wait()
+                    first = False
+                budget = rng.randint(1, 4) if drops[0] < DROPS else -1
+                for event_id, data in stream.events():
+                    if event_id is None:
+                        continue
+                    received.append((int(event_id), data))
+                    last_id = event_id
+                    if is_idle(json.loads(data), session.get("id")):
+                        stream.close()
+                        return
+                    budget -= 1
+                    if budget == 0:
+                        break
+                stream.close()
+                drops[0] += 1
+
+        threads, errors = self.run_clients(read_reference, read_with_drops)
+        ready.wait()
+        session["id"] = self.start_task()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        self.assertGreaterEqual(drops[0], DROPS, "the task ended before %d drops" % DROPS)
+        print("SSE: %d events, %d drops" % (len(received), drops[0]))
+        self.assert_same_history(reference, received)
+
+    def test_websocket_resume_after_fifty_drops_loses_nothing(self):
+        self.start()
+        rng = random.Random(1147)
+        session = {}
+        ready = threading.Barrier(3)
+        reference, received = [], []
+        drops = [0]
+
+        def read_reference():
+            stream = WebSocketStream(self.gateway, "/v1/events", self.token)
+            ready.wait()
+            for message in stream.messages():
+                if "seq" not in message:
+                    continue
+                reference.append((message["seq"], json.dumps(message, sort_keys=True)))
+                if is_idle(payload_of(message), session.get("id")):
+                    break
+            stream.close()
+
+        def read_with_drops():
+            since = None
+            first = True
+            while True:
+                path = "/v1/events" + ("?since=%d" % since if since is not None else "")
+                stream = WebSocketStream(self.gateway, path, self.token)
+                if stream.status.split()[1] != "101":
+                    raise AssertionError("no upgrade: " + stream.status)
+                if first:
+                    ready.wait()
+                    first = False
+                budget = rng.randint(1, 4) if drops[0] < DROPS else -1
+                for message in stream.messages():
+                    if "seq" not in message:
+                        continue
+                    received.append((message["seq"], json.dumps(message, sort_keys=True)))
+                    since = message["seq"]
+                    if is_idle(payload_of(message), session.get("id")):
+                        stream.close()
+                        return
+                    budget -= 1
+                    if budget == 0:
+                        break
+                stream.close()
+                drops[0] += 1
+
+        threads, errors = self.run_clients(read_reference, read_with_drops)
+        ready.wait()
+        session["id"] = self.start_task()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        self.assertGreaterEqual(drops[0], DROPS, "the task ended before %d drops" % DROPS)
+        print("WebSocket: %d events, %d drops" % (len(received), drops[0]))
+        self.assert_same_history(reference, received)
+
+    def test_a_resume_point_older_than_the_buffer_gets_a_gap(self):
+        self.start("--event-buffer", "20", reply="one two three four five six seven eight",
+                   delay_ms="5")
+        seen = []
+        stream = SseStream(self.gateway, "/opencode/global/event", self.token)
+        session_id = self.start_task()
+        for event_id, data in stream.events():
+            if event_id is not None:
+                seen.append(int(event_id))
+                if is_idle(json.loads(data)["payload"], session_id):
+                    break
+        stream.close()
+        self.assertGreater(len(seen), 20, "the task made too few events to overflow the buffer")
+
+        # Over SSE: the gap, then what the buffer still has (at most 20; later events may
+        # have pushed out more), in order and joining the gap exactly.
+        resumed = SseStream(self.gateway, "/opencode/global/event", self.token,
+                            last_event_id=seen[0])
+        events = []
+        for event_id, data in resumed.events():
+            events.append((event_id, json.loads(data)))
+            if event_id is not None and int(event_id) == seen[-1]:
+                break
+        resumed.close()
+        self.assertEqual(events[0][1]["type"], "server.connected")
+        gap = events[1][1]
+        self.assertEqual(gap["type"], "stream.gap")
+        replayed = [int(i) for i, _ in events[2:]]
+        self.assertEqual(gap["properties"]["from"], seen[0] + 1)
+        self.assertEqual(gap["properties"]["to"] + 1, replayed[0])
+        self.assertLessEqual(len(replayed), 20)
+        self.assertEqual(replayed, seen[seen.index(replayed[0]):])
+
+        # Over WebSocket, the same.
+        socket_stream = WebSocketStream(self.gateway, "/v1/events?since=%d" % seen[0], self.token)
+        messages = []
+        for message in socket_stream.messages():
+            messages.append(message)
+            if message.get("seq") == seen[-1]:
+                break
+        socket_stream.close()
+        self.assertEqual([m.get("type") for m in messages[:2]], ["server.connected", "stream.gap"])
+        self.assertEqual(messages[1]["properties"], gap["properties"])
+        self.assertEqual([m["seq"] for m in messages[2:]], replayed)
+
+        # A resume point that is not an event id is refused.
+        status, answer, _ = self.gateway.request("GET", "/opencode/event", token=self.token,
+                                                 headers={"Last-Event-ID": "abc"})
+        self.assertEqual((status, answer["code"]), (400, "invalid_resume_point"))
+
+    def test_revoking_a_token_closes_its_streams_within_a_second(self):
+        host = self.start(reply="short")
+        result = host.cli("token", "create", "--scope", "viewer", "--name", "to revoke")
+        doomed = result.stdout.strip()
+        token_id = json.loads(host.cli("token", "list", "--json").stdout)["items"][-1]["id"]
+
+        sse = SseStream(self.gateway, self.base + "/event", doomed)
+        websocket = WebSocketStream(self.gateway, "/v1/events", doomed)
+        kept = SseStream(self.gateway, self.base + "/event", self.token)
+        ended = {}
+
+        def wait_end(name, iterator):
+            def run():
+                for _ in iterator:
+                    pass
+                ended[name] = time.monotonic()
+            thread = threading.Thread(target=run)
+            thread.start()
+            return thread
+
+        threads = [wait_end("sse", sse.events()), wait_end("websocket", websocket.messages())]
+        time.sleep(0.3)
+        revoked_at = time.monotonic()
+        self.assertEqual(host.cli("token", "revoke", token_id).returncode, 0)
+        for thread in threads:
+            thread.join(timeout=5)
+        print("streams closed %.3f s and %.3f s after revocation"
+              % (ended["sse"] - revoked_at, ended["websocket"] - revoked_at))
+        self.assertLess(ended["sse"] - revoked_at, 1.0)
+        self.assertLess(ended["websocket"] - revoked_at, 1.0)
+        self.assertIn("revoked", websocket.close_reason)
+        sse.close()
+        websocket.close()
+
+        # Another token's stream goes on.
+        session_id = self.start_task("hello")
+        for event_id, data in kept.events():
+            if event_id is not None and is_idle(json.loads(data), session_id):
+                break
+        kept.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
