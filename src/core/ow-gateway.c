@@ -315,16 +315,29 @@ host_header_is_local (const char *host)
 
 /* The OpenCode proxy */
 
-/* The folder a client asks the runtime to work in, by header or query parameter. */
-static const char *
-requested_directory (Request *request)
+/* The folders a request names for the runtime to work in, as the runtime would read them:
+ * the x-opencode-directory header decoded once, the directory query parameter decoded
+ * twice (form decoding, then the runtime's own). Every one is checked, and only the
+ * checked folder reaches the runtime (see ow_opencode_proxy_forward()), so neither source
+ * can smuggle in another. Returns FALSE after replying 400 to one that does not decode. */
+static gboolean
+requested_directories (Request *request, char **header, char **query)
 {
-  const char *header = soup_message_headers_get_one (
+  const char *raw = soup_message_headers_get_one (
     soup_server_message_get_request_headers (request->message), "x-opencode-directory");
+  const char *form = request->query ? g_hash_table_lookup (request->query, "directory") : NULL;
 
-  if (header && *header)
-    return header;
-  return request->query ? g_hash_table_lookup (request->query, "directory") : NULL;
+  *header = raw && *raw ? g_uri_unescape_string (raw, NULL) : NULL;
+  *query = form && *form ? g_uri_unescape_string (form, NULL) : NULL;
+
+  if ((raw && *raw && *header == NULL) || (form && *form && *query == NULL))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "bad_directory",
+                           "The folder named by x-opencode-directory or directory= is not "
+                           "validly encoded.");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -459,19 +472,28 @@ static void
 handle_opencode (Request *request)
 {
   OwGateway *self = request->gateway;
-  const char *directory = requested_directory (request);
   OwWorkspace *first = g_ptr_array_index (self->workspaces, 0);
+  g_autofree char *header = NULL;
+  g_autofree char *query = NULL;
+  const char *directory;
 
-  if (directory && ow_workspace_find_containing (self->workspaces, directory) == NULL)
+  if (!requested_directories (request, &header, &query))
+    return;
+  for (guint i = 0; i < 2; i++)
     {
-      reply_directory_forbidden (request, directory);
-      return;
+      const char *named = i == 0 ? header : query;
+
+      if (named && ow_workspace_find_containing (self->workspaces, named) == NULL)
+        {
+          reply_directory_forbidden (request, named);
+          return;
+        }
     }
 
-  if (serve_events (request, directory ? directory : first->path, FALSE))
+  directory = header ? header : query ? query : first->path;
+  if (serve_events (request, directory, FALSE))
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
-                             directory ? directory : first->path);
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory);
 }
 
 static void
@@ -479,8 +501,10 @@ handle_workspace_opencode (Request *request)
 {
   OwGateway *self = request->gateway;
   OwWorkspace *workspace = ow_workspace_find (self->workspaces, request->params[0]);
-  const char *directory = requested_directory (request);
-  g_autoptr (GPtrArray) just_this = NULL;
+  g_autoptr (GPtrArray) just_this = g_ptr_array_new ();
+  g_autofree char *header = NULL;
+  g_autofree char *query = NULL;
+  const char *directory;
 
   if (workspace == NULL)
     {
@@ -489,22 +513,25 @@ handle_workspace_opencode (Request *request)
       return;
     }
 
-  if (directory)
+  if (!requested_directories (request, &header, &query))
+    return;
+  g_ptr_array_add (just_this, workspace);
+  for (guint i = 0; i < 2; i++)
     {
-      just_this = g_ptr_array_new ();
-      g_ptr_array_add (just_this, workspace);
-      if (ow_workspace_find_containing (just_this, directory) == NULL)
+      const char *named = i == 0 ? header : query;
+
+      if (named && ow_workspace_find_containing (just_this, named) == NULL)
         {
-          reply_directory_forbidden (request, directory);
+          reply_directory_forbidden (request, named);
           return;
         }
     }
 
+  directory = header ? header : query ? query : workspace->path;
   /* Without a folder of its own, the workspace's stream has every folder in it. */
-  if (serve_events (request, directory ? directory : workspace->path, directory == NULL))
+  if (serve_events (request, directory, header == NULL && query == NULL))
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest,
-                             directory ? directory : workspace->path);
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory);
 }
 
 /* Oversized request bodies */
@@ -1024,6 +1051,16 @@ handle_reply_approval (Request *request)
   soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
+/* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
+ * which can carry tokens. */
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *message, gpointer user_data)
+{
+  g_debug ("%s %s → %u", soup_server_message_get_method (message),
+           g_uri_get_path (soup_server_message_get_uri (message)),
+           soup_server_message_get_status (message));
+}
+
 /* Public API */
 
 static gboolean
@@ -1188,6 +1225,7 @@ ow_gateway_new (OwIdentity *identity,
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
+  g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
   /* The WebSocket path needs its own entry: libsoup upgrades a request only on a path
    * with a WebSocket handler, after the normal one has authorised it. */

@@ -145,9 +145,13 @@ issue_certificate (gnutls_x509_privkey_t key, const char *certificate_path, GErr
 
   add_address_sans (certificate);
 
-  ok = check_gnutls (gnutls_x509_crt_set_basic_constraints (certificate, 0, -1),
+  /* A CA (that may sign nothing below it) and a server at once: some TLS stacks (Bun's,
+   * which OpenCode's own client runs on) trust a self-signed certificate only when it is
+   * a CA. */
+  ok = check_gnutls (gnutls_x509_crt_set_basic_constraints (certificate, 1, 0),
                      "set the constraints", error) &&
-       check_gnutls (gnutls_x509_crt_set_key_usage (certificate, GNUTLS_KEY_DIGITAL_SIGNATURE),
+       check_gnutls (gnutls_x509_crt_set_key_usage (certificate, GNUTLS_KEY_DIGITAL_SIGNATURE |
+                                                                   GNUTLS_KEY_KEY_CERT_SIGN),
                      "set the key usage", error) &&
        check_gnutls (gnutls_x509_crt_set_key_purpose_oid (certificate, GNUTLS_KP_TLS_WWW_SERVER, 0),
                      "set the key purpose", error) &&
@@ -227,6 +231,13 @@ certificate_is_usable (const char *certificate_path, gnutls_x509_privkey_t key)
   if (gnutls_x509_crt_get_expiration_time (certificate) <
       time (NULL) + RENEW_BEFORE_DAYS * 24 * 3600)
     return FALSE;
+
+  /* Certificates of earlier versions were no CA; issue them anew with the same key. */
+  {
+    unsigned int critical = 0;
+    if (gnutls_x509_crt_get_basic_constraints (certificate, &critical, NULL, NULL) != 1)
+      return FALSE;
+  }
 
   return gnutls_x509_crt_get_key_id (certificate, GNUTLS_KEYID_USE_SHA256, certificate_id,
                                      &certificate_id_size) >= 0 &&

@@ -12,7 +12,9 @@ G_DECLARE_FINAL_TYPE (OwIdentity, ow_identity, OW, IDENTITY, GObject)
  * @dir: the folder that holds `host.crt` and `host.key` (mode 0600)
  *
  * Loads the host's long-lived identity: a self-signed ECDSA P-256 certificate whose SANs
- * name the host name, `localhost` and the machine's addresses. A missing certificate is
+ * name the host name, `localhost` and the machine's addresses. It is marked as a CA that
+ * may sign nothing (path length 0), because some TLS stacks trust a self-signed
+ * certificate only then. A missing certificate is
  * generated; one that has expired or expires within 30 days is renewed with the same key,
  * so the fingerprint, and every client's pin, survive the renewal.
  *

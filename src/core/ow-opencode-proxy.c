@@ -101,9 +101,15 @@ ow_opencode_proxy_strip_query (const char *query)
 
   parts = g_strsplit (query, "&", -1);
   for (guint i = 0; parts[i]; i++)
-    if (*parts[i] != '\0' && !g_str_has_prefix (parts[i], "auth_token=") &&
-        !g_str_equal (parts[i], "auth_token"))
+    {
+      const char *equals = strchr (parts[i], '=');
+      gsize name_length = equals ? (gsize) (equals - parts[i]) : strlen (parts[i]);
+
+      if (name_length == 0 || (name_length == 10 && strncmp (parts[i], "auth_token", 10) == 0) ||
+          (name_length == 9 && strncmp (parts[i], "directory", 9) == 0))
+        continue;
       g_strv_builder_add (kept, parts[i]);
+    }
 
   result = g_strv_builder_end (kept);
   return result[0] ? g_strjoinv ("&", result) : NULL;
@@ -294,7 +300,11 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
   authorization = g_strconcat ("Basic ", encoded, NULL);
   soup_message_headers_replace (to, "Authorization", authorization);
-  soup_message_headers_replace (to, "x-opencode-directory", directory);
+  /* The runtime decodes this header once, so it reads back exactly the checked folder. */
+  {
+    g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
+    soup_message_headers_replace (to, "x-opencode-directory", encoded_directory);
+  }
 
   request_body = soup_server_message_get_request_body (message);
   if (request_body->length > 0)

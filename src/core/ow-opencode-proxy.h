@@ -20,8 +20,9 @@ OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub
  * @path: the runtime path, e.g. "/session"
  * @directory: the folder the request works in, already checked against the workspaces
  *
- * Sends @message to the runtime with the runtime's basic auth and `x-opencode-directory:
- * @directory`, having dropped the client's credentials, and streams the answer back
+ * Sends @message to the runtime with the runtime's basic auth and @directory as its only
+ * folder (`x-opencode-directory`, percent-encoded), having dropped the client's
+ * credentials and folder choices, and streams the answer back
  * (server-sent events as they come). A runtime that is not running gets 503 with a
  * Retry-After; one that cannot be reached 502.
  */
@@ -34,8 +35,9 @@ void ow_opencode_proxy_forward (OwOpencodeProxy *self,
  * ow_opencode_proxy_strip_query:
  * @query: (nullable): a raw query string
  *
- * Returns: (transfer full) (nullable): @query without `auth_token`, every other parameter
- *   exactly as it was, or %NULL when nothing is left
+ * Returns: (transfer full) (nullable): @query without `auth_token` (a credential) and
+ *   `directory` (the header the proxy sets is the only folder the runtime gets), every
+ *   other parameter exactly as it was, or %NULL when nothing is left
  */
 char *ow_opencode_proxy_strip_query (const char *query);
 

@@ -65,9 +65,10 @@ test_created_once_and_stable (void)
   remove_dir (dir);
 }
 
-/* Rewrites host.crt as a certificate of the same key that expires in @days days. */
+/* Rewrites host.crt as a certificate of the same key that expires in @days days; @ca says
+ * whether it is marked as a CA, as the host's own certificates are. */
 static void
-forge_short_lived_certificate (const char *dir, int days)
+forge_certificate (const char *dir, int days, gboolean ca)
 {
   g_autofree char *key_path = g_build_filename (dir, "host.key", NULL);
   g_autofree char *crt_path = g_build_filename (dir, "host.crt", NULL);
@@ -88,6 +89,7 @@ forge_short_lived_certificate (const char *dir, int days)
   gnutls_x509_crt_set_activation_time (crt, time (NULL) - 400 * 86400);
   gnutls_x509_crt_set_expiration_time (crt, time (NULL) + days * 86400);
   gnutls_x509_crt_set_key (crt, key);
+  gnutls_x509_crt_set_basic_constraints (crt, ca, ca ? 0 : -1);
   g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
   g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &out), ==, 0);
   g_assert_true (g_file_set_contents (crt_path, (const char *) out.data, out.size, NULL));
@@ -111,13 +113,44 @@ test_renewed_before_expiry_with_same_fingerprint (void)
     {
       g_autoptr (OwIdentity) renewed = NULL;
 
-      forge_short_lived_certificate (dir, days_left[i]);
+      forge_certificate (dir, days_left[i], TRUE);
       renewed = ow_identity_load_or_create (dir, &error);
       g_assert_no_error (error);
       g_assert_cmpint (
         g_date_time_difference (ow_identity_get_expiry (renewed), now) / G_TIME_SPAN_DAY, >=, 396);
       g_assert_cmpstr (ow_identity_get_fingerprint (renewed), ==, fingerprint);
     }
+
+  remove_dir (dir);
+}
+
+/* Certificates from before the host marked them as CAs are issued anew, same key. */
+static void
+test_certificate_that_is_no_ca_is_reissued (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *crt_path = g_build_filename (dir, "host.crt", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwIdentity) original = ow_identity_load_or_create (dir, &error);
+  g_autofree char *fingerprint = g_strdup (ow_identity_get_fingerprint (original));
+  g_autoptr (OwIdentity) reissued = NULL;
+  g_autofree char *pem = NULL;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t datum;
+  unsigned int critical;
+  gsize length;
+
+  forge_certificate (dir, 300, FALSE);
+  reissued = ow_identity_load_or_create (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ow_identity_get_fingerprint (reissued), ==, fingerprint);
+
+  g_assert_true (g_file_get_contents (crt_path, &pem, &length, NULL));
+  datum = (gnutls_datum_t){ (unsigned char *) pem, (unsigned int) length };
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_get_basic_constraints (crt, &critical, NULL, NULL), ==, 1);
+  gnutls_x509_crt_deinit (crt);
 
   remove_dir (dir);
 }
@@ -146,6 +179,8 @@ main (int argc, char **argv)
   g_test_add_func ("/identity/created-once-and-stable", test_created_once_and_stable);
   g_test_add_func ("/identity/renewed-before-expiry-with-same-fingerprint",
                    test_renewed_before_expiry_with_same_fingerprint);
+  g_test_add_func ("/identity/certificate-that-is-no-ca-is-reissued",
+                   test_certificate_that_is_no_ca_is_reissued);
   g_test_add_func ("/identity/damaged-key-is-a-clear-error", test_damaged_key_is_a_clear_error);
   return g_test_run ();
 }
