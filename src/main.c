@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 
 #include "cli/ow-cli.h"
 #include "core/ow-host.h"
@@ -73,6 +74,9 @@ main (int argc, char **argv)
   int port = OW_DEFAULT_GATEWAY_PORT;
   int http_port = -1;
   int event_buffer = 0;
+  int max_body_mib = 16;
+  g_autofree char *permission_answers = NULL;
+  OwScope answerers = OW_SCOPE_OWNER;
   g_auto (GStrv) cors_origins = NULL;
   /* clang-format off */
   const GOptionEntry entries[] = {
@@ -89,6 +93,11 @@ main (int argc, char **argv)
       N_("Let web pages from ORIGIN call the API; repeat for more"), N_("ORIGIN") },
     { "event-buffer", 0, 0, G_OPTION_ARG_INT, &event_buffer,
       N_("Keep the last N events for clients that resume (default 10000)"), N_("N") },
+    { "max-body-size", 0, 0, G_OPTION_ARG_INT, &max_body_mib,
+      N_("Refuse request bodies larger than MIB mebibytes (default 16)"), N_("MIB") },
+    { "permission-answers", 0, 0, G_OPTION_ARG_STRING, &permission_answers,
+      N_("Who may answer the runtime's permission requests: owner (default) or collaborator"),
+      N_("SCOPE") },
     { "workspace", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &workspaces,
       N_("A folder clients may run tasks in; repeat for more (default: the current folder)"),
       N_("DIR") },
@@ -105,6 +114,9 @@ main (int argc, char **argv)
   g_autoptr (OwPaths) paths = NULL;
   OwHostOptions options;
 
+  /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason
+   * to die. */
+  signal (SIGPIPE, SIG_IGN);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -136,6 +148,19 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
+  if (max_body_mib < 1 || max_body_mib > 4096)
+    {
+      g_printerr (_("--max-body-size takes a number of MiB from 1 to 4096.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  if (permission_answers &&
+      (!ow_scope_from_string (permission_answers, &answerers) || answerers == OW_SCOPE_VIEWER))
+    {
+      g_printerr (_("--permission-answers takes owner or collaborator.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+
   if (port < 0 || port > 65535 || http_port < -1 || http_port > 65535)
     {
       g_printerr (_("Ports are numbers from 0 to 65535 (0 picks a free one).\n"));
@@ -163,6 +188,8 @@ main (int argc, char **argv)
     .http_port = http_port,
     .cors_origins = (const char *const *) cors_origins,
     .event_buffer = (guint) event_buffer,
+    .max_body_bytes = (gsize) max_body_mib * 1024 * 1024,
+    .permission_answers = answerers,
   };
 
   host = ow_host_new (&options, &error);

@@ -34,6 +34,7 @@ typedef struct
   const char *token;   /* the caller's own token, as presented */
   char *params[MAX_PARAMS];
   const char *rest; /* what a trailing "*" matched, with its leading "/" */
+  gboolean early;   /* the headers are in, the body is still to come */
 } Request;
 
 typedef void (*RouteHandler) (Request *request);
@@ -63,6 +64,7 @@ struct _OwGateway
   int http_port;
   GStrv cors_origins;
   gsize max_body_bytes;
+  OwScope permission_answers;
 
   SoupServer *server;
   gint64 started_us;
@@ -70,6 +72,12 @@ struct _OwGateway
 
 G_DEFINE_FINAL_TYPE (OwGateway, ow_gateway, G_TYPE_OBJECT)
 
+static void route_request (OwGateway *self,
+                           SoupServerMessage *message,
+                           const char *path,
+                           GHashTable *query,
+                           const OwTokenInfo *owner,
+                           gboolean early);
 static void handle_health (Request *request);
 static void handle_capabilities (Request *request);
 static void handle_status (Request *request);
@@ -197,7 +205,7 @@ presented_token (SoupServerMessage *message, GHashTable *query, gboolean opencod
   return NULL;
 }
 
-/* Answering a permission request; who may do it is host policy: the owner, for now. */
+/* Answering a permission request: who may do it is host policy (--permission-answers). */
 static gboolean
 is_permission_reply (const char *method, const char *path)
 {
@@ -215,7 +223,7 @@ is_permission_reply (const char *method, const char *path)
 }
 
 static Access
-effective_access (const Route *route, const char *method, const char *rest)
+effective_access (OwGateway *self, const Route *route, const char *method, const char *rest)
 {
   if (route->access != ACCESS_OPENCODE)
     return route->access;
@@ -223,7 +231,7 @@ effective_access (const Route *route, const char *method, const char *rest)
       g_str_equal (method, "OPTIONS"))
     return ACCESS_VIEWER;
   if (is_permission_reply (method, rest))
-    return ACCESS_OWNER;
+    return self->permission_answers == OW_SCOPE_OWNER ? ACCESS_OWNER : ACCESS_COLLABORATOR;
   return ACCESS_COLLABORATOR;
 }
 
@@ -491,9 +499,10 @@ handle_opencode (Request *request)
     }
 
   directory = header ? header : query ? query : first->path;
-  if (serve_events (request, directory, FALSE))
+  if (!request->early && serve_events (request, directory, FALSE))
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory);
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
+                             request->early);
 }
 
 static void
@@ -529,9 +538,10 @@ handle_workspace_opencode (Request *request)
 
   directory = header ? header : query ? query : workspace->path;
   /* Without a folder of its own, the workspace's stream has every folder in it. */
-  if (serve_events (request, directory, header == NULL && query == NULL))
+  if (!request->early && serve_events (request, directory, header == NULL && query == NULL))
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory);
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
+                             request->early);
 }
 
 /* Oversized request bodies */
@@ -586,25 +596,83 @@ check_body_size (SoupServer *server,
     }
 
   g_signal_connect_object (message, "got-chunk", G_CALLBACK (on_request_chunk), self, 0);
+
+  /* Bodies for the runtime are not kept here: they stream on as they arrive. A request
+   * refused now has its body read and dropped. */
+  route_request (self, message, path, query, NULL, TRUE);
+  if (soup_server_message_get_status (message) != 0)
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (message), FALSE);
 }
 
 /* Dispatch */
 
-/* Routes a request; @owner, when given, is the caller and no token is asked for. */
+/* Finds the route for @path and @method; @path_known says whether any route has the path. */
+static const Route *
+find_route (const char *path, const char *method, Request *request, gboolean *path_known)
+{
+  *path_known = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      if (!match_pattern (routes[i].pattern, path, request))
+        {
+          request_clear (request);
+          continue;
+        }
+      *path_known = TRUE;
+      if (routes[i].method == NULL || g_str_equal (routes[i].method, method) ||
+          (g_str_equal (method, "HEAD") && g_str_equal (routes[i].method, "GET")))
+        return &routes[i];
+      request_clear (request);
+    }
+  return NULL;
+}
+
+static gboolean
+has_request_body (SoupServerMessage *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) > 0;
+    case SOUP_ENCODING_CHUNKED:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Routes a request; @owner, when given, is the caller and no token is asked for. Called
+ * twice for a request: @early as its headers arrive, when only requests for the runtime
+ * that carry a body are taken (to stream the body on), and again once the body is in. */
 static void
 route_request (OwGateway *self,
                SoupServerMessage *message,
                const char *path,
                GHashTable *query,
-               const OwTokenInfo *owner)
+               const OwTokenInfo *owner,
+               gboolean early)
 {
   const char *method = soup_server_message_get_method (message);
   GUri *uri = soup_server_message_get_uri (message);
   gboolean path_known = FALSE;
-  Request request = { .gateway = self, .message = message, .query = query };
+  Request request = { .gateway = self, .message = message, .query = query, .early = early };
   const Route *route = NULL;
   g_autofree char *token = NULL;
   g_autoptr (OwTokenInfo) caller = NULL;
+
+  route = find_route (path, method, &request, &path_known);
+  if (early && (route == NULL || route->access != ACCESS_OPENCODE || !has_request_body (message)))
+    {
+      request_clear (&request);
+      return;
+    }
+  if (!early && ow_opencode_proxy_resume (self->proxy, message))
+    {
+      request_clear (&request);
+      return;
+    }
 
   soup_message_headers_replace (soup_server_message_get_response_headers (message),
                                 "X-Content-Type-Options", "nosniff");
@@ -616,6 +684,7 @@ route_request (OwGateway *self,
       ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "host_not_allowed",
                            "This host name is not allowed on the plain-HTTP listener. Use the "
                            "host's address or its name.");
+      request_clear (&request);
       return;
     }
 
@@ -624,22 +693,8 @@ route_request (OwGateway *self,
   if (g_object_get_data (G_OBJECT (message), TOO_LARGE_KEY))
     {
       reply_too_large (self, message);
+      request_clear (&request);
       return;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (routes) && route == NULL; i++)
-    {
-      if (!match_pattern (routes[i].pattern, path, &request))
-        {
-          request_clear (&request);
-          continue;
-        }
-      path_known = TRUE;
-      if (routes[i].method == NULL || g_str_equal (routes[i].method, method) ||
-          (g_str_equal (method, "HEAD") && g_str_equal (routes[i].method, "GET")))
-        route = &routes[i];
-      else
-        request_clear (&request);
     }
 
   if (route == NULL && path_known && g_str_equal (method, "OPTIONS"))
@@ -676,7 +731,7 @@ route_request (OwGateway *self,
     }
   else if (route->access != ACCESS_PUBLIC)
     {
-      Access access = effective_access (route, method, request.rest);
+      Access access = effective_access (self, route, method, request.rest);
 
       /* OpenCode's own clients authenticate with basic auth or ?auth_token=, and browsers
        * cannot set headers on a WebSocket. */
@@ -719,7 +774,7 @@ dispatch (SoupServer *server,
           GHashTable *query,
           gpointer user_data)
 {
-  route_request (user_data, message, path, query, NULL);
+  route_request (user_data, message, path, query, NULL, FALSE);
 }
 
 void
@@ -731,7 +786,7 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
   const OwTokenInfo owner = { .id = "control", .name = "control socket", .scope = OW_SCOPE_OWNER };
 
   g_return_if_fail (OW_IS_GATEWAY (self));
-  route_request (self, message, path, query, &owner);
+  route_request (self, message, path, query, &owner, FALSE);
 }
 
 /* Bodies */
@@ -1212,15 +1267,17 @@ ow_gateway_new (OwIdentity *identity,
   self->runtime = g_object_ref (runtime);
   self->approvals = g_object_ref (approvals);
   self->hub = g_object_ref (hub);
-  self->proxy = ow_opencode_proxy_new (runtime, hub);
+  self->max_body_bytes =
+    options->max_body_bytes ? options->max_body_bytes : OW_GATEWAY_DEFAULT_MAX_BODY_BYTES;
+  self->proxy = ow_opencode_proxy_new (runtime, hub, self->max_body_bytes);
   self->streams = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   self->workspaces = g_ptr_array_ref (workspaces);
   self->port = options->port;
   self->http_port = options->http_port;
   self->cors_origins = g_strdupv ((char **) options->cors_origins);
-  self->max_body_bytes =
-    options->max_body_bytes ? options->max_body_bytes : OW_GATEWAY_DEFAULT_MAX_BODY_BYTES;
+  /* Viewers only read: they never answer, whatever the policy says. */
+  self->permission_answers = MAX (options->permission_answers, OW_SCOPE_COLLABORATOR);
 
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);

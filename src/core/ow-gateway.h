@@ -17,6 +17,7 @@ typedef struct
   int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
   const char *const *cors_origins; /* nullable: origins browsers may call from */
   gsize max_body_bytes;            /* larger request bodies get 413 */
+  OwScope permission_answers;      /* the least scope that may answer permission requests */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)

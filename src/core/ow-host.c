@@ -89,6 +89,8 @@ ow_host_new (const OwHostOptions *options, GError **error)
     .port = options->port,
     .http_port = options->http_port,
     .cors_origins = (const char *const *) self->cors_origins,
+    .max_body_bytes = options->max_body_bytes,
+    .permission_answers = options->permission_answers,
   };
 
   self->hub_limits = (OwEventHubLimits){ .max_events = options->event_buffer };

@@ -5,6 +5,7 @@
 
 #include "ow-paths.h"
 #include "ow-runtime-supervisor.h"
+#include "ow-token-store.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,9 @@ typedef struct
   int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
   const char *const *cors_origins; /* nullable: browser origins allowed to call the API */
   guint event_buffer;              /* events kept for resuming clients; 0: the default */
+  gsize max_body_bytes;            /* request bodies the gateway accepts; 0: the default */
+  OwScope permission_answers;      /* who may answer permission requests (owner or
+                                    * collaborator) */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())

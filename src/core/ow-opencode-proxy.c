@@ -3,11 +3,16 @@
 #include "ow-opencode-proxy.h"
 #include "ow-http.h"
 
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <glib-unix.h>
 #include <string.h>
 
 /* One read from the runtime's answer; a slow client holds at most a few of these. */
 #define READ_SIZE (64 * 1024)
 #define MAX_UNWRITTEN (256 * 1024)
+#define FORWARD_KEY "ow-forward"
 
 struct _OwOpencodeProxy
 {
@@ -16,6 +21,7 @@ struct _OwOpencodeProxy
   OwRuntimeSupervisor *runtime;
   OwEventHub *hub;
   SoupSession *session;
+  gsize max_body_bytes;
 };
 
 G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
@@ -32,6 +38,21 @@ typedef struct
   gboolean sending;
   gboolean finished; /* the client's exchange is over: touch the message no more */
   gboolean eof;
+
+  /* A request body that streams to the runtime as it arrives, through a pipe. */
+  GOutputStream *sink;
+  GQueue pending;       /* GBytes not yet written to the pipe */
+  gsize pending_offset; /* of the first one */
+  GSource *writable;
+  gsize received;
+  gsize max_body_bytes;
+  gboolean body_done;
+  gboolean discard; /* the runtime no longer reads the body: drop the rest */
+
+  /* Why the client's message is paused; it is paused while either holds. */
+  gboolean wait_for_pipe;
+  gboolean wait_for_answer;
+  gboolean paused;
 } Forward;
 
 static void read_more (Forward *forward);
@@ -39,6 +60,14 @@ static void read_more (Forward *forward);
 static void
 forward_free (Forward *forward)
 {
+  if (forward->writable)
+    {
+      g_source_destroy (forward->writable);
+      g_source_unref (forward->writable);
+    }
+  g_queue_clear_full (&forward->pending, (GDestroyNotify) g_bytes_unref);
+  g_clear_object (&forward->sink);
+  g_object_set_data (G_OBJECT (forward->message), FORWARD_KEY, NULL);
   g_signal_handlers_disconnect_by_data (forward->message, forward);
   g_clear_object (&forward->message);
   g_clear_object (&forward->upstream);
@@ -113,6 +142,140 @@ ow_opencode_proxy_strip_query (const char *query)
 
   result = g_strv_builder_end (kept);
   return result[0] ? g_strjoinv ("&", result) : NULL;
+}
+
+static void
+update_pause (Forward *forward)
+{
+  gboolean wanted = forward->wait_for_pipe || forward->wait_for_answer;
+
+  if (forward->finished || wanted == forward->paused)
+    return;
+  forward->paused = wanted;
+  if (wanted)
+    soup_server_message_pause (forward->message);
+  else
+    soup_server_message_unpause (forward->message);
+}
+
+/* Request bodies */
+
+static void flush_pending (Forward *forward);
+
+static gboolean
+on_sink_writable (GObject *stream, gpointer user_data)
+{
+  Forward *forward = user_data;
+
+  g_clear_pointer (&forward->writable, g_source_unref);
+  flush_pending (forward);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_sink (Forward *forward)
+{
+  if (forward->sink)
+    g_output_stream_close (forward->sink, NULL, NULL);
+  g_clear_object (&forward->sink);
+}
+
+/* Writes what is pending into the pipe without blocking. When the pipe is full, the client
+ * is paused until it drains: the body is never held in memory beyond a chunk. */
+static void
+flush_pending (Forward *forward)
+{
+  while (!g_queue_is_empty (&forward->pending) && forward->sink && !forward->discard)
+    {
+      GBytes *chunk = g_queue_peek_head (&forward->pending);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (chunk, &size);
+      g_autoptr (GError) error = NULL;
+      gssize written = g_pollable_output_stream_write_nonblocking (
+        G_POLLABLE_OUTPUT_STREAM (forward->sink), data + forward->pending_offset,
+        size - forward->pending_offset, NULL, &error);
+
+      if (written < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          /* Once the runtime has answered, a full pipe means it stopped reading. */
+          if (forward->upstream && soup_message_get_status (forward->upstream) != 0 &&
+              !forward->sending)
+            {
+              forward->discard = TRUE;
+              break;
+            }
+          if (forward->writable == NULL)
+            {
+              forward->writable = g_pollable_output_stream_create_source (
+                G_POLLABLE_OUTPUT_STREAM (forward->sink), NULL);
+              g_source_set_callback (
+                forward->writable, (GSourceFunc) (void (*) (void)) on_sink_writable, forward, NULL);
+              g_source_attach (forward->writable, NULL);
+            }
+          forward->wait_for_pipe = TRUE;
+          update_pause (forward);
+          return;
+        }
+      if (written < 0)
+        {
+          forward->discard = TRUE; /* the runtime closed the body: nothing more to send */
+          break;
+        }
+
+      forward->pending_offset += (gsize) written;
+      if (forward->pending_offset == size)
+        {
+          g_bytes_unref (g_queue_pop_head (&forward->pending));
+          forward->pending_offset = 0;
+        }
+    }
+
+  if (forward->discard)
+    {
+      g_queue_clear_full (&forward->pending, (GDestroyNotify) g_bytes_unref);
+      forward->pending_offset = 0;
+    }
+  if (forward->body_done || forward->discard)
+    close_sink (forward);
+  forward->wait_for_pipe = FALSE;
+  update_pause (forward);
+}
+
+static void
+on_request_chunk (SoupServerMessage *message, GBytes *chunk, Forward *forward)
+{
+  forward->received += g_bytes_get_size (chunk);
+  if (forward->received > forward->max_body_bytes)
+    {
+      /* Only a body of unknown length gets here; a declared one was checked upfront. */
+      forward->discard = TRUE;
+      g_cancellable_cancel (forward->cancellable);
+      return;
+    }
+  if (!forward->discard)
+    g_queue_push_tail (&forward->pending, g_bytes_ref (chunk));
+  flush_pending (forward);
+}
+
+static void
+on_request_body (SoupServerMessage *message, Forward *forward)
+{
+  forward->body_done = TRUE;
+  flush_pending (forward);
+}
+
+gboolean
+ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *message)
+{
+  Forward *forward = g_object_get_data (G_OBJECT (message), FORWARD_KEY);
+
+  if (forward == NULL)
+    return FALSE;
+
+  /* The body is in; the client waits for the runtime's answer, if it is not there yet. */
+  forward->wait_for_answer = forward->sending;
+  update_pause (forward);
+  return TRUE;
 }
 
 static void
@@ -211,19 +374,33 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (forward->body == NULL)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (forward->message),
-                                    "Retry-After", "2");
-      ow_http_reply_error (forward->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
-                           "The OpenCode runtime could not be reached; it may be restarting. "
-                           "Try again in a few seconds.");
-      soup_server_message_unpause (forward->message);
+      gboolean too_large = forward->received > forward->max_body_bytes;
+
+      forward->discard = TRUE; /* whatever of the body is still to come */
+      flush_pending (forward);
+      if (too_large)
+        {
+          ow_http_reply_error (forward->message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                               "The request body is larger than the host allows.");
+        }
+      else
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (forward->message),
+                                        "Retry-After", "2");
+          ow_http_reply_error (forward->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
+                               "The OpenCode runtime could not be reached; it may be restarting. "
+                               "Try again in a few seconds.");
+        }
+      forward->wait_for_answer = FALSE;
+      update_pause (forward);
       return; /* "finished" frees the forward */
     }
 
   soup_server_message_set_status (forward->message, soup_message_get_status (forward->upstream),
                                   soup_message_get_reason_phrase (forward->upstream));
   copy_response_headers (forward->upstream, forward->message);
-  soup_server_message_unpause (forward->message);
+  forward->wait_for_answer = FALSE;
+  update_pause (forward);
   read_more (forward);
 }
 
@@ -255,7 +432,8 @@ void
 ow_opencode_proxy_forward (OwOpencodeProxy *self,
                            SoupServerMessage *message,
                            const char *path,
-                           const char *directory)
+                           const char *directory,
+                           gboolean body_follows)
 {
   GUri *client_uri = soup_server_message_get_uri (message);
   g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
@@ -278,6 +456,8 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
     g_strdup_printf ("http://127.0.0.1:%u%s%s%s", ow_runtime_supervisor_get_port (self->runtime),
                      path && *path ? path : "/", query ? "?" : "", query ? query : "");
   forward = g_new0 (Forward, 1);
+  forward->max_body_bytes = self->max_body_bytes;
+  g_queue_init (&forward->pending);
   forward->message = g_object_ref (message);
   forward->cancellable = g_cancellable_new ();
   forward->upstream = soup_message_new (soup_server_message_get_method (message), url);
@@ -307,7 +487,34 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   }
 
   request_body = soup_server_message_get_request_body (message);
-  if (request_body->length > 0)
+  if (body_follows)
+    {
+      int fds[2];
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GInputStream) source = NULL;
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+      goffset length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                         ? soup_message_headers_get_content_length (headers)
+                         : -1;
+
+      if (!g_unix_open_pipe (fds, FD_CLOEXEC, &error) ||
+          !g_unix_set_fd_nonblocking (fds[1], TRUE, &error))
+        {
+          ow_http_reply_error (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                               error->message);
+          forward_free (forward);
+          return;
+        }
+      source = g_unix_input_stream_new (fds[0], TRUE);
+      forward->sink = g_unix_output_stream_new (fds[1], TRUE);
+      soup_message_set_request_body (
+        forward->upstream, soup_message_headers_get_content_type (from, NULL), source, length);
+      soup_message_body_set_accumulate (request_body, FALSE);
+      g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), forward);
+      g_signal_connect (message, "got-body", G_CALLBACK (on_request_body), forward);
+      g_object_set_data (G_OBJECT (message), FORWARD_KEY, forward);
+    }
+  else if (request_body->length > 0)
     {
       g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
       soup_message_set_request_body_from_bytes (
@@ -316,8 +523,10 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
 
   g_signal_connect (message, "finished", G_CALLBACK (on_message_finished), forward);
   g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), forward);
-  soup_server_message_pause (message);
   forward->sending = TRUE;
+  /* Without a body to read, the client now only waits for the runtime's answer. */
+  forward->wait_for_answer = !body_follows;
+  update_pause (forward);
   soup_session_send_async (self->session, forward->upstream, G_PRIORITY_DEFAULT,
                            forward->cancellable, on_sent, forward);
 }
@@ -353,10 +562,11 @@ ow_opencode_proxy_init (OwOpencodeProxy *self)
 }
 
 OwOpencodeProxy *
-ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub)
+ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_body_bytes)
 {
   OwOpencodeProxy *self = g_object_new (OW_TYPE_OPENCODE_PROXY, NULL);
 
+  self->max_body_bytes = max_body_bytes;
   self->runtime = g_object_ref (runtime);
   self->hub = g_object_ref (hub);
   return self;

@@ -12,13 +12,17 @@ G_DECLARE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, OW, OPENCODE_PROXY, GO
 
 /* Forwards client requests to the private runtime, streaming both ways. Requests wait
  * (503) until @hub listens to the runtime, so that no event of theirs is missed. */
-OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub);
+OwOpencodeProxy *
+ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_body_bytes);
 
 /**
  * ow_opencode_proxy_forward:
  * @message: the client's request, already authorised
  * @path: the runtime path, e.g. "/session"
  * @directory: the folder the request works in, already checked against the workspaces
+ * @body_follows: %TRUE when called as the headers arrive (an early handler): the request
+ *   body then streams to the runtime as it comes, and ow_opencode_proxy_resume() must be
+ *   called from the normal handler; %FALSE when the body is already read
  *
  * Sends @message to the runtime with the runtime's basic auth and @directory as its only
  * folder (`x-opencode-directory`, percent-encoded), having dropped the client's
@@ -29,7 +33,18 @@ OwOpencodeProxy *ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub
 void ow_opencode_proxy_forward (OwOpencodeProxy *self,
                                 SoupServerMessage *message,
                                 const char *path,
-                                const char *directory);
+                                const char *directory,
+                                gboolean body_follows);
+
+/**
+ * ow_opencode_proxy_resume:
+ *
+ * For the normal handler of a request whose body was streaming: lets it wait for the
+ * runtime's answer.
+ *
+ * Returns: %TRUE if @message is being forwarded (the handler has nothing else to do)
+ */
+gboolean ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *message);
 
 /**
  * ow_opencode_proxy_strip_query:

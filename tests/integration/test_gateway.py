@@ -260,6 +260,61 @@ class GatewayTest(unittest.TestCase):
             rss_kb = int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
         self.assertLess(rss_kb, 200 * 1024)
 
+    def upload(self, host, token, size, chunked, path="/opencode/_upload"):
+        """POSTs @size bytes through the proxy in 1 MiB pieces; returns (status, body)."""
+        piece = b"x" * (1024 * 1024)
+        with self.tls_socket(host) as tls:
+            head = ("POST %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+                    "Content-Type: application/octet-stream\r\nConnection: close\r\n"
+                    % (path, token))
+            head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else \
+                "Content-Length: %d\r\n\r\n" % size
+            tls.sendall(head.encode())
+            sent = 0
+            try:
+                while sent < size:
+                    chunk = piece[:min(len(piece), size - sent)]
+                    tls.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                    sent += len(chunk)
+                if chunked:
+                    tls.sendall(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass  # refused early; the answer says why
+            answer = self.read_all(tls)
+        status = int(answer.split()[1])
+        return status, answer.split("\r\n\r\n", 1)[1]
+
+    @staticmethod
+    def peak_rss_kb(host):
+        with open("/proc/%d/status" % host.process.pid) as f:
+            return int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
+
+    def test_request_bodies_stream_to_the_runtime(self):
+        host = self.start_host()
+        collaborator = self.token(host, "collaborator")
+        size = 12 * 1024 * 1024
+        before = self.peak_rss_kb(host)
+        for chunked in (False, True):
+            status, body = self.upload(host, collaborator, size, chunked)
+            self.assertEqual(status, 200, body)
+            self.assertIn('"bytes":%d' % size, body)
+        growth_mb = (self.peak_rss_kb(host) - before) / 1024
+        print("peak memory grew by %.1f MiB while 24 MiB went through" % growth_mb)
+        if not os.environ.get("OW_SANITIZED"):
+            # Kept whole, one upload alone would add 12 MiB.
+            self.assertLess(growth_mb, 6)
+
+        # The cap holds for streamed bodies too, declared or not.
+        small = self.start_host("--max-body-size", "1")
+        token = self.token(small, "collaborator")
+        self.assertEqual(self.upload(small, token, 3 * 1024 * 1024, chunked=False)[0], 413)
+        self.assertEqual(self.upload(small, token, 3 * 1024 * 1024, chunked=True)[0], 413)
+        self.assertEqual(self.upload(small, token, 512 * 1024, chunked=True)[0], 200)
+
+        # A viewer's upload is refused before its body goes anywhere.
+        viewer = self.token(host, "viewer")
+        self.assertEqual(self.upload(host, viewer, 2 * 1024 * 1024, chunked=False)[0], 403)
+
     def test_cors_allowlist(self):
         host = self.start_host("--cors-origin", "https://app.openwork.example")
         gateway = Gateway(host)
@@ -300,6 +355,50 @@ class GatewayTest(unittest.TestCase):
         status, answer = owtest.http("GET", "http://127.0.0.1:%d/health" % port,
                                      headers={"Host": "attacker.example"})
         self.assertEqual((status, answer["code"]), (403, "host_not_allowed"))
+
+    def test_folders_are_checked_as_the_runtime_reads_them(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+        from urllib.parse import quote
+        inside = quote(host.workspace, safe="")
+
+        def status_of(path, header=None):
+            headers = {"x-opencode-directory": header} if header is not None else {}
+            status, answer, _ = gateway.request("GET", path, token=viewer, headers=headers)
+            return status, (answer or {}).get("code")
+
+        # The runtime decodes the header once: an encoded folder is read decoded.
+        self.assertEqual(status_of("/opencode/session", "%2Fetc"), (403, "directory_not_allowed"))
+        self.assertEqual(status_of("/opencode/session", inside), (404, None))
+        # It decodes a directory= parameter twice: so does the gateway.
+        self.assertEqual(status_of("/opencode/session?directory=%252Fetc"),
+                         (403, "directory_not_allowed"))
+        # Every folder a request names is checked, not just the first one found.
+        self.assertEqual(status_of("/opencode/session?directory=%2Fetc", inside),
+                         (403, "directory_not_allowed"))
+        self.assertEqual(status_of("/opencode/session?directory=" + quote(inside, safe=""),
+                                   inside), (404, None))
+        self.assertEqual(status_of("/opencode/session", "%E0%A4%A"), (400, "bad_directory"))
+
+    def test_permission_answers_follow_host_policy(self):
+        owner_only = self.start_host()
+        gateway = Gateway(owner_only)
+        collaborator = self.token(owner_only, "collaborator")
+        status, _, _ = gateway.request("POST", "/opencode/permission/per_x/reply",
+                                       token=collaborator, body={"reply": "once"})
+        self.assertEqual(status, 403)
+
+        relaxed = self.start_host("--permission-answers", "collaborator")
+        gateway = Gateway(relaxed)
+        collaborator = self.token(relaxed, "collaborator")
+        viewer = self.token(relaxed, "viewer")
+        status, answer, _ = gateway.request("POST", "/opencode/permission/per_x/reply",
+                                            token=collaborator, body={"reply": "once"})
+        self.assertEqual((status, (answer or {}).get("code")), (404, None))  # reached the runtime
+        status, _, _ = gateway.request("POST", "/opencode/permission/per_x/reply", token=viewer,
+                                       body={"reply": "once"})
+        self.assertEqual(status, 403)
 
     def test_proxy_says_when_the_runtime_is_down(self):
         host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})
