@@ -5,10 +5,14 @@
 #include <json-glib/json-glib.h>
 
 #include <string.h>
+#include <sys/socket.h>
 
 /* An SSE client may have this much written but not yet taken by its socket; the rest of
  * its backlog waits in the hub's buffer, not in memory of its own. */
 #define MAX_UNWRITTEN (256 * 1024)
+/* … and the kernel may hold this much more for it: without a bound, the send buffer grows
+ * to megabytes per client and a client that has stopped reading is never noticed. */
+#define SOCKET_SEND_BUFFER (64 * 1024)
 
 struct _OwEventStream
 {
@@ -213,6 +217,10 @@ ow_event_stream_new_sse (OwEventHub *hub,
   self->directory = g_strdup (filter->directory);
   self->inside = filter->inside;
   self->message = g_object_ref (message);
+
+  if (soup_server_message_get_socket (message))
+    g_socket_set_option (soup_server_message_get_socket (message), SOL_SOCKET, SO_SNDBUF,
+                         SOCKET_SEND_BUFFER, NULL);
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);

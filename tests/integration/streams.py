@@ -10,8 +10,13 @@ import ssl
 import struct
 
 
-def _connect(gateway):
-    raw = socket.create_connection(("localhost", gateway.port), timeout=30)
+def _connect(gateway, receive_buffer=None):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if receive_buffer:
+        # Before connecting, so that the advertised window stays this small.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    raw.settimeout(30)
+    raw.connect(("127.0.0.1", gateway.port))
     return gateway.context.wrap_socket(raw, server_hostname="localhost")
 
 
@@ -29,8 +34,8 @@ def _read_head(reader):
 class SseStream:
     """One SSE connection; events() yields (id or None, data) until the stream ends."""
 
-    def __init__(self, gateway, path, token, last_event_id=None):
-        self.tls = _connect(gateway)
+    def __init__(self, gateway, path, token, last_event_id=None, receive_buffer=None):
+        self.tls = _connect(gateway, receive_buffer)
         request = ("GET %s HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
                    "Authorization: Bearer %s\r\n" % (path, token))
         if last_event_id is not None:

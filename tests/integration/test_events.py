@@ -241,6 +241,34 @@ class EventsTest(unittest.TestCase):
                                                  headers={"Last-Event-ID": "abc"})
         self.assertEqual((status, answer["code"]), (400, "invalid_resume_point"))
 
+    def test_a_client_too_slow_for_the_buffer_is_closed_with_a_reason(self):
+        host = self.start("--event-buffer", "40",
+                          reply=" ".join("slow%d" % i for i in range(1500)), delay_ms="1")
+        slow = SseStream(self.gateway, "/opencode/global/event", self.token,
+                         receive_buffer=4096)
+        watcher = SseStream(self.gateway, "/opencode/global/event", self.token)
+        session_id = self.start_task()
+        for event_id, data in watcher.events():
+            if event_id is not None and is_idle(json.loads(data)["payload"], session_id):
+                break
+        watcher.close()
+
+        # Only now does the slow client read: it finds the reason, then the end. (A stream
+        # left open would end the test by the socket's 30 s timeout, as a failure.)
+        last = None
+        count = 0
+        try:
+            for event_id, data in slow.events():
+                last = json.loads(data)
+                count += 1
+        except TimeoutError:
+            self.fail("the slow client's stream was never closed (last: %s)" % last)
+        slow.close()
+        print("the slow client got %d events, then: %s" % (count, last))
+        self.assertEqual(last["type"], "stream.closed")
+        self.assertIn("too slowly", last["properties"]["reason"])
+        self.assertIn("Closing an event stream", host.stderr())
+
     def test_revoking_a_token_closes_its_streams_within_a_second(self):
         host = self.start(reply="short")
         result = host.cli("token", "create", "--scope", "viewer", "--name", "to revoke")
