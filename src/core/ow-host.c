@@ -45,35 +45,66 @@ struct _OwHost
 
 G_DEFINE_FINAL_TYPE (OwHost, ow_host, G_TYPE_OBJECT)
 
+static gboolean
+add_workspace (GStrvBuilder *builder, GHashTable *seen, const char *path, GError **error)
+{
+  g_autofree char *absolute = g_canonicalize_filename (path, NULL);
+
+  if (!g_file_test (absolute, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                   "The workspace %s is not a folder. Give an existing folder with --workspace "
+                   "or in the workspaces list of host.conf.",
+                   absolute);
+      return FALSE;
+    }
+  if (g_hash_table_add (seen, g_strdup (absolute)))
+    g_strv_builder_add (builder, absolute);
+  return TRUE;
+}
+
+/* The workspaces: those given on the command line, then those in the config file
+ * (`[host] workspaces=…;…` in host.conf), each once; the current folder when there are
+ * none. */
 static GStrv
-resolve_workspaces (const char *const *requested, GError **error)
+resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error)
 {
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *current = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GKeyFile) config = g_key_file_new ();
+  g_autofree char *config_path = g_build_filename (ow_paths_get_config_dir (paths), "host.conf",
+                                                   NULL);
+  g_autoptr (GError) config_error = NULL;
+  g_auto (GStrv) configured = NULL;
+  g_auto (GStrv) result = NULL;
 
-  if (requested == NULL || requested[0] == NULL)
+  for (guint i = 0; requested && requested[i]; i++)
+    if (!add_workspace (builder, seen, requested[i], error))
+      return NULL;
+
+  if (!g_key_file_load_from_file (config, config_path, G_KEY_FILE_NONE, &config_error) &&
+      !g_error_matches (config_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
-      current = g_get_current_dir ();
-      g_strv_builder_add (builder, current);
-      return g_strv_builder_end (builder);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The configuration file %s cannot be read: %s. Fix or remove it.", config_path,
+                   config_error->message);
+      return NULL;
     }
+  configured = g_key_file_get_string_list (config, "host", "workspaces", NULL, NULL);
+  for (guint i = 0; configured && configured[i]; i++)
+    if (*configured[i] && !add_workspace (builder, seen, configured[i], error))
+      return NULL;
 
-  for (guint i = 0; requested[i]; i++)
+  result = g_strv_builder_end (builder);
+  if (result[0] == NULL)
     {
-      g_autofree char *absolute = g_canonicalize_filename (requested[i], NULL);
+      g_autofree char *current = g_get_current_dir ();
+      g_autoptr (GStrvBuilder) fallback = g_strv_builder_new ();
 
-      if (!g_file_test (absolute, G_FILE_TEST_IS_DIR))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                       "The workspace %s is not a folder. Give an existing folder with "
-                       "--workspace.",
-                       absolute);
-          return NULL;
-        }
-      g_strv_builder_add (builder, absolute);
+      g_strv_builder_add (fallback, current);
+      return g_strv_builder_end (fallback);
     }
-
-  return g_strv_builder_end (builder);
+  return g_steal_pointer (&result);
 }
 
 OwHost *
@@ -95,7 +126,7 @@ ow_host_new (const OwHostOptions *options, GError **error)
 
   self->hub_limits = (OwEventHubLimits){ .max_events = options->event_buffer };
 
-  self->workspaces = resolve_workspaces (options->workspaces, error);
+  self->workspaces = resolve_workspaces (self->paths, options->workspaces, error);
   if (self->workspaces == NULL)
     return NULL;
   self->workspace_list = g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);

@@ -119,11 +119,15 @@ class FakeLLM:
 class Host:
     """An openwork-host process with its own data folder and isolated XDG folders."""
 
-    def __init__(self, opencode, llm=None, extra_args=(), env=None):
+    def __init__(self, opencode, llm=None, extra_args=(), env=None, config=None):
         self.root = tempfile.mkdtemp(prefix="ow-it-")
         self.data_dir = os.path.join(self.root, "data")
         self.workspace = os.path.join(self.root, "workspace")
         os.makedirs(self.workspace)
+        if config is not None:
+            os.makedirs(os.path.join(self.data_dir, "config"))
+            with open(os.path.join(self.data_dir, "config", "host.conf"), "w") as f:
+                f.write(config)
         self.env = dict(os.environ)
         home = os.path.join(self.root, "home")
         self.env.update({

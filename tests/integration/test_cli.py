@@ -104,6 +104,36 @@ class CliTest(unittest.TestCase):
         with open(os.path.join(tmp, "stderr")) as f:
             self.assertIn("running headless", f.read())
 
+    def test_workspaces_come_from_the_command_line_and_the_config(self):
+        folders = [os.path.join(self.tmp.name, name) for name in ("alpha", "beta")]
+        for folder in folders:
+            os.makedirs(folder)
+        config = "[host]\nworkspaces=%s;%s;\n" % (folders[0], folders[1])
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"}, config=config,
+                    extra_args=["--workspace", folders[1]])
+        self.addCleanup(host.close)
+        host.wait_running(timeout=20)
+
+        # The command line's in order (the helper's own workspace, then beta), then the
+        # config's; beta only once.
+        status, answer = owtest.control(host, "GET", "/api/workspaces")
+        self.assertEqual(status, 200)
+        self.assertEqual([w["path"] for w in answer["items"]],
+                         [host.workspace, folders[1], folders[0]])
+
+    def test_a_broken_config_is_a_clear_error(self):
+        for config, expected in (("[host\nworkspaces=/x\n", "host.conf cannot be read"),
+                                 ("[host]\nworkspaces=/nonexistent-ow-folder\n",
+                                  "is not a folder")):
+            config_dir = os.path.join(self.tmp.name, "config")
+            os.makedirs(config_dir, exist_ok=True)
+            with open(os.path.join(config_dir, "host.conf"), "w") as f:
+                f.write(config)
+            result = run_host("--headless", "--data-dir", self.tmp.name, "--port", "0",
+                              "--opencode", owtest.FAKE_RUNTIME)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn(expected, result.stderr)
+
     def test_failed_runtime_is_reported_with_its_output(self):
         host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})
         self.addCleanup(host.close)

@@ -2,7 +2,9 @@
 revocation, with the real runtime running a long task for the fake LLM."""
 
 import json
+import os
 import random
+import signal
 import threading
 import time
 import unittest
@@ -268,6 +270,44 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(last["type"], "stream.closed")
         self.assertIn("too slowly", last["properties"]["reason"])
         self.assertIn("Closing an event stream", host.stderr())
+
+    def test_an_open_stream_goes_on_across_a_runtime_restart(self):
+        host = self.start(reply="short answer")
+        stream = SseStream(self.gateway, self.base + "/event", self.token)
+        events = stream.events()
+
+        def read_until_idle(session_id):
+            ids = []
+            for event_id, data in events:
+                if event_id is not None:
+                    ids.append(int(event_id))
+                    if is_idle(json.loads(data), session_id):
+                        return ids
+            self.fail("the stream ended")
+
+        before = read_until_idle(self.start_task("first"))
+        old_pid = host.runtime()["pid"]
+        os.kill(old_pid, signal.SIGKILL)
+        wait_until(lambda: (host.runtime() or {}).get("state") == "running"
+                   and host.runtime()["pid"] != old_pid, 20, 0.05, "the runtime to come back")
+
+        # Until the hub listens to the new runtime, the proxy asks clients to retry.
+        def session_created():
+            status, session, _ = self.gateway.request("POST", self.base + "/session",
+                                                      token=self.token, body={})
+            self.assertIn(status, (200, 503))
+            return session if status == 200 else None
+        session = wait_until(session_created, 20, 0.1, "the proxy to accept requests again")
+        status, _, _ = self.gateway.request(
+            "POST", "%s/session/%s/prompt_async" % (self.base, session["id"]), token=self.token,
+            body={"parts": [{"type": "text", "text": "second"}]})
+        self.assertEqual(status, 204)
+
+        after = read_until_idle(session["id"])
+        stream.close()
+        self.assertTrue(after)
+        self.assertGreater(after[0], before[-1])
+        self.assertEqual(after, sorted(set(after)))
 
     def test_revoking_a_token_closes_its_streams_within_a_second(self):
         host = self.start(reply="short")
