@@ -248,24 +248,14 @@ static void
 subscribe (OwEventHub *self)
 {
   g_autoptr (SoupMessage) message = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *credentials = NULL;
-  g_autofree char *encoded = NULL;
-  g_autofree char *authorization = NULL;
 
   if (self->cancellable != NULL ||
       ow_runtime_supervisor_get_state (self->runtime) != OW_RUNTIME_STATE_RUNNING)
     return;
 
-  url = g_strdup_printf ("http://127.0.0.1:%u/global/event",
-                         ow_runtime_supervisor_get_port (self->runtime));
-  credentials = g_strconcat ("opencode:", ow_runtime_supervisor_get_password (self->runtime), NULL);
-  encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-  authorization = g_strconcat ("Basic ", encoded, NULL);
-
-  message = soup_message_new ("GET", url);
-  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
-                                authorization);
+  message = ow_runtime_supervisor_new_request (self->runtime, "GET", "/global/event");
+  if (message == NULL)
+    return;
   soup_message_headers_replace (soup_message_get_request_headers (message), "Accept",
                                 "text/event-stream");
 

@@ -437,10 +437,7 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
 {
   GUri *client_uri = soup_server_message_get_uri (message);
   g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
-  g_autofree char *url = NULL;
-  g_autofree char *credentials = NULL;
-  g_autofree char *encoded = NULL;
-  g_autofree char *authorization = NULL;
+  g_autofree char *target = NULL;
   SoupMessageHeaders *from, *to;
   SoupMessageHeadersIter iter;
   const char *name, *value;
@@ -452,15 +449,15 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   if (!runtime_is_ready (self, message))
     return;
 
-  url =
-    g_strdup_printf ("http://127.0.0.1:%u%s%s%s", ow_runtime_supervisor_get_port (self->runtime),
-                     path && *path ? path : "/", query ? "?" : "", query ? query : "");
+  target =
+    g_strdup_printf ("%s%s%s", path && *path ? path : "/", query ? "?" : "", query ? query : "");
   forward = g_new0 (Forward, 1);
   forward->max_body_bytes = self->max_body_bytes;
   g_queue_init (&forward->pending);
   forward->message = g_object_ref (message);
   forward->cancellable = g_cancellable_new ();
-  forward->upstream = soup_message_new (soup_server_message_get_method (message), url);
+  forward->upstream = ow_runtime_supervisor_new_request (
+    self->runtime, soup_server_message_get_method (message), target);
   if (forward->upstream == NULL)
     {
       ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path",
@@ -476,10 +473,6 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
     if (!is_request_header_dropped (name))
       soup_message_headers_append (to, name, value);
 
-  credentials = g_strconcat ("opencode:", ow_runtime_supervisor_get_password (self->runtime), NULL);
-  encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-  authorization = g_strconcat ("Basic ", encoded, NULL);
-  soup_message_headers_replace (to, "Authorization", authorization);
   /* The runtime decodes this header once, so it reads back exactly the checked folder. */
   {
     g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);

@@ -470,19 +470,27 @@ on_health_answer (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+static SoupMessage *
+new_request (Run *run, const char *method, const char *path)
+{
+  g_autofree char *url = g_strconcat (run->base_url, path, NULL);
+  g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
+  SoupMessage *message = soup_message_new (method, url);
+
+  if (message)
+    soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
+                                  authorization);
+  return message;
+}
+
 static void
 check_health (Run *run)
 {
   OwRuntimeSupervisor *self = run->supervisor;
-  g_autoptr (SoupMessage) message = NULL;
-  g_autofree char *url = g_strconcat (run->base_url, "/global/health", NULL);
-  g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
+  g_autoptr (SoupMessage) message = new_request (run, "GET", "/global/health");
 
-  message = soup_message_new ("GET", url);
-  soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
-                                authorization);
   soup_session_send_and_read_async (self->http, message, G_PRIORITY_DEFAULT, run->cancellable,
                                     on_health_answer, run_ref (run));
 }
@@ -860,6 +868,17 @@ ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self)
 {
   g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
   return self->run ? self->run->password : NULL;
+}
+
+SoupMessage *
+ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method, const char *path)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+
+  if (self->run == NULL || self->run->exited || self->run->base_url == NULL)
+    return NULL;
+  return new_request (self->run, method, path);
 }
 
 /* GObject */

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "ow-backoff.h"
 #include "ow-rotating-log.h"
@@ -101,5 +102,18 @@ guint ow_runtime_supervisor_get_restarts (OwRuntimeSupervisor *self);
 const char *ow_runtime_supervisor_get_last_error (OwRuntimeSupervisor *self);
 /* The basic-auth password of the current run (user `opencode`); never log it. */
 const char *ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self);
+
+/**
+ * ow_runtime_supervisor_new_request:
+ * @path: a path of the runtime's API, with its query if any, e.g. "/global/event"
+ *
+ * The one place that knows how to reach the running runtime: its loopback address and
+ * the basic auth of the current run.
+ *
+ * Returns: (transfer full) (nullable): a request to @path with the runtime's credentials,
+ *   or %NULL when no runtime listens or @path is not a valid path
+ */
+SoupMessage *
+ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method, const char *path);
 
 G_END_DECLS

@@ -31,7 +31,17 @@ def _read_head(reader):
         headers[name.strip().lower()] = value.strip()
 
 
-class SseStream:
+class _TlsStream:
+    def close(self):
+        try:
+            self.tls.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.reader.close()
+        self.tls.close()
+
+
+class SseStream(_TlsStream):
     """One SSE connection; events() yields (id or None, data) until the stream ends."""
 
     def __init__(self, gateway, path, token, last_event_id=None, receive_buffer=None):
@@ -72,16 +82,8 @@ class SseStream:
             elif line.startswith("data: "):
                 data.append(line[6:])
 
-    def close(self):
-        try:
-            self.tls.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.reader.close()
-        self.tls.close()
 
-
-class WebSocketStream:
+class WebSocketStream(_TlsStream):
     """One WebSocket connection; messages() yields parsed JSON text messages until closed."""
 
     def __init__(self, gateway, path, token):
@@ -127,11 +129,3 @@ class WebSocketStream:
                 if fin:
                     yield json.loads(parts)
                     parts = b""
-
-    def close(self):
-        try:
-            self.tls.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.reader.close()
-        self.tls.close()

@@ -85,41 +85,40 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(len(got), len(expected))
         self.assertEqual(got, expected)
 
-    def test_sse_resume_after_fifty_drops_loses_nothing(self):
+    def resume_after_drops(self, seed, open_stream, items):
+        """A reference client that never drops and one that drops DROPS times at random
+        points, resuming from its last id, follow one task; both must see the same events.
+
+        open_stream(resume_from) opens a stream (resume_from is None at first); items(stream)
+        yields (seq, text, payload) for each numbered event."""
         self.start()
-        rng = random.Random(4711)
+        rng = random.Random(seed)
         session = {}
         ready = threading.Barrier(3)
         reference, received = [], []
         drops = [0]
 
         def read_reference():
-            stream = SseStream(self.gateway, self.base + "/event", self.token)
+            stream = open_stream(None)
             ready.wait()
-            for event_id, data in stream.events():
-                if event_id is None:
-                    continue
-                reference.append((int(event_id), data))
-                if is_idle(json.loads(data), session.get("id")):
+            for seq, text, payload in items(stream):
+                reference.append((seq, text))
+                if is_idle(payload, session.get("id")):
                     break
             stream.close()
 
         def read_with_drops():
-            last_id = None
-            first = True
+            last, first = None, True
             while True:
-                stream = SseStream(self.gateway, self.base + "/event", self.token,
-                                   last_event_id=last_id)
+                stream = open_stream(last)
                 if first:
                     ready.wait()
                     first = False
                 budget = rng.randint(1, 4) if drops[0] < DROPS else -1
-                for event_id, data in stream.events():
-                    if event_id is None:
-                        continue
-                    received.append((int(event_id), data))
-                    last_id = event_id
-                    if is_idle(json.loads(data), session.get("id")):
+                for seq, text, payload in items(stream):
+                    received.append((seq, text))
+                    last = seq
+                    if is_idle(payload, session.get("id")):
                         stream.close()
                         return
                     budget -= 1
@@ -135,63 +134,36 @@ class EventsTest(unittest.TestCase):
             thread.join(timeout=120)
         self.assertEqual(errors, [])
         self.assertGreaterEqual(drops[0], DROPS, "the task ended before %d drops" % DROPS)
-        print("SSE: %d events, %d drops" % (len(received), drops[0]))
         self.assert_same_history(reference, received)
+        return len(received)
+
+    def test_sse_resume_after_fifty_drops_loses_nothing(self):
+        def sse_items(stream):
+            for event_id, data in stream.events():
+                if event_id is not None:
+                    yield int(event_id), data, json.loads(data)
+
+        count = self.resume_after_drops(
+            4711, lambda last: SseStream(self.gateway, self.base + "/event", self.token,
+                                         last_event_id=last),
+            sse_items)
+        print("SSE: %d events, %d drops" % (count, DROPS))
 
     def test_websocket_resume_after_fifty_drops_loses_nothing(self):
-        self.start()
-        rng = random.Random(1147)
-        session = {}
-        ready = threading.Barrier(3)
-        reference, received = [], []
-        drops = [0]
+        def open_websocket(last):
+            path = "/v1/events" + ("?since=%d" % last if last is not None else "")
+            stream = WebSocketStream(self.gateway, path, self.token)
+            if stream.status.split()[1] != "101":
+                raise AssertionError("no upgrade: " + stream.status)
+            return stream
 
-        def read_reference():
-            stream = WebSocketStream(self.gateway, "/v1/events", self.token)
-            ready.wait()
+        def websocket_items(stream):
             for message in stream.messages():
-                if "seq" not in message:
-                    continue
-                reference.append((message["seq"], json.dumps(message, sort_keys=True)))
-                if is_idle(payload_of(message), session.get("id")):
-                    break
-            stream.close()
+                if "seq" in message:
+                    yield message["seq"], json.dumps(message, sort_keys=True), payload_of(message)
 
-        def read_with_drops():
-            since = None
-            first = True
-            while True:
-                path = "/v1/events" + ("?since=%d" % since if since is not None else "")
-                stream = WebSocketStream(self.gateway, path, self.token)
-                if stream.status.split()[1] != "101":
-                    raise AssertionError("no upgrade: " + stream.status)
-                if first:
-                    ready.wait()
-                    first = False
-                budget = rng.randint(1, 4) if drops[0] < DROPS else -1
-                for message in stream.messages():
-                    if "seq" not in message:
-                        continue
-                    received.append((message["seq"], json.dumps(message, sort_keys=True)))
-                    since = message["seq"]
-                    if is_idle(payload_of(message), session.get("id")):
-                        stream.close()
-                        return
-                    budget -= 1
-                    if budget == 0:
-                        break
-                stream.close()
-                drops[0] += 1
-
-        threads, errors = self.run_clients(read_reference, read_with_drops)
-        ready.wait()
-        session["id"] = self.start_task()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertEqual(errors, [])
-        self.assertGreaterEqual(drops[0], DROPS, "the task ended before %d drops" % DROPS)
-        print("WebSocket: %d events, %d drops" % (len(received), drops[0]))
-        self.assert_same_history(reference, received)
+        count = self.resume_after_drops(1147, open_websocket, websocket_items)
+        print("WebSocket: %d events, %d drops" % (count, DROPS))
 
     def test_a_resume_point_older_than_the_buffer_gets_a_gap(self):
         self.start("--event-buffer", "20", reply="one two three four five six seven eight",
