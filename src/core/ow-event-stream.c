@@ -25,7 +25,9 @@ struct _OwEventStream
   gboolean inside;
 
   SoupServerMessage *message;          /* SSE */
-  SoupWebsocketConnection *connection; /* or WebSocket */
+  SoupWebsocketConnection *connection; /* or WebSocket … */
+  GSocket *socket;                     /* … over this socket, for pacing */
+  GSource *writable;
 
   guint64 cursor; /* the last sequence number dealt with */
   gsize unwritten;
@@ -128,20 +130,51 @@ write_gap (OwEventStream *self, guint64 from, guint64 to)
 
 /* Pumping */
 
+static gboolean
+on_socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  OwEventStream *self = user_data;
+
+  g_clear_pointer (&self->writable, g_source_unref);
+  pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether the client takes what is sent. SSE counts what its body has not written yet;
+ * libsoup queues WebSocket frames without telling how many, so a WebSocket sends only
+ * while its socket can take more, and otherwise waits for it to. */
+static gboolean
+client_keeps_up (OwEventStream *self)
+{
+  if (self->message)
+    return self->unwritten < MAX_UNWRITTEN;
+
+  if (self->socket == NULL || g_socket_condition_check (self->socket, G_IO_OUT) & G_IO_OUT)
+    return TRUE;
+  if (self->writable == NULL)
+    {
+      self->writable = g_socket_create_source (self->socket, G_IO_OUT, NULL);
+      g_source_set_callback (self->writable, (GSourceFunc) (void (*) (void)) on_socket_writable,
+                             self, NULL);
+      g_source_attach (self->writable, NULL);
+    }
+  return FALSE;
+}
+
 static void
 pump (OwEventStream *self)
 {
   guint64 last = ow_event_hub_get_last_seq (self->hub);
 
-  while (!self->closed && self->cursor < last && self->unwritten < MAX_UNWRITTEN)
+  while (!self->closed && self->cursor < last && client_keeps_up (self))
     {
       const OwHubEvent *event = ow_event_hub_get (self->hub, self->cursor + 1);
 
       if (event == NULL)
         {
           /* What it had not read yet left the buffer: it cannot keep up. */
-          ow_event_stream_close (self, "This client read events too slowly for the host's "
-                                       "buffer; reconnect with Last-Event-ID to resume.");
+          ow_event_stream_close (self, "Too slow for the host's event buffer; reconnect "
+                                       "from your last event id to resume.");
           return;
         }
 
@@ -174,6 +207,13 @@ on_finished (OwEventStream *self)
       g_clear_object (&self->message);
     }
   ow_event_stream_close (self, NULL);
+}
+
+static void
+limit_send_buffer (GSocket *socket)
+{
+  if (socket)
+    g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SOCKET_SEND_BUFFER, NULL);
 }
 
 /* Where to start: after the client's resume point, or now. */
@@ -218,9 +258,7 @@ ow_event_stream_new_sse (OwEventHub *hub,
   self->inside = filter->inside;
   self->message = g_object_ref (message);
 
-  if (soup_server_message_get_socket (message))
-    g_socket_set_option (soup_server_message_get_socket (message), SOL_SOCKET, SO_SNDBUF,
-                         SOCKET_SEND_BUFFER, NULL);
+  limit_send_buffer (soup_server_message_get_socket (message));
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
@@ -246,6 +284,7 @@ on_websocket_closed (SoupWebsocketConnection *connection, OwEventStream *self)
 OwEventStream *
 ow_event_stream_new_websocket (OwEventHub *hub,
                                SoupWebsocketConnection *connection,
+                               GSocket *socket,
                                const char *token_id,
                                const guint64 *resume_after)
 {
@@ -255,6 +294,8 @@ ow_event_stream_new_websocket (OwEventHub *hub,
   self->token_id = g_strdup (token_id);
   self->global = TRUE;
   self->connection = g_object_ref (connection);
+  self->socket = socket ? g_object_ref (socket) : NULL;
+  limit_send_buffer (socket);
 
   /* Pings keep middleboxes from dropping an idle connection and notice a dead peer. */
   soup_websocket_connection_set_keepalive_interval (connection, 10);
@@ -293,6 +334,11 @@ ow_event_stream_close (OwEventStream *self, const char *reason)
     return;
   self->closed = TRUE;
   g_signal_handlers_disconnect_by_data (self->hub, self);
+  if (self->writable)
+    {
+      g_source_destroy (self->writable);
+      g_clear_pointer (&self->writable, g_source_unref);
+    }
 
   if (reason)
     {
@@ -317,6 +363,8 @@ ow_event_stream_close (OwEventStream *self, const char *reason)
     }
   if (self->connection)
     {
+      /* A close frame carries at most 123 bytes of reason. */
+      g_warn_if_fail (reason == NULL || strlen (reason) <= 123);
       g_signal_handlers_disconnect_by_data (self->connection, self);
       if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
@@ -335,8 +383,14 @@ ow_event_stream_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->message, self);
   if (self->connection)
     g_signal_handlers_disconnect_by_data (self->connection, self);
+  if (self->writable)
+    {
+      g_source_destroy (self->writable);
+      g_clear_pointer (&self->writable, g_source_unref);
+    }
   g_clear_object (&self->message);
   g_clear_object (&self->connection);
+  g_clear_object (&self->socket);
   g_clear_object (&self->hub);
 
   G_OBJECT_CLASS (ow_event_stream_parent_class)->dispose (object);

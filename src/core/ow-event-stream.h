@@ -39,10 +39,13 @@ OwEventStream *ow_event_stream_new_sse (OwEventHub *hub,
  *
  * The same over a WebSocket: one text message per event, `{seq, directory, project,
  * payload}`; notices (`server.connected`, `stream.gap` with `{from, to}`) come as
- * `{type, properties}`, as over SSE.
+ * `{type, properties}`, as over SSE. @socket (nullable) is the connection's socket: events
+ * are sent only while it can take more, so that a client that stops reading falls behind
+ * the buffer and is closed, instead of piling frames up in memory.
  */
 OwEventStream *ow_event_stream_new_websocket (OwEventHub *hub,
                                               SoupWebsocketConnection *connection,
+                                              GSocket *socket,
                                               const char *token_id,
                                               const guint64 *resume_after);
 

@@ -24,6 +24,7 @@ typedef enum
 #define HEARTBEAT_SECONDS 10
 #define STREAM_TOKEN_KEY "ow-stream-token"
 #define STREAM_SINCE_KEY "ow-stream-since"
+#define STREAM_SOCKET_KEY "ow-stream-socket"
 
 typedef struct
 {
@@ -453,6 +454,12 @@ handle_events_websocket (Request *request)
     return;
   g_object_set_data_full (G_OBJECT (request->message), STREAM_TOKEN_KEY,
                           g_strdup (request->caller->id), g_free);
+  /* Taken now: once libsoup hands the connection to the WebSocket, the message no longer
+   * says which socket it was. */
+  if (soup_server_message_get_socket (request->message))
+    g_object_set_data_full (G_OBJECT (request->message), STREAM_SOCKET_KEY,
+                            g_object_ref (soup_server_message_get_socket (request->message)),
+                            g_object_unref);
   if (given)
     g_object_set_data_full (G_OBJECT (request->message), STREAM_SINCE_KEY,
                             g_memdup2 (&seq, sizeof seq), g_free);
@@ -471,9 +478,10 @@ on_websocket (SoupServer *server,
   if (token_id == NULL)
     return; /* never authorised: cannot happen, as the handler above runs first */
 
-  add_stream (
-    self, ow_event_stream_new_websocket (self->hub, connection, token_id,
-                                         g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
+  add_stream (self,
+              ow_event_stream_new_websocket (
+                self->hub, connection, g_object_get_data (G_OBJECT (message), STREAM_SOCKET_KEY),
+                token_id, g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
 }
 
 static void

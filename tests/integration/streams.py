@@ -86,8 +86,8 @@ class SseStream(_TlsStream):
 class WebSocketStream(_TlsStream):
     """One WebSocket connection; messages() yields parsed JSON text messages until closed."""
 
-    def __init__(self, gateway, path, token):
-        self.tls = _connect(gateway)
+    def __init__(self, gateway, path, token, receive_buffer=None):
+        self.tls = _connect(gateway, receive_buffer)
         key = base64.b64encode(os.urandom(16)).decode()
         self.tls.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"

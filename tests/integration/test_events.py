@@ -218,8 +218,11 @@ class EventsTest(unittest.TestCase):
     def test_a_client_too_slow_for_the_buffer_is_closed_with_a_reason(self):
         host = self.start("--event-buffer", "40",
                           reply=" ".join("slow%d" % i for i in range(1500)), delay_ms="1")
+        # Two clients that stop reading, with small receive buffers: one SSE, one WebSocket.
         slow = SseStream(self.gateway, "/opencode/global/event", self.token,
                          receive_buffer=4096)
+        slow_socket = WebSocketStream(self.gateway, "/v1/events", self.token,
+                                      receive_buffer=4096)
         watcher = SseStream(self.gateway, "/opencode/global/event", self.token)
         session_id = self.start_task()
         for event_id, data in watcher.events():
@@ -227,20 +230,25 @@ class EventsTest(unittest.TestCase):
                 break
         watcher.close()
 
-        # Only now does the slow client read: it finds the reason, then the end. (A stream
-        # left open would end the test by the socket's 30 s timeout, as a failure.)
+        # Only now do they read: each finds the reason, then the end. (A stream left open
+        # ends the test by the socket's 30 s timeout, as a failure.)
         last = None
         count = 0
         try:
             for event_id, data in slow.events():
                 last = json.loads(data)
                 count += 1
+            messages = sum(1 for _ in slow_socket.messages())
         except TimeoutError:
-            self.fail("the slow client's stream was never closed (last: %s)" % last)
+            self.fail("a slow client's stream was never closed")
         slow.close()
-        print("the slow client got %d events, then: %s" % (count, last))
+        slow_socket.close()
+        print("the slow SSE client got %d events, then: %s" % (count, last))
+        print("the slow WebSocket client got %d messages, then: %s"
+              % (messages, slow_socket.close_reason))
         self.assertEqual(last["type"], "stream.closed")
-        self.assertIn("too slowly", last["properties"]["reason"])
+        self.assertIn("Too slow", last["properties"]["reason"])
+        self.assertIn("Too slow", slow_socket.close_reason)
         self.assertIn("Closing an event stream", host.stderr())
 
     def test_an_open_stream_goes_on_across_a_runtime_restart(self):
