@@ -157,7 +157,6 @@ class Host:
     def _write_opencode_config(self, llm):
         path = os.path.join(self.root, "opencode.json")
         config = {
-            "$schema": "https://opencode.ai/config.json",
             "provider": {"fake": {
                 "npm": "@ai-sdk/openai-compatible",
                 "name": "Fake LLM",
