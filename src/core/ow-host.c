@@ -72,8 +72,8 @@ resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GKeyFile) config = g_key_file_new ();
-  g_autofree char *config_path = g_build_filename (ow_paths_get_config_dir (paths), "host.conf",
-                                                   NULL);
+  g_autofree char *config_path =
+    g_build_filename (ow_paths_get_config_dir (paths), "host.conf", NULL);
   g_autoptr (GError) config_error = NULL;
   g_auto (GStrv) configured = NULL;
   g_auto (GStrv) result = NULL;
