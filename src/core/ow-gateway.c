@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-gateway.h"
+#include "ow-gateway-private.h"
 #include "ow-event-stream.h"
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
@@ -20,25 +21,12 @@ typedef enum
                     * permission requests */
 } Access;
 
-#define MAX_PARAMS 2
 #define HEARTBEAT_SECONDS 10
 #define STREAM_TOKEN_KEY "ow-stream-token"
 #define STREAM_SINCE_KEY "ow-stream-since"
 #define STREAM_SOCKET_KEY "ow-stream-socket"
 
-typedef struct
-{
-  OwGateway *gateway;
-  SoupServerMessage *message;
-  GHashTable *query;
-  OwTokenInfo *caller; /* NULL on public routes */
-  const char *token;   /* the caller's own token, as presented */
-  char *params[MAX_PARAMS];
-  const char *rest; /* what a trailing "*" matched, with its leading "/" */
-  gboolean early;   /* the headers are in, the body is still to come */
-} Request;
-
-typedef void (*RouteHandler) (Request *request);
+typedef void (*RouteHandler) (OwGatewayRequest *request);
 
 typedef struct
 {
@@ -48,29 +36,6 @@ typedef struct
   RouteHandler handler;
 } Route;
 
-struct _OwGateway
-{
-  GObject parent_instance;
-
-  OwIdentity *identity;
-  OwTokenStore *tokens;
-  OwRuntimeSupervisor *runtime;
-  OwApprovals *approvals;
-  OwEventHub *hub;
-  OwOpencodeProxy *proxy;
-  GPtrArray *streams; /* OwEventStream */
-  guint heartbeat_id;
-  GPtrArray *workspaces;
-  guint port;
-  int http_port;
-  GStrv cors_origins;
-  gsize max_body_bytes;
-  OwScope permission_answers;
-
-  SoupServer *server;
-  gint64 started_us;
-};
-
 G_DEFINE_FINAL_TYPE (OwGateway, ow_gateway, G_TYPE_OBJECT)
 
 static void route_request (OwGateway *self,
@@ -79,32 +44,22 @@ static void route_request (OwGateway *self,
                            GHashTable *query,
                            const OwTokenInfo *owner,
                            gboolean early);
-static void handle_health (Request *request);
-static void handle_capabilities (Request *request);
-static void handle_status (Request *request);
-static void handle_whoami (Request *request);
-static void handle_workspaces (Request *request);
-static void handle_list_tokens (Request *request);
-static void handle_create_token (Request *request);
-static void handle_revoke_token (Request *request);
-static void handle_list_approvals (Request *request);
-static void handle_reply_approval (Request *request);
-static void handle_opencode (Request *request);
-static void handle_workspace_opencode (Request *request);
-static void handle_events_websocket (Request *request);
+static void handle_opencode (OwGatewayRequest *request);
+static void handle_workspace_opencode (OwGatewayRequest *request);
+static void handle_events_websocket (OwGatewayRequest *request);
 
 /* The whole API. Tests walk this table (see ow_gateway_describe_routes()). */
 static const Route routes[] = {
-  { "GET", "/health", ACCESS_PUBLIC, handle_health },
-  { "GET", "/capabilities", ACCESS_VIEWER, handle_capabilities },
-  { "GET", "/status", ACCESS_VIEWER, handle_status },
-  { "GET", "/whoami", ACCESS_VIEWER, handle_whoami },
-  { "GET", "/workspaces", ACCESS_VIEWER, handle_workspaces },
-  { "GET", "/tokens", ACCESS_OWNER, handle_list_tokens },
-  { "POST", "/tokens", ACCESS_OWNER, handle_create_token },
-  { "DELETE", "/tokens/:id", ACCESS_OWNER, handle_revoke_token },
-  { "GET", "/approvals", ACCESS_OWNER, handle_list_approvals },
-  { "POST", "/approvals/:id", ACCESS_OWNER, handle_reply_approval },
+  { "GET", "/health", ACCESS_PUBLIC, ow_gateway_handle_health },
+  { "GET", "/capabilities", ACCESS_VIEWER, ow_gateway_handle_capabilities },
+  { "GET", "/status", ACCESS_VIEWER, ow_gateway_handle_status },
+  { "GET", "/whoami", ACCESS_VIEWER, ow_gateway_handle_whoami },
+  { "GET", "/workspaces", ACCESS_VIEWER, ow_gateway_handle_workspaces },
+  { "GET", "/tokens", ACCESS_OWNER, ow_gateway_handle_list_tokens },
+  { "POST", "/tokens", ACCESS_OWNER, ow_gateway_handle_create_token },
+  { "DELETE", "/tokens/:id", ACCESS_OWNER, ow_gateway_handle_revoke_token },
+  { "GET", "/approvals", ACCESS_OWNER, ow_gateway_handle_list_approvals },
+  { "POST", "/approvals/:id", ACCESS_OWNER, ow_gateway_handle_reply_approval },
   { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
   { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
   { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
@@ -118,7 +73,7 @@ static const char *const access_names[] = { "public", "viewer", "collaborator", 
 /* Matches @path against @pattern ("/a/:id" or "/b/" then "*"), filling the request's params and
  * rest. */
 static gboolean
-match_pattern (const char *pattern, const char *path, Request *request)
+match_pattern (const char *pattern, const char *path, OwGatewayRequest *request)
 {
   g_auto (GStrv) pattern_parts = g_strsplit (pattern + 1, "/", -1);
   const char *p = path;
@@ -165,7 +120,7 @@ match_pattern (const char *pattern, const char *path, Request *request)
 }
 
 static void
-request_clear (Request *request)
+request_clear (OwGatewayRequest *request)
 {
   for (guint i = 0; i < MAX_PARAMS; i++)
     g_clear_pointer (&request->params[i], g_free);
@@ -330,7 +285,7 @@ host_header_is_local (const char *host)
  * checked folder reaches the runtime (see ow_opencode_proxy_forward()), so neither source
  * can smuggle in another. Returns FALSE after replying 400 to one that does not decode. */
 static gboolean
-requested_directories (Request *request, char **header, char **query)
+requested_directories (OwGatewayRequest *request, char **header, char **query)
 {
   const char *raw = soup_message_headers_get_one (
     soup_server_message_get_request_headers (request->message), "x-opencode-directory");
@@ -350,7 +305,7 @@ requested_directories (Request *request, char **header, char **query)
 }
 
 static void
-reply_directory_forbidden (Request *request, const char *directory)
+reply_directory_forbidden (OwGatewayRequest *request, const char *directory)
 {
   g_autofree char *text = g_strdup_printf (
     "The folder %s is outside the workspaces this host shares. GET /workspaces lists them.",
@@ -403,7 +358,7 @@ on_token_revoked (OwTokenStore *tokens, const char *id, OwGateway *self)
 
 /* The client's resume point: Last-Event-ID, or ?since=. FALSE after replying 400. */
 static gboolean
-read_resume_point (Request *request, guint64 *seq, gboolean *given)
+read_resume_point (OwGatewayRequest *request, guint64 *seq, gboolean *given)
 {
   const char *text = soup_message_headers_get_one (
     soup_server_message_get_request_headers (request->message), "Last-Event-ID");
@@ -423,7 +378,7 @@ read_resume_point (Request *request, guint64 *seq, gboolean *given)
 
 /* Serves the runtime's /event or /global/event from the hub, if that is what is asked. */
 static gboolean
-serve_events (Request *request, const char *directory, gboolean inside)
+serve_events (OwGatewayRequest *request, const char *directory, gboolean inside)
 {
   OwGateway *self = request->gateway;
   OwEventFilter filter = { .directory = directory, .inside = inside };
@@ -444,7 +399,7 @@ serve_events (Request *request, const char *directory, gboolean inside)
 }
 
 static void
-handle_events_websocket (Request *request)
+handle_events_websocket (OwGatewayRequest *request)
 {
   gboolean given;
   guint64 seq;
@@ -485,7 +440,7 @@ on_websocket (SoupServer *server,
 }
 
 static void
-handle_opencode (Request *request)
+handle_opencode (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
   OwWorkspace *first = g_ptr_array_index (self->workspaces, 0);
@@ -514,7 +469,7 @@ handle_opencode (Request *request)
 }
 
 static void
-handle_workspace_opencode (Request *request)
+handle_workspace_opencode (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
   OwWorkspace *workspace = ow_workspace_find (self->workspaces, request->params[0]);
@@ -616,7 +571,7 @@ check_body_size (SoupServer *server,
 
 /* Finds the route for @path and @method; @path_known says whether any route has the path. */
 static const Route *
-find_route (const char *path, const char *method, Request *request, gboolean *path_known)
+find_route (const char *path, const char *method, OwGatewayRequest *request, gboolean *path_known)
 {
   *path_known = FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
@@ -665,7 +620,9 @@ route_request (OwGateway *self,
   const char *method = soup_server_message_get_method (message);
   GUri *uri = soup_server_message_get_uri (message);
   gboolean path_known = FALSE;
-  Request request = { .gateway = self, .message = message, .query = query, .early = early };
+  OwGatewayRequest request = {
+    .gateway = self, .message = message, .query = query, .early = early
+  };
   const Route *route = NULL;
   g_autofree char *token = NULL;
   g_autoptr (OwTokenInfo) caller = NULL;
@@ -797,323 +754,6 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
   route_request (self, message, path, query, &owner, FALSE);
 }
 
-/* Bodies */
-
-/* The request body as a JSON object, or %NULL after replying 400. */
-static JsonObject *
-read_json_object (Request *request)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
-  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &error) ||
-      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                           "The body must be a JSON object.");
-      return NULL;
-    }
-
-  return json_object_ref (json_node_get_object (root));
-}
-
-static void
-reply_builder (Request *request, guint status, JsonBuilder *builder)
-{
-  g_autoptr (JsonNode) node = json_builder_get_root (builder);
-
-  ow_http_reply_json (request->message, status, node);
-}
-
-static void
-add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder, const char *name, gint64 value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-static gint64
-uptime_ms (OwGateway *self)
-{
-  return (g_get_monotonic_time () - self->started_us) / 1000;
-}
-
-/* Handlers */
-
-static void
-handle_health (Request *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
-  add_string (builder, "version", PACKAGE_VERSION);
-  add_int (builder, "uptimeMs", uptime_ms (request->gateway));
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-handle_capabilities (Request *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  const char *features[] = { "tokens", "approvals",        "workspaces", "opencode-proxy",
-                             "events", "events-websocket", NULL };
-
-  json_builder_begin_object (builder);
-  add_string (builder, "version", PACKAGE_VERSION);
-  add_string (builder, "fingerprint", ow_identity_get_fingerprint (request->gateway->identity));
-  json_builder_set_member_name (builder, "features");
-  json_builder_begin_array (builder);
-  for (guint i = 0; features[i]; i++)
-    json_builder_add_string_value (builder, features[i]);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "scopes");
-  json_builder_begin_array (builder);
-  for (OwScope s = OW_SCOPE_VIEWER; s <= OW_SCOPE_OWNER; s++)
-    json_builder_add_string_value (builder, ow_scope_to_string (s));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-handle_status (Request *request)
-{
-  OwGateway *self = request->gateway;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
-  add_string (builder, "version", PACKAGE_VERSION);
-  add_int (builder, "uptimeMs", uptime_ms (self));
-  json_builder_set_member_name (builder, "runtime");
-  json_builder_begin_object (builder);
-  add_string (builder, "state",
-              ow_runtime_state_to_string (ow_runtime_supervisor_get_state (self->runtime)));
-  add_string (builder, "version", ow_runtime_supervisor_get_version (self->runtime));
-  add_int (builder, "restarts", ow_runtime_supervisor_get_restarts (self->runtime));
-  json_builder_end_object (builder);
-  add_int (builder, "workspaces", self->workspaces->len);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-add_token_info (JsonBuilder *builder, OwTokenInfo *info)
-{
-  add_string (builder, "id", info->id);
-  add_string (builder, "name", info->name);
-  add_string (builder, "scope", ow_scope_to_string (info->scope));
-  add_int (builder, "createdAt", info->created_ms);
-}
-
-static void
-handle_whoami (Request *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  add_token_info (builder, request->caller);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-/* The address clients reached us by, for URLs that point back at the gateway. */
-static char *
-own_base_url (Request *request)
-{
-  GUri *uri = soup_server_message_get_uri (request->message);
-  const char *host = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (request->message), "Host");
-
-  if (host == NULL)
-    return g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri),
-                            g_uri_get_port (uri));
-  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
-}
-
-static void
-handle_workspaces (Request *request)
-{
-  OwGateway *self = request->gateway;
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree char *base = own_base_url (request);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < self->workspaces->len; i++)
-    {
-      OwWorkspace *workspace = g_ptr_array_index (self->workspaces, i);
-      g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
-
-      json_builder_begin_object (builder);
-      add_string (builder, "id", workspace->id);
-      add_string (builder, "name", workspace->name);
-      add_string (builder, "path", workspace->path);
-      json_builder_set_member_name (builder, "opencode");
-      json_builder_begin_object (builder);
-      add_string (builder, "baseUrl", proxy);
-      add_string (builder, "directory", workspace->path);
-      /* The caller's own token: never the runtime's password. */
-      add_string (builder, "username", "opencode");
-      add_string (builder, "password", request->token);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-handle_list_tokens (Request *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) tokens = ow_token_store_list (request->gateway->tokens, &error);
-
-  if (tokens == NULL)
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                           error->message);
-      return;
-    }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < tokens->len; i++)
-    {
-      json_builder_begin_object (builder);
-      add_token_info (builder, g_ptr_array_index (tokens, i));
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-handle_create_token (Request *request)
-{
-  g_autoptr (JsonObject) body = read_json_object (request);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (OwTokenInfo) info = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
-  const char *name;
-  OwScope scope;
-
-  if (body == NULL)
-    return;
-
-  name = json_object_get_string_member_with_default (body, "name", NULL);
-  if (name == NULL || *name == '\0' || strlen (name) > 200 ||
-      !ow_scope_from_string (json_object_get_string_member_with_default (body, "scope", NULL),
-                             &scope))
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                           "invalid_token_request",
-                           "Give a \"name\" (1 to 200 characters) and a \"scope\": owner, "
-                           "collaborator or viewer.");
-      return;
-    }
-
-  token = ow_token_store_create (request->gateway->tokens, scope, name, &info, &error);
-  if (token == NULL)
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                           error->message);
-      return;
-    }
-
-  json_builder_begin_object (builder);
-  add_token_info (builder, info);
-  add_string (builder, "token", token);
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_CREATED, builder);
-}
-
-static void
-handle_revoke_token (Request *request)
-{
-  g_autoptr (GError) error = NULL;
-
-  if (!ow_token_store_revoke (request->gateway->tokens, request->params[0], &error))
-    {
-      gboolean missing =
-        g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND);
-      ow_http_reply_error (request->message,
-                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                           missing ? "not_found" : "internal", error->message);
-      return;
-    }
-
-  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
-}
-
-static void
-handle_list_approvals (Request *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_add_value (builder, ow_approvals_list (request->gateway->approvals));
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
-}
-
-static void
-handle_reply_approval (Request *request)
-{
-  g_autoptr (JsonObject) body = read_json_object (request);
-  g_autoptr (GError) error = NULL;
-  const char *reply;
-
-  if (body == NULL)
-    return;
-
-  reply = json_object_get_string_member_with_default (body, "reply", NULL);
-  if (g_strcmp0 (reply, "allow") != 0 && g_strcmp0 (reply, "deny") != 0)
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_reply",
-                           "The \"reply\" must be \"allow\" or \"deny\".");
-      return;
-    }
-
-  if (!ow_approvals_reply (request->gateway->approvals, request->params[0],
-                           g_str_equal (reply, "allow"), &error))
-    {
-      gboolean answered =
-        g_error_matches (error, OW_APPROVALS_ERROR, OW_APPROVALS_ERROR_ALREADY_ANSWERED);
-      ow_http_reply_error (request->message,
-                           answered ? SOUP_STATUS_CONFLICT : SOUP_STATUS_NOT_FOUND,
-                           answered ? "already_answered" : "not_found", error->message);
-      return;
-    }
-
-  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
-}
-
 /* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
  * which can carry tokens. */
 static void
@@ -1200,9 +840,9 @@ ow_gateway_describe_routes (OwGateway *self)
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       json_builder_begin_object (builder);
-      add_string (builder, "method", routes[i].method ? routes[i].method : "*");
-      add_string (builder, "path", routes[i].pattern);
-      add_string (builder, "access", access_names[routes[i].access]);
+      ow_json_add_string (builder, "method", routes[i].method ? routes[i].method : "*");
+      ow_json_add_string (builder, "path", routes[i].pattern);
+      ow_json_add_string (builder, "access", access_names[routes[i].access]);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -335,16 +335,6 @@ ow_host_get_uptime_ms (OwHost *self)
   return (guint64) (g_get_monotonic_time () - self->started_us) / 1000;
 }
 
-static void
-add_nullable_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 JsonNode *
 ow_host_build_status (OwHost *self)
 {
@@ -358,15 +348,15 @@ ow_host_build_status (OwHost *self)
 
   json_builder_set_member_name (builder, "host");
   json_builder_begin_object (builder);
-  add_nullable_string (builder, "version", PACKAGE_VERSION);
+  ow_json_add_string (builder, "version", PACKAGE_VERSION);
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, getpid ());
   json_builder_set_member_name (builder, "uptimeMs");
   json_builder_add_int_value (builder, (gint64) ow_host_get_uptime_ms (self));
-  add_nullable_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
-  add_nullable_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
-  add_nullable_string (builder, "fingerprint",
-                       self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
+  ow_json_add_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
+  ow_json_add_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
+  ow_json_add_string (builder, "fingerprint",
+                      self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
   json_builder_set_member_name (builder, "workspaces");
   json_builder_begin_array (builder);
   for (guint i = 0; self->workspaces[i]; i++)
@@ -383,8 +373,8 @@ ow_host_build_status (OwHost *self)
     json_builder_add_int_value (builder, ow_gateway_get_http_port (self->gateway));
   else
     json_builder_add_null_value (builder);
-  add_nullable_string (builder, "certificate",
-                       self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
+  ow_json_add_string (builder, "certificate",
+                      self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
   json_builder_set_member_name (builder, "warnings");
   json_builder_begin_array (builder);
   if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
@@ -395,22 +385,22 @@ ow_host_build_status (OwHost *self)
 
   json_builder_set_member_name (builder, "runtime");
   json_builder_begin_object (builder);
-  add_nullable_string (builder, "state",
-                       ow_runtime_state_to_string (runtime
-                                                     ? ow_runtime_supervisor_get_state (runtime)
-                                                     : OW_RUNTIME_STATE_STOPPED));
-  add_nullable_string (builder, "version",
-                       runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
-  add_nullable_string (builder, "pinnedVersion", OW_OPENCODE_VERSION);
-  add_nullable_string (builder, "binary", self->runtime_binary);
+  ow_json_add_string (builder, "state",
+                      ow_runtime_state_to_string (runtime
+                                                    ? ow_runtime_supervisor_get_state (runtime)
+                                                    : OW_RUNTIME_STATE_STOPPED));
+  ow_json_add_string (builder, "version",
+                      runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
+  ow_json_add_string (builder, "pinnedVersion", OW_OPENCODE_VERSION);
+  ow_json_add_string (builder, "binary", self->runtime_binary);
   json_builder_set_member_name (builder, "pid");
   json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_pid (runtime) : 0);
   json_builder_set_member_name (builder, "port");
   json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_port (runtime) : 0);
   json_builder_set_member_name (builder, "restarts");
   json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_restarts (runtime) : 0);
-  add_nullable_string (builder, "lastError",
-                       runtime ? ow_runtime_supervisor_get_last_error (runtime) : NULL);
+  ow_json_add_string (builder, "lastError",
+                      runtime ? ow_runtime_supervisor_get_last_error (runtime) : NULL);
   json_builder_end_object (builder);
 
   json_builder_end_object (builder);

@@ -31,3 +31,20 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
   node = json_builder_get_root (builder);
   ow_http_reply_json (message, status, node);
 }
+
+void
+ow_json_add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}

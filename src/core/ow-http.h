@@ -18,4 +18,8 @@ void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *nod
 void
 ow_http_reply_error (SoupServerMessage *message, guint status, const char *code, const char *text);
 
+/* Adds a member to the object being built: a string, or null for %NULL. */
+void ow_json_add_string (JsonBuilder *builder, const char *name, const char *value);
+void ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
+
 G_END_DECLS

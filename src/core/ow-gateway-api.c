@@ -1,0 +1,311 @@
+#include "config.h"
+
+/* The API's own resources: health, capabilities, status, identity, workspaces, tokens
+ * and approvals. Routing and authentication happen in ow-gateway.c before these run. */
+
+#include "ow-gateway-private.h"
+#include "ow-http.h"
+#include "ow-workspace.h"
+
+#include <string.h>
+
+/* Bodies */
+
+/* The request body as a JSON object, or %NULL after replying 400. */
+static JsonObject *
+read_json_object (OwGatewayRequest *request)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   (gssize) g_bytes_get_size (bytes), &error) ||
+      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                           "The body must be a JSON object.");
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+reply_builder (OwGatewayRequest *request, guint status, JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) node = json_builder_get_root (builder);
+
+  ow_http_reply_json (request->message, status, node);
+}
+
+static gint64
+uptime_ms (OwGateway *self)
+{
+  return (g_get_monotonic_time () - self->started_us) / 1000;
+}
+
+/* Handlers */
+
+void
+ow_gateway_handle_health (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  ow_json_add_string (builder, "version", PACKAGE_VERSION);
+  ow_json_add_int (builder, "uptimeMs", uptime_ms (request->gateway));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_capabilities (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  const char *features[] = { "tokens", "approvals",        "workspaces", "opencode-proxy",
+                             "events", "events-websocket", NULL };
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "version", PACKAGE_VERSION);
+  ow_json_add_string (builder, "fingerprint",
+                      ow_identity_get_fingerprint (request->gateway->identity));
+  json_builder_set_member_name (builder, "features");
+  json_builder_begin_array (builder);
+  for (guint i = 0; features[i]; i++)
+    json_builder_add_string_value (builder, features[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "scopes");
+  json_builder_begin_array (builder);
+  for (OwScope s = OW_SCOPE_VIEWER; s <= OW_SCOPE_OWNER; s++)
+    json_builder_add_string_value (builder, ow_scope_to_string (s));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_status (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  ow_json_add_string (builder, "version", PACKAGE_VERSION);
+  ow_json_add_int (builder, "uptimeMs", uptime_ms (self));
+  json_builder_set_member_name (builder, "runtime");
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "state",
+                      ow_runtime_state_to_string (ow_runtime_supervisor_get_state (self->runtime)));
+  ow_json_add_string (builder, "version", ow_runtime_supervisor_get_version (self->runtime));
+  ow_json_add_int (builder, "restarts", ow_runtime_supervisor_get_restarts (self->runtime));
+  json_builder_end_object (builder);
+  ow_json_add_int (builder, "workspaces", self->workspaces->len);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+static void
+add_token_info (JsonBuilder *builder, OwTokenInfo *info)
+{
+  ow_json_add_string (builder, "id", info->id);
+  ow_json_add_string (builder, "name", info->name);
+  ow_json_add_string (builder, "scope", ow_scope_to_string (info->scope));
+  ow_json_add_int (builder, "createdAt", info->created_ms);
+}
+
+void
+ow_gateway_handle_whoami (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_token_info (builder, request->caller);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+/* The address clients reached us by, for URLs that point back at the gateway. */
+static char *
+own_base_url (OwGatewayRequest *request)
+{
+  GUri *uri = soup_server_message_get_uri (request->message);
+  const char *host = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "Host");
+
+  if (host == NULL)
+    return g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri),
+                            g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
+}
+
+void
+ow_gateway_handle_workspaces (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree char *base = own_base_url (request);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->workspaces->len; i++)
+    {
+      OwWorkspace *workspace = g_ptr_array_index (self->workspaces, i);
+      g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
+
+      json_builder_begin_object (builder);
+      ow_json_add_string (builder, "id", workspace->id);
+      ow_json_add_string (builder, "name", workspace->name);
+      ow_json_add_string (builder, "path", workspace->path);
+      json_builder_set_member_name (builder, "opencode");
+      json_builder_begin_object (builder);
+      ow_json_add_string (builder, "baseUrl", proxy);
+      ow_json_add_string (builder, "directory", workspace->path);
+      /* The caller's own token: never the runtime's password. */
+      ow_json_add_string (builder, "username", "opencode");
+      ow_json_add_string (builder, "password", request->token);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_list_tokens (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) tokens = ow_token_store_list (request->gateway->tokens, &error);
+
+  if (tokens == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                           error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      json_builder_begin_object (builder);
+      add_token_info (builder, g_ptr_array_index (tokens, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_create_token (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (OwTokenInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  const char *name;
+  OwScope scope;
+
+  if (body == NULL)
+    return;
+
+  name = json_object_get_string_member_with_default (body, "name", NULL);
+  if (name == NULL || *name == '\0' || strlen (name) > 200 ||
+      !ow_scope_from_string (json_object_get_string_member_with_default (body, "scope", NULL),
+                             &scope))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                           "invalid_token_request",
+                           "Give a \"name\" (1 to 200 characters) and a \"scope\": owner, "
+                           "collaborator or viewer.");
+      return;
+    }
+
+  token = ow_token_store_create (request->gateway->tokens, scope, name, &info, &error);
+  if (token == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                           error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  add_token_info (builder, info);
+  ow_json_add_string (builder, "token", token);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_CREATED, builder);
+}
+
+void
+ow_gateway_handle_revoke_token (OwGatewayRequest *request)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ow_token_store_revoke (request->gateway->tokens, request->params[0], &error))
+    {
+      gboolean missing =
+        g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND);
+      ow_http_reply_error (request->message,
+                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                           missing ? "not_found" : "internal", error->message);
+      return;
+    }
+
+  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+void
+ow_gateway_handle_list_approvals (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (builder, ow_approvals_list (request->gateway->approvals));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_reply_approval (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (GError) error = NULL;
+  const char *reply;
+
+  if (body == NULL)
+    return;
+
+  reply = json_object_get_string_member_with_default (body, "reply", NULL);
+  if (g_strcmp0 (reply, "allow") != 0 && g_strcmp0 (reply, "deny") != 0)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_reply",
+                           "The \"reply\" must be \"allow\" or \"deny\".");
+      return;
+    }
+
+  if (!ow_approvals_reply (request->gateway->approvals, request->params[0],
+                           g_str_equal (reply, "allow"), &error))
+    {
+      gboolean answered =
+        g_error_matches (error, OW_APPROVALS_ERROR, OW_APPROVALS_ERROR_ALREADY_ANSWERED);
+      ow_http_reply_error (request->message,
+                           answered ? SOUP_STATUS_CONFLICT : SOUP_STATUS_NOT_FOUND,
+                           answered ? "already_answered" : "not_found", error->message);
+      return;
+    }
+
+  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+}
