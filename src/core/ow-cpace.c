@@ -108,14 +108,6 @@ ow_cpace_shared_point (const guint8 scalar[OW_CPACE_SCALAR_BYTES],
 }
 
 static void
-append_isk_prefix (GByteArray *out, GBytes *sid, const guint8 k[OW_CPACE_POINT_BYTES])
-{
-  append_with_length (out, (const guint8 *) DSI "_ISK", strlen (DSI "_ISK"));
-  append_bytes_with_length (out, sid);
-  append_with_length (out, k, OW_CPACE_POINT_BYTES);
-}
-
-static void
 append_share (GByteArray *out, const guint8 y[OW_CPACE_POINT_BYTES], GBytes *ad)
 {
   append_with_length (out, y, OW_CPACE_POINT_BYTES);
@@ -129,6 +121,65 @@ hash_and_wipe (GByteArray *input, guint8 out[OW_CPACE_ISK_BYTES])
   sodium_memzero (input->data, input->len);
 }
 
+/* Whether @a sorts after @b as byte strings. */
+static gboolean
+is_larger (const guint8 a[OW_CPACE_POINT_BYTES], const guint8 b[OW_CPACE_POINT_BYTES])
+{
+  return memcmp (a, b, OW_CPACE_POINT_BYTES) > 0;
+}
+
+/* Both shares with their associated data: the initiator's first, or in the symmetric
+ * order, "oc" and then the larger share first. */
+static void
+append_transcript (GByteArray *out,
+                   gboolean symmetric,
+                   const guint8 ya[OW_CPACE_POINT_BYTES],
+                   GBytes *ada,
+                   const guint8 yb[OW_CPACE_POINT_BYTES],
+                   GBytes *adb)
+{
+  gboolean a_first = !symmetric || is_larger (ya, yb);
+
+  if (symmetric)
+    g_byte_array_append (out, (const guint8 *) "oc", 2);
+  append_share (out, a_first ? ya : yb, a_first ? ada : adb);
+  append_share (out, a_first ? yb : ya, a_first ? adb : ada);
+}
+
+static void
+derive_isk (GBytes *sid,
+            const guint8 k[OW_CPACE_POINT_BYTES],
+            gboolean symmetric,
+            const guint8 ya[OW_CPACE_POINT_BYTES],
+            GBytes *ada,
+            const guint8 yb[OW_CPACE_POINT_BYTES],
+            GBytes *adb,
+            guint8 isk[OW_CPACE_ISK_BYTES])
+{
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+
+  append_with_length (input, (const guint8 *) DSI "_ISK", strlen (DSI "_ISK"));
+  append_bytes_with_length (input, sid);
+  append_with_length (input, k, OW_CPACE_POINT_BYTES);
+  append_transcript (input, symmetric, ya, ada, yb, adb);
+  hash_and_wipe (input, isk);
+}
+
+static void
+derive_sid_output (gboolean symmetric,
+                   const guint8 ya[OW_CPACE_POINT_BYTES],
+                   GBytes *ada,
+                   const guint8 yb[OW_CPACE_POINT_BYTES],
+                   GBytes *adb,
+                   guint8 out[OW_CPACE_ISK_BYTES])
+{
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+
+  g_byte_array_append (input, (const guint8 *) "CPaceSidOutput", strlen ("CPaceSidOutput"));
+  append_transcript (input, symmetric, ya, ada, yb, adb);
+  hash_and_wipe (input, out);
+}
+
 void
 ow_cpace_isk_ir (GBytes *sid,
                  const guint8 k[OW_CPACE_POINT_BYTES],
@@ -138,34 +189,7 @@ ow_cpace_isk_ir (GBytes *sid,
                  GBytes *adb,
                  guint8 isk[OW_CPACE_ISK_BYTES])
 {
-  g_autoptr (GByteArray) input = g_byte_array_new ();
-
-  append_isk_prefix (input, sid, k);
-  append_share (input, ya, ada);
-  append_share (input, yb, adb);
-  hash_and_wipe (input, isk);
-}
-
-/* Whether @a sorts after @b as byte strings. */
-static gboolean
-is_larger (const guint8 a[OW_CPACE_POINT_BYTES], const guint8 b[OW_CPACE_POINT_BYTES])
-{
-  return memcmp (a, b, OW_CPACE_POINT_BYTES) > 0;
-}
-
-/* "oc" and both shares, the larger first. */
-static void
-append_ordered_transcript (GByteArray *out,
-                           const guint8 ya[OW_CPACE_POINT_BYTES],
-                           GBytes *ada,
-                           const guint8 yb[OW_CPACE_POINT_BYTES],
-                           GBytes *adb)
-{
-  gboolean a_first = is_larger (ya, yb);
-
-  g_byte_array_append (out, (const guint8 *) "oc", 2);
-  append_share (out, a_first ? ya : yb, a_first ? ada : adb);
-  append_share (out, a_first ? yb : ya, a_first ? adb : ada);
+  derive_isk (sid, k, FALSE, ya, ada, yb, adb, isk);
 }
 
 void
@@ -177,11 +201,7 @@ ow_cpace_isk_sy (GBytes *sid,
                  GBytes *adb,
                  guint8 isk[OW_CPACE_ISK_BYTES])
 {
-  g_autoptr (GByteArray) input = g_byte_array_new ();
-
-  append_isk_prefix (input, sid, k);
-  append_ordered_transcript (input, ya, ada, yb, adb);
-  hash_and_wipe (input, isk);
+  derive_isk (sid, k, TRUE, ya, ada, yb, adb, isk);
 }
 
 void
@@ -191,12 +211,7 @@ ow_cpace_sid_output_ir (const guint8 ya[OW_CPACE_POINT_BYTES],
                         GBytes *adb,
                         guint8 out[OW_CPACE_ISK_BYTES])
 {
-  g_autoptr (GByteArray) input = g_byte_array_new ();
-
-  g_byte_array_append (input, (const guint8 *) "CPaceSidOutput", strlen ("CPaceSidOutput"));
-  append_share (input, ya, ada);
-  append_share (input, yb, adb);
-  hash_and_wipe (input, out);
+  derive_sid_output (FALSE, ya, ada, yb, adb, out);
 }
 
 void
@@ -206,9 +221,5 @@ ow_cpace_sid_output_oc (const guint8 ya[OW_CPACE_POINT_BYTES],
                         GBytes *adb,
                         guint8 out[OW_CPACE_ISK_BYTES])
 {
-  g_autoptr (GByteArray) input = g_byte_array_new ();
-
-  g_byte_array_append (input, (const guint8 *) "CPaceSidOutput", strlen ("CPaceSidOutput"));
-  append_ordered_transcript (input, ya, ada, yb, adb);
-  hash_and_wipe (input, out);
+  derive_sid_output (TRUE, ya, ada, yb, adb, out);
 }
