@@ -24,8 +24,7 @@ struct _OwHost
   GObject parent_instance;
 
   OwPaths *paths;
-  GStrv workspaces;
-  GPtrArray *workspace_list; /* OwWorkspace, in the order given */
+  GPtrArray *workspaces; /* OwWorkspace, in the order given */
   char *runtime_binary;
   OwGatewayOptions gateway_options;
   OwEventHubLimits hub_limits;
@@ -46,7 +45,7 @@ struct _OwHost
 G_DEFINE_FINAL_TYPE (OwHost, ow_host, G_TYPE_OBJECT)
 
 static gboolean
-add_workspace (GStrvBuilder *builder, GHashTable *seen, const char *path, GError **error)
+add_workspace (GPtrArray *workspaces, GHashTable *seen, const char *path, GError **error)
 {
   g_autofree char *absolute = g_canonicalize_filename (path, NULL);
 
@@ -59,27 +58,27 @@ add_workspace (GStrvBuilder *builder, GHashTable *seen, const char *path, GError
       return FALSE;
     }
   if (g_hash_table_add (seen, g_strdup (absolute)))
-    g_strv_builder_add (builder, absolute);
+    g_ptr_array_add (workspaces, ow_workspace_new (absolute));
   return TRUE;
 }
 
 /* The workspaces: those given on the command line, then those in the config file
  * (`[host] workspaces=…;…` in host.conf), each once; the current folder when there are
  * none. */
-static GStrv
+static GPtrArray *
 resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error)
 {
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GPtrArray) workspaces =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GKeyFile) config = g_key_file_new ();
   g_autofree char *config_path =
     g_build_filename (ow_paths_get_config_dir (paths), "host.conf", NULL);
   g_autoptr (GError) config_error = NULL;
   g_auto (GStrv) configured = NULL;
-  g_auto (GStrv) result = NULL;
 
   for (guint i = 0; requested && requested[i]; i++)
-    if (!add_workspace (builder, seen, requested[i], error))
+    if (!add_workspace (workspaces, seen, requested[i], error))
       return NULL;
 
   if (!g_key_file_load_from_file (config, config_path, G_KEY_FILE_NONE, &config_error) &&
@@ -92,19 +91,15 @@ resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error
     }
   configured = g_key_file_get_string_list (config, "host", "workspaces", NULL, NULL);
   for (guint i = 0; configured && configured[i]; i++)
-    if (*configured[i] && !add_workspace (builder, seen, configured[i], error))
+    if (*configured[i] && !add_workspace (workspaces, seen, configured[i], error))
       return NULL;
 
-  result = g_strv_builder_end (builder);
-  if (result[0] == NULL)
+  if (workspaces->len == 0)
     {
       g_autofree char *current = g_get_current_dir ();
-      g_autoptr (GStrvBuilder) fallback = g_strv_builder_new ();
-
-      g_strv_builder_add (fallback, current);
-      return g_strv_builder_end (fallback);
+      g_ptr_array_add (workspaces, ow_workspace_new (current));
     }
-  return g_steal_pointer (&result);
+  return g_steal_pointer (&workspaces);
 }
 
 OwHost *
@@ -129,9 +124,6 @@ ow_host_new (const OwHostOptions *options, GError **error)
   self->workspaces = resolve_workspaces (self->paths, options->workspaces, error);
   if (self->workspaces == NULL)
     return NULL;
-  self->workspace_list = g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
-  for (guint i = 0; self->workspaces[i]; i++)
-    g_ptr_array_add (self->workspace_list, ow_workspace_new (self->workspaces[i]));
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
   if (self->runtime_binary == NULL)
@@ -207,7 +199,7 @@ start_gateway (OwHost *self, GError **error)
   self->approvals = ow_approvals_new ();
   self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
   self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
-                                  self->approvals, self->workspace_list, &self->gateway_options);
+                                  self->approvals, self->workspaces, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -240,8 +232,9 @@ ow_host_start (OwHost *self, GError **error)
     }
 
   self->started_us = g_get_monotonic_time ();
-  self->supervisor =
-    ow_runtime_supervisor_new (self->runtime_binary, self->workspaces[0], self->runtime_log);
+  self->supervisor = ow_runtime_supervisor_new (
+    self->runtime_binary, ((OwWorkspace *) g_ptr_array_index (self->workspaces, 0))->path,
+    self->runtime_log);
 
   if (!start_gateway (self, error))
     {
@@ -318,11 +311,11 @@ ow_host_get_supervisor (OwHost *self)
   return self->supervisor;
 }
 
-const char *const *
+GPtrArray *
 ow_host_get_workspaces (OwHost *self)
 {
   g_return_val_if_fail (OW_IS_HOST (self), NULL);
-  return (const char *const *) self->workspaces;
+  return self->workspaces;
 }
 
 guint64
@@ -359,8 +352,9 @@ ow_host_build_status (OwHost *self)
                       self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
   json_builder_set_member_name (builder, "workspaces");
   json_builder_begin_array (builder);
-  for (guint i = 0; self->workspaces[i]; i++)
-    json_builder_add_string_value (builder, self->workspaces[i]);
+  for (guint i = 0; i < self->workspaces->len; i++)
+    json_builder_add_string_value (builder,
+                                   ((OwWorkspace *) g_ptr_array_index (self->workspaces, i))->path);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
@@ -420,7 +414,7 @@ ow_host_dispose (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);
   g_clear_object (&self->runtime_log);
-  g_clear_pointer (&self->workspace_list, g_ptr_array_unref);
+  g_clear_pointer (&self->workspaces, g_ptr_array_unref);
   g_clear_object (&self->paths);
 
   G_OBJECT_CLASS (ow_host_parent_class)->dispose (object);
@@ -431,7 +425,6 @@ ow_host_finalize (GObject *object)
 {
   OwHost *self = OW_HOST (object);
 
-  g_strfreev (self->workspaces);
   g_strfreev (self->cors_origins);
   g_free (self->runtime_binary);
 

@@ -54,7 +54,8 @@ gboolean ow_host_stop_finish (OwHost *self, GAsyncResult *result, GError **error
 
 OwPaths *ow_host_get_paths (OwHost *self);
 OwRuntimeSupervisor *ow_host_get_supervisor (OwHost *self);
-const char *const *ow_host_get_workspaces (OwHost *self);
+/* Returns: (transfer none) (element-type OwWorkspace): the shared folders, in order */
+GPtrArray *ow_host_get_workspaces (OwHost *self);
 guint64 ow_host_get_uptime_ms (OwHost *self);
 
 /* The state `openwork-host status --json` prints: `{host: {…}, gateway: {…}, runtime: {…}}`. */

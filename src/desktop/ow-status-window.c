@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-status-window.h"
+#include "core/ow-workspace.h"
 
 #include <glib/gi18n.h>
 
@@ -105,15 +106,18 @@ OwStatusWindow *
 ow_status_window_new (GtkApplication *application, OwHost *host)
 {
   OwStatusWindow *self;
-  g_autofree char *workspaces = NULL;
+  GPtrArray *workspaces = ow_host_get_workspaces (host);
+  g_autoptr (GString) paths = g_string_new (NULL);
 
   g_return_val_if_fail (OW_IS_HOST (host), NULL);
 
   self = g_object_new (OW_TYPE_STATUS_WINDOW, "application", application, NULL);
   self->host = g_object_ref (host);
 
-  workspaces = g_strjoinv (", ", (char **) ow_host_get_workspaces (host));
-  gtk_label_set_text (self->workspace_label, workspaces);
+  for (guint i = 0; i < workspaces->len; i++)
+    g_string_append_printf (paths, "%s%s", i ? ", " : "",
+                            ((OwWorkspace *) g_ptr_array_index (workspaces, i))->path);
+  gtk_label_set_text (self->workspace_label, paths->str);
   gtk_label_set_text (self->data_label, ow_paths_get_data_dir (ow_host_get_paths (host)));
 
   g_signal_connect_object (ow_host_get_supervisor (host), "notify", G_CALLBACK (refresh), self,
