@@ -78,10 +78,14 @@ main (int argc, char **argv)
   g_autofree char *permission_answers = NULL;
   OwScope answerers = OW_SCOPE_OWNER;
   g_auto (GStrv) cors_origins = NULL;
+  gboolean no_discovery = FALSE;
   /* clang-format off */
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
       N_("Run without the desktop face (the default when there is no display)"), NULL },
+    { "no-discovery", 0, 0, G_OPTION_ARG_NONE, &no_discovery,
+      N_("Do not announce the host on the local network (mDNS); devices pair by QR code or "
+         "address"), NULL },
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       N_("Keep every file the host writes under DIR instead of the XDG folders"), N_("DIR") },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port,
@@ -123,7 +127,8 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   context = g_option_context_new (
-    _("[COMMAND] — run the host, or: status [--json] | token create|list|revoke"));
+    _("[COMMAND] — run the host, or: status [--json] | pair [--json] | devices "
+      "pending|approve|deny|list|revoke | token create|list|revoke"));
   g_option_context_set_summary (
     context, _("Lets OpenWork clients on your network run tasks on this machine through the "
                "OpenCode runtime."));
@@ -174,6 +179,12 @@ main (int argc, char **argv)
         return ow_cli_status (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "token"))
         return ow_cli_token (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "pair"))
+        return ow_cli_pair (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "devices"))
+        return ow_cli_devices (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "client"))
+        return ow_cli_client (data_dir, argc - 1, argv + 1);
 
       g_printerr (_("Unknown command “%s”. Run openwork-host --help for the commands.\n"),
                      argv[1]);
@@ -190,6 +201,7 @@ main (int argc, char **argv)
     .event_buffer = (guint) event_buffer,
     .max_body_bytes = (gsize) max_body_mib * 1024 * 1024,
     .permission_answers = answerers,
+    .discovery = !no_discovery,
   };
 
   host = ow_host_new (&options, &error);

@@ -7,15 +7,6 @@
 #include <glib/gi18n.h>
 
 static int
-fail (GError *error)
-{
-  g_printerr ("%s\n", error->message);
-  return g_error_matches (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_NOT_RUNNING)
-           ? OW_CLI_EXIT_NOT_RUNNING
-           : OW_CLI_EXIT_FAILURE;
-}
-
-static int
 token_create (OwPaths *paths, int argc, char **argv)
 {
   g_autofree char *scope = NULL;
@@ -57,12 +48,11 @@ token_create (OwPaths *paths, int argc, char **argv)
   answer = ow_control_client_request (ow_paths_get_control_socket (paths), "POST", "/api/tokens",
                                       request, &error);
   if (answer == NULL)
-    return fail (error);
+    return ow_cli_fail (error);
 
   if (as_json)
     {
-      g_autofree char *text = json_to_string (answer, TRUE);
-      g_print ("%s\n", text);
+      ow_cli_print_json (answer);
       return OW_CLI_EXIT_OK;
     }
 
@@ -84,12 +74,11 @@ token_list (OwPaths *paths, int argc, char **argv)
 
   answer = ow_control_client_get (ow_paths_get_control_socket (paths), "/api/tokens", &error);
   if (answer == NULL)
-    return fail (error);
+    return ow_cli_fail (error);
 
   if (argc > 1 && g_str_equal (argv[1], "--json"))
     {
-      g_autofree char *text = json_to_string (answer, TRUE);
-      g_print ("%s\n", text);
+      ow_cli_print_json (answer);
       return OW_CLI_EXIT_OK;
     }
 
@@ -131,7 +120,7 @@ token_revoke (OwPaths *paths, int argc, char **argv)
   answer =
     ow_control_client_request (ow_paths_get_control_socket (paths), "DELETE", path, NULL, &error);
   if (answer == NULL)
-    return fail (error);
+    return ow_cli_fail (error);
 
   g_print (_("Token %s revoked; its open streams are closed.\n"), argv[1]);
   return OW_CLI_EXIT_OK;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "core/ow-paths.h"
 
 G_BEGIN_DECLS
@@ -13,10 +15,26 @@ typedef enum
   OW_CLI_EXIT_NOT_RUNNING = 3,
 } OwCliExit;
 
+/* Prints @error's message and returns the exit status it calls for. */
+int ow_cli_fail (GError *error);
+
+/* Prints @node as indented JSON on stdout. */
+void ow_cli_print_json (JsonNode *node);
+
 /* `openwork-host status [--json]`: @argv starts with "status". */
 int ow_cli_status (OwPaths *paths, int argc, char **argv);
 
 /* `openwork-host token create --scope S --name N | list [--json] | revoke ID`. */
 int ow_cli_token (OwPaths *paths, int argc, char **argv);
+
+/* `openwork-host pair [--json] [--new] [--no-qr]`: the current pairing offer. */
+int ow_cli_pair (OwPaths *paths, int argc, char **argv);
+
+/* `openwork-host devices pending|approve|deny|list|revoke`. */
+int ow_cli_devices (OwPaths *paths, int argc, char **argv);
+
+/* `openwork-host client [--data-dir DIR] discover|pair|run|status`: the reference client.
+ * Its folder defaults to `<host data dir>/client` when @host_data_dir is given. */
+int ow_cli_client (const char *host_data_dir, int argc, char **argv);
 
 G_END_DECLS

@@ -13,9 +13,8 @@
 G_DEFINE_QUARK (ow-cpace-error-quark, ow_cpace_error)
 /* clang-format on */
 
-/* prepend_len: the LEB128 length, then the bytes. */
-static void
-append_with_length (GByteArray *out, const guint8 *data, gsize length)
+void
+ow_cpace_append_lv (GByteArray *out, const guint8 *data, gsize length)
 {
   gsize rest = length;
 
@@ -40,7 +39,7 @@ append_bytes_with_length (GByteArray *out, GBytes *bytes)
   gsize length = 0;
   const guint8 *data = bytes ? g_bytes_get_data (bytes, &length) : NULL;
 
-  append_with_length (out, data, length);
+  ow_cpace_append_lv (out, data, length);
 }
 
 static gsize
@@ -62,9 +61,9 @@ ow_cpace_generator (GBytes *prs, GBytes *ci, GBytes *sid, guint8 generator[OW_CP
   gsize padding = used < HASH_BLOCK_BYTES ? HASH_BLOCK_BYTES - used : 0;
   g_autofree guint8 *zeros = g_malloc0 (MAX (padding, 1));
 
-  append_with_length (gen_str, (const guint8 *) DSI, strlen (DSI));
+  ow_cpace_append_lv (gen_str, (const guint8 *) DSI, strlen (DSI));
   append_bytes_with_length (gen_str, prs);
-  append_with_length (gen_str, zeros, padding);
+  ow_cpace_append_lv (gen_str, zeros, padding);
   append_bytes_with_length (gen_str, ci);
   append_bytes_with_length (gen_str, sid);
 
@@ -110,7 +109,7 @@ ow_cpace_shared_point (const guint8 scalar[OW_CPACE_SCALAR_BYTES],
 static void
 append_share (GByteArray *out, const guint8 y[OW_CPACE_POINT_BYTES], GBytes *ad)
 {
-  append_with_length (out, y, OW_CPACE_POINT_BYTES);
+  ow_cpace_append_lv (out, y, OW_CPACE_POINT_BYTES);
   append_bytes_with_length (out, ad);
 }
 
@@ -158,9 +157,9 @@ derive_isk (GBytes *sid,
 {
   g_autoptr (GByteArray) input = g_byte_array_new ();
 
-  append_with_length (input, (const guint8 *) DSI "_ISK", strlen (DSI "_ISK"));
+  ow_cpace_append_lv (input, (const guint8 *) DSI "_ISK", strlen (DSI "_ISK"));
   append_bytes_with_length (input, sid);
-  append_with_length (input, k, OW_CPACE_POINT_BYTES);
+  ow_cpace_append_lv (input, k, OW_CPACE_POINT_BYTES);
   append_transcript (input, symmetric, ya, ada, yb, adb);
   hash_and_wipe (input, isk);
 }

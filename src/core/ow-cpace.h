@@ -26,6 +26,9 @@ typedef enum
 
 GQuark ow_cpace_error_quark (void);
 
+/* prepend_len() of the draft: appends @length as LEB128, then @data. */
+void ow_cpace_append_lv (GByteArray *out, const guint8 *data, gsize length);
+
 /**
  * ow_cpace_generator:
  * @prs: the password (the pairing code or secret)

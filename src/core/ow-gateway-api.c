@@ -11,9 +11,8 @@
 
 /* Bodies */
 
-/* The request body as a JSON object, or %NULL after replying 400. */
-static JsonObject *
-read_json_object (OwGatewayRequest *request)
+JsonObject *
+ow_gateway_read_json_object (OwGatewayRequest *request)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (request->message);
   g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
@@ -118,6 +117,16 @@ add_token_info (JsonBuilder *builder, OwTokenInfo *info)
   ow_json_add_string (builder, "name", info->name);
   ow_json_add_string (builder, "scope", ow_scope_to_string (info->scope));
   ow_json_add_int (builder, "createdAt", info->created_ms);
+  json_builder_set_member_name (builder, "workspaces");
+  if (info->workspaces == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_array (builder);
+  for (guint i = 0; info->workspaces[i]; i++)
+    json_builder_add_string_value (builder, info->workspaces[i]);
+  json_builder_end_array (builder);
 }
 
 void
@@ -148,16 +157,16 @@ own_base_url (OwGatewayRequest *request)
 void
 ow_gateway_handle_workspaces (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
+  g_autoptr (GPtrArray) workspaces = ow_gateway_caller_workspaces (request);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *base = own_base_url (request);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "items");
   json_builder_begin_array (builder);
-  for (guint i = 0; i < self->workspaces->len; i++)
+  for (guint i = 0; i < workspaces->len; i++)
     {
-      OwWorkspace *workspace = g_ptr_array_index (self->workspaces, i);
+      OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
       g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
 
       json_builder_begin_object (builder);
@@ -210,7 +219,7 @@ ow_gateway_handle_list_tokens (OwGatewayRequest *request)
 void
 ow_gateway_handle_create_token (OwGatewayRequest *request)
 {
-  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (OwTokenInfo) info = NULL;
   g_autoptr (GError) error = NULL;
@@ -281,7 +290,7 @@ ow_gateway_handle_list_approvals (OwGatewayRequest *request)
 void
 ow_gateway_handle_reply_approval (OwGatewayRequest *request)
 {
-  g_autoptr (JsonObject) body = read_json_object (request);
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
   g_autoptr (GError) error = NULL;
   const char *reply;
 

@@ -30,6 +30,9 @@ struct _OwGateway
   OwTokenStore *tokens;
   OwRuntimeSupervisor *runtime;
   OwApprovals *approvals;
+  OwPairing *pairing;
+  OwDeviceRegistry *devices;
+  GPtrArray *pair_waiters; /* polls held until the owner decides */
   OwEventHub *hub;
   OwOpencodeProxy *proxy;
   GPtrArray *streams; /* OwEventStream */
@@ -45,6 +48,12 @@ struct _OwGateway
   gint64 started_us;
 };
 
+/* Returns: (transfer container): the workspaces the caller may use, in the host's order */
+GPtrArray *ow_gateway_caller_workspaces (OwGatewayRequest *request);
+
+/* The request body as a JSON object, or %NULL after replying 400. */
+JsonObject *ow_gateway_read_json_object (OwGatewayRequest *request);
+
 /* The API's resources, in ow-gateway-api.c. */
 void ow_gateway_handle_health (OwGatewayRequest *request);
 void ow_gateway_handle_capabilities (OwGatewayRequest *request);
@@ -56,5 +65,21 @@ void ow_gateway_handle_create_token (OwGatewayRequest *request);
 void ow_gateway_handle_revoke_token (OwGatewayRequest *request);
 void ow_gateway_handle_list_approvals (OwGatewayRequest *request);
 void ow_gateway_handle_reply_approval (OwGatewayRequest *request);
+
+/* Pairing and devices, in ow-gateway-pair.c. */
+void ow_gateway_handle_pair_start (OwGatewayRequest *request);
+void ow_gateway_handle_pair_confirm (OwGatewayRequest *request);
+void ow_gateway_handle_pair_grant (OwGatewayRequest *request);
+void ow_gateway_handle_pair_poll (OwGatewayRequest *request);
+void ow_gateway_handle_get_offer (OwGatewayRequest *request);
+void ow_gateway_handle_renew_offer (OwGatewayRequest *request);
+void ow_gateway_handle_list_pair_requests (OwGatewayRequest *request);
+void ow_gateway_handle_answer_pair_request (OwGatewayRequest *request);
+void ow_gateway_handle_list_devices (OwGatewayRequest *request);
+void ow_gateway_handle_revoke_device (OwGatewayRequest *request);
+void ow_gateway_reply_grant_use (OwGateway *self, SoupServerMessage *message, const char *grant);
+void ow_gateway_pair_request_decided (OwGateway *self, const char *id);
+GPtrArray *ow_gateway_pair_waiters_new (void);
+void ow_gateway_pair_waiters_free (GPtrArray *waiters);
 
 G_END_DECLS

@@ -60,6 +60,16 @@ static const Route routes[] = {
   { "DELETE", "/tokens/:id", ACCESS_OWNER, ow_gateway_handle_revoke_token },
   { "GET", "/approvals", ACCESS_OWNER, ow_gateway_handle_list_approvals },
   { "POST", "/approvals/:id", ACCESS_OWNER, ow_gateway_handle_reply_approval },
+  { "POST", "/pair/start", ACCESS_PUBLIC, ow_gateway_handle_pair_start },
+  { "POST", "/pair/grant", ACCESS_PUBLIC, ow_gateway_handle_pair_grant },
+  { "GET", "/pair/offer", ACCESS_OWNER, ow_gateway_handle_get_offer },
+  { "POST", "/pair/offer", ACCESS_OWNER, ow_gateway_handle_renew_offer },
+  { "GET", "/pair/requests", ACCESS_OWNER, ow_gateway_handle_list_pair_requests },
+  { "POST", "/pair/requests/:id", ACCESS_OWNER, ow_gateway_handle_answer_pair_request },
+  { "POST", "/pair/:id/confirm", ACCESS_PUBLIC, ow_gateway_handle_pair_confirm },
+  { "GET", "/pair/:id", ACCESS_PUBLIC, ow_gateway_handle_pair_poll },
+  { "GET", "/devices", ACCESS_OWNER, ow_gateway_handle_list_devices },
+  { "DELETE", "/devices/:id", ACCESS_OWNER, ow_gateway_handle_revoke_device },
   { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
   { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
   { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
@@ -439,14 +449,45 @@ on_websocket (SoupServer *server,
                 token_id, g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
 }
 
+GPtrArray *
+ow_gateway_caller_workspaces (OwGatewayRequest *request)
+{
+  GPtrArray *workspaces = request->gateway->workspaces;
+  GPtrArray *allowed = g_ptr_array_new ();
+
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
+
+      if (ow_token_info_allows_workspace (request->caller, workspace->id))
+        g_ptr_array_add (allowed, workspace);
+    }
+  return allowed;
+}
+
+static void
+reply_no_workspace (OwGatewayRequest *request)
+{
+  ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_not_allowed",
+                       "This device may not use any of the host's workspaces. Ask the host "
+                       "owner to pair it again with one.");
+}
+
 static void
 handle_opencode (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
-  OwWorkspace *first = g_ptr_array_index (self->workspaces, 0);
+  g_autoptr (GPtrArray) allowed = ow_gateway_caller_workspaces (request);
+  OwWorkspace *first;
   g_autofree char *header = NULL;
   g_autofree char *query = NULL;
   const char *directory;
+
+  if (allowed->len == 0)
+    {
+      reply_no_workspace (request);
+      return;
+    }
+  first = g_ptr_array_index (allowed, 0);
 
   if (!requested_directories (request, &header, &query))
     return;
@@ -454,7 +495,7 @@ handle_opencode (OwGatewayRequest *request)
     {
       const char *named = i == 0 ? header : query;
 
-      if (named && ow_workspace_find_containing (self->workspaces, named) == NULL)
+      if (named && ow_workspace_find_containing (allowed, named) == NULL)
         {
           reply_directory_forbidden (request, named);
           return;
@@ -464,7 +505,7 @@ handle_opencode (OwGatewayRequest *request)
   directory = header ? header : query ? query : first->path;
   if (!request->early && serve_events (request, directory, FALSE))
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
+  ow_opencode_proxy_forward (request->gateway->proxy, request->message, request->rest, directory,
                              request->early);
 }
 
@@ -482,6 +523,13 @@ handle_workspace_opencode (OwGatewayRequest *request)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "workspace_not_found",
                            "There is no workspace with this id. GET /workspaces lists them.");
+      return;
+    }
+  if (!ow_token_info_allows_workspace (request->caller, workspace->id))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_not_allowed",
+                           "This device may not use this workspace. GET /workspaces lists the "
+                           "ones it may use.");
       return;
     }
 
@@ -693,6 +741,7 @@ route_request (OwGateway *self,
       caller->name = g_strdup (owner->name);
       caller->scope = owner->scope;
       caller->created_ms = owner->created_ms;
+      caller->workspaces = g_strdupv (owner->workspaces);
     }
   else if (route->access != ACCESS_PUBLIC)
     {
@@ -704,6 +753,12 @@ route_request (OwGateway *self,
                                route->access == ACCESS_OPENCODE ||
                                  route->handler == handle_events_websocket);
       caller = ow_token_store_verify (self->tokens, token);
+      if (caller == NULL && token && g_str_has_prefix (token, "owg_"))
+        {
+          ow_gateway_reply_grant_use (self, message, token);
+          request_clear (&request);
+          return;
+        }
       if (caller == NULL)
         {
           soup_message_headers_replace (soup_server_message_get_response_headers (message),
@@ -726,6 +781,8 @@ route_request (OwGateway *self,
         }
     }
 
+  if (owner == NULL && caller)
+    ow_device_registry_seen (self->devices, caller->id);
   request.caller = caller;
   request.token = token;
   route->handler (&request);
@@ -868,6 +925,11 @@ ow_gateway_dispose (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->runtime);
   g_clear_object (&self->approvals);
+  if (self->pairing)
+    g_signal_handlers_disconnect_by_data (self->pairing, self);
+  g_clear_object (&self->pairing);
+  g_clear_object (&self->devices);
+  g_clear_pointer (&self->pair_waiters, ow_gateway_pair_waiters_free);
   g_clear_object (&self->proxy);
   g_clear_object (&self->hub);
   g_clear_pointer (&self->workspaces, g_ptr_array_unref);
@@ -905,10 +967,18 @@ ow_gateway_new (OwIdentity *identity,
                 OwRuntimeSupervisor *runtime,
                 OwEventHub *hub,
                 OwApprovals *approvals,
+                OwPairing *pairing,
+                OwDeviceRegistry *devices,
                 GPtrArray *workspaces,
                 const OwGatewayOptions *options)
 {
   OwGateway *self = g_object_new (OW_TYPE_GATEWAY, NULL);
+
+  self->pairing = g_object_ref (pairing);
+  self->devices = g_object_ref (devices);
+  self->pair_waiters = ow_gateway_pair_waiters_new ();
+  g_signal_connect_swapped (pairing, "request-decided",
+                            G_CALLBACK (ow_gateway_pair_request_decided), self);
 
   self->identity = g_object_ref (identity);
   self->tokens = g_object_ref (tokens);

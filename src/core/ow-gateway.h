@@ -4,8 +4,10 @@
 #include <libsoup/soup.h>
 
 #include "ow-approvals.h"
+#include "ow-device-registry.h"
 #include "ow-event-hub.h"
 #include "ow-identity.h"
+#include "ow-pairing.h"
 #include "ow-runtime-supervisor.h"
 #include "ow-token-store.h"
 
@@ -37,6 +39,8 @@ OwGateway *ow_gateway_new (OwIdentity *identity,
                            OwRuntimeSupervisor *runtime,
                            OwEventHub *hub,
                            OwApprovals *approvals,
+                           OwPairing *pairing,
+                           OwDeviceRegistry *devices,
                            GPtrArray *workspaces,
                            const OwGatewayOptions *options);
 
@@ -60,6 +64,15 @@ void ow_gateway_dispatch_as_owner (OwGateway *self,
                                    SoupServerMessage *message,
                                    const char *path,
                                    GHashTable *query);
+
+/**
+ * ow_gateway_describe_offer:
+ * @offer: (nullable): the offer, or %NULL when none is shown
+ *
+ * Adds what a device needs to pair with @offer to @builder, as one object: `{name,
+ * fingerprint, port, addresses, offer: {code, expiresAt, uri, connectRemote}}`.
+ */
+void ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairingOffer *offer);
 
 /* Returns: (transfer full): the route table, `[{method, path, access}]`, for tests and docs */
 JsonNode *ow_gateway_describe_routes (OwGateway *self);

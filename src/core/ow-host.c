@@ -3,10 +3,13 @@
 #include "ow-host.h"
 #include "ow-approvals.h"
 #include "ow-control-server.h"
+#include "ow-device-registry.h"
+#include "ow-discovery.h"
 #include "ow-event-hub.h"
 #include "ow-gateway.h"
 #include "ow-http.h"
 #include "ow-identity.h"
+#include "ow-pairing.h"
 #include "ow-token-store.h"
 #include "ow-workspace.h"
 #include "ow-rotating-log.h"
@@ -29,6 +32,10 @@ struct _OwHost
   OwGatewayOptions gateway_options;
   OwEventHubLimits hub_limits;
   GStrv cors_origins;
+  GKeyFile *config; /* host.conf, empty when there is none */
+  char *name;       /* what devices see */
+  OwPairingOptions pairing_options;
+  gboolean discovery_enabled;
 
   OwRotatingLog *runtime_log;
   OwRuntimeSupervisor *supervisor;
@@ -36,8 +43,11 @@ struct _OwHost
   OwIdentity *identity;
   OwTokenStore *tokens;
   OwApprovals *approvals;
+  OwDeviceRegistry *devices;
+  OwPairing *pairing;
   OwEventHub *hub;
   OwGateway *gateway;
+  OwDiscovery *discovery;
 
   gint64 started_us;
 };
@@ -62,24 +72,15 @@ add_workspace (GPtrArray *workspaces, GHashTable *seen, const char *path, GError
   return TRUE;
 }
 
-/* The workspaces: those given on the command line, then those in the config file
- * (`[host] workspaces=…;…` in host.conf), each once; the current folder when there are
- * none. */
-static GPtrArray *
-resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error)
+/* host.conf in the config folder: settings that have no command-line option. A missing
+ * file is an empty one. */
+static GKeyFile *
+load_config (OwPaths *paths, GError **error)
 {
-  g_autoptr (GPtrArray) workspaces =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GKeyFile) config = g_key_file_new ();
   g_autofree char *config_path =
     g_build_filename (ow_paths_get_config_dir (paths), "host.conf", NULL);
   g_autoptr (GError) config_error = NULL;
-  g_auto (GStrv) configured = NULL;
-
-  for (guint i = 0; requested && requested[i]; i++)
-    if (!add_workspace (workspaces, seen, requested[i], error))
-      return NULL;
 
   if (!g_key_file_load_from_file (config, config_path, G_KEY_FILE_NONE, &config_error) &&
       !g_error_matches (config_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -89,6 +90,46 @@ resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error
                    config_error->message);
       return NULL;
     }
+  return g_steal_pointer (&config);
+}
+
+/* A whole number from host.conf within [@min, @max]; 0 (the default) when absent. */
+static gboolean
+config_uint (
+  GKeyFile *config, const char *group, const char *key, guint max, guint *value, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gint64 number;
+
+  *value = 0;
+  if (!g_key_file_has_key (config, group, key, NULL))
+    return TRUE;
+  number = g_key_file_get_int64 (config, group, key, &local_error);
+  if (local_error || number < 1 || number > (gint64) max)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "In host.conf, [%s] %s must be a whole number from 1 to %u.", group, key, max);
+      return FALSE;
+    }
+  *value = (guint) number;
+  return TRUE;
+}
+
+/* The workspaces: those given on the command line, then those in the config file
+ * (`[host] workspaces=…;…` in host.conf), each once; the current folder when there are
+ * none. */
+static GPtrArray *
+resolve_workspaces (GKeyFile *config, const char *const *requested, GError **error)
+{
+  g_autoptr (GPtrArray) workspaces =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) configured = NULL;
+
+  for (guint i = 0; requested && requested[i]; i++)
+    if (!add_workspace (workspaces, seen, requested[i], error))
+      return NULL;
+
   configured = g_key_file_get_string_list (config, "host", "workspaces", NULL, NULL);
   for (guint i = 0; configured && configured[i]; i++)
     if (*configured[i] && !add_workspace (workspaces, seen, configured[i], error))
@@ -100,6 +141,28 @@ resolve_workspaces (OwPaths *paths, const char *const *requested, GError **error
       g_ptr_array_add (workspaces, ow_workspace_new (current));
     }
   return g_steal_pointer (&workspaces);
+}
+
+/* The name devices see: `[host] name=` in host.conf, else the machine's name. */
+static char *
+resolve_name (GKeyFile *config, GError **error)
+{
+  g_autofree char *name = g_key_file_get_string (config, "host", "name", NULL);
+
+  if (name == NULL)
+    {
+      const char *host_name = g_get_host_name ();
+
+      return g_utf8_make_valid (host_name, MIN (strlen (host_name), OW_PAIR_NAME_MAX_BYTES));
+    }
+  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "In host.conf, [host] name must be plain text of at most %d bytes.",
+                   OW_PAIR_NAME_MAX_BYTES);
+      return NULL;
+    }
+  return g_steal_pointer (&name);
 }
 
 OwHost *
@@ -120,9 +183,22 @@ ow_host_new (const OwHostOptions *options, GError **error)
   };
 
   self->hub_limits = (OwEventHubLimits){ .max_events = options->event_buffer };
+  self->discovery_enabled = options->discovery;
 
-  self->workspaces = resolve_workspaces (self->paths, options->workspaces, error);
+  self->config = load_config (self->paths, error);
+  if (self->config == NULL)
+    return NULL;
+  self->workspaces = resolve_workspaces (self->config, options->workspaces, error);
   if (self->workspaces == NULL)
+    return NULL;
+  self->name = resolve_name (self->config, error);
+  if (self->name == NULL ||
+      !config_uint (self->config, "pairing", "code-lifetime", 24 * 3600,
+                    &self->pairing_options.code_lifetime_s, error) ||
+      !config_uint (self->config, "pairing", "attempts-per-minute", 100000,
+                    &self->pairing_options.attempts_per_minute, error) ||
+      !config_uint (self->config, "pairing", "max-pending", 1000,
+                    &self->pairing_options.max_pending, error))
     return NULL;
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
@@ -187,6 +263,8 @@ start_gateway (OwHost *self, GError **error)
     g_build_filename (ow_paths_get_data_dir (self->paths), "identity", NULL);
   g_autofree char *tokens_path =
     g_build_filename (ow_paths_get_data_dir (self->paths), "tokens.db", NULL);
+  g_autofree char *devices_path =
+    g_build_filename (ow_paths_get_data_dir (self->paths), "devices.db", NULL);
 
   self->identity = ow_identity_load_or_create (identity_dir, error);
   if (self->identity == NULL)
@@ -196,10 +274,17 @@ start_gateway (OwHost *self, GError **error)
   if (self->tokens == NULL)
     return FALSE;
 
+  self->devices = ow_device_registry_open (devices_path, self->tokens, error);
+  if (self->devices == NULL)
+    return FALSE;
+
   self->approvals = ow_approvals_new ();
+  self->pairing = ow_pairing_new (self->devices, ow_identity_get_fingerprint (self->identity),
+                                  self->name, &self->pairing_options);
   self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
-  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
-                                  self->approvals, self->workspaces, &self->gateway_options);
+  self->gateway =
+    ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
+                    self->pairing, self->devices, self->workspaces, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -245,6 +330,11 @@ ow_host_start (OwHost *self, GError **error)
 
   ow_runtime_supervisor_start (self->supervisor);
 
+  self->discovery = ow_discovery_new (self->name, ow_gateway_get_port (self->gateway),
+                                      ow_identity_get_fingerprint (self->identity));
+  if (self->discovery_enabled)
+    ow_discovery_start (self->discovery);
+
   g_message ("OpenWork Host %s started: gateway https://0.0.0.0:%u, fingerprint %s, data "
              "folder %s",
              PACKAGE_VERSION, ow_gateway_get_port (self->gateway),
@@ -276,7 +366,10 @@ ow_host_stop_async (OwHost *self, GAsyncReadyCallback callback, gpointer user_da
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, ow_host_stop_async);
 
-  /* Clients first, so that nothing new arrives while the runtime stops. */
+  /* Clients first, so that nothing new arrives while the runtime stops; the announcement
+   * goes with them. */
+  if (self->discovery)
+    ow_discovery_stop (self->discovery);
   g_clear_object (&self->gateway);
 
   if (self->supervisor == NULL)
@@ -369,6 +462,17 @@ ow_host_build_status (OwHost *self)
     json_builder_add_null_value (builder);
   ow_json_add_string (builder, "certificate",
                       self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
+  json_builder_set_member_name (builder, "discovery");
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "state",
+                      ow_discovery_state_to_string (self->discovery
+                                                      ? ow_discovery_get_state (self->discovery)
+                                                      : OW_DISCOVERY_OFF));
+  ow_json_add_string (builder, "name",
+                      self->discovery ? ow_discovery_get_name (self->discovery) : self->name);
+  ow_json_add_string (builder, "reason",
+                      self->discovery ? ow_discovery_get_reason (self->discovery) : NULL);
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "warnings");
   json_builder_begin_array (builder);
   if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
@@ -406,10 +510,13 @@ ow_host_dispose (GObject *object)
 {
   OwHost *self = OW_HOST (object);
 
+  g_clear_object (&self->discovery);
   g_clear_object (&self->gateway);
   g_clear_object (&self->control);
   g_clear_object (&self->supervisor);
   g_clear_object (&self->approvals);
+  g_clear_object (&self->pairing);
+  g_clear_object (&self->devices);
   g_clear_object (&self->hub);
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);
@@ -427,6 +534,8 @@ ow_host_finalize (GObject *object)
 
   g_strfreev (self->cors_origins);
   g_free (self->runtime_binary);
+  g_free (self->name);
+  g_clear_pointer (&self->config, g_key_file_unref);
 
   G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);
 }

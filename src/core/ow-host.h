@@ -24,6 +24,7 @@ typedef struct
   gsize max_body_bytes;            /* request bodies the gateway accepts; 0: the default */
   OwScope permission_answers;      /* who may answer permission requests (owner or
                                     * collaborator) */
+  gboolean discovery;              /* announce the gateway over mDNS */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())

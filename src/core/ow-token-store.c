@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define TOKEN_PREFIX "owt_"
+#define GRANT_PREFIX "owg_"
 #define TOKEN_SECRET_BYTES 32
 
 /* clang-format off */
@@ -60,7 +61,15 @@ ow_token_info_free (OwTokenInfo *info)
     return;
   g_free (info->id);
   g_free (info->name);
+  g_strfreev (info->workspaces);
   g_free (info);
+}
+
+gboolean
+ow_token_info_allows_workspace (const OwTokenInfo *info, const char *id)
+{
+  g_return_val_if_fail (info != NULL, FALSE);
+  return info->workspaces == NULL || g_strv_contains ((const char *const *) info->workspaces, id);
 }
 
 static gboolean
@@ -112,6 +121,13 @@ ow_token_store_open (const char *path, GError **error)
              error))
     return NULL;
 
+  /* Added with device pairing: the workspace ids a token is limited to, ";"-separated;
+   * NULL is all. Older databases gain the column here. */
+  if (sqlite3_exec (self->db, "SELECT workspaces FROM tokens LIMIT 0", NULL, NULL, NULL) !=
+        SQLITE_OK &&
+      !exec (self, "ALTER TABLE tokens ADD COLUMN workspaces TEXT", error))
+    return NULL;
+
   return g_steal_pointer (&self);
 }
 
@@ -137,10 +153,23 @@ char *
 ow_token_store_create (
   OwTokenStore *self, OwScope scope, const char *name, OwTokenInfo **info, GError **error)
 {
-  g_autofree char *secret = random_hex (TOKEN_SECRET_BYTES);
-  g_autofree char *token = g_strconcat (TOKEN_PREFIX, secret, NULL);
+  return ow_token_store_create_full (self, scope, name, NULL, NULL, info, error);
+}
+
+char *
+ow_token_store_create_full (OwTokenStore *self,
+                            OwScope scope,
+                            const char *name,
+                            const char *const *workspaces,
+                            const char *token,
+                            OwTokenInfo **info,
+                            GError **error)
+{
+  g_autofree char *secret = NULL;
+  g_autofree char *value = NULL;
   g_autofree char *suffix = random_hex (6);
   g_autofree char *id = g_strconcat ("tok_", suffix, NULL);
+  g_autofree char *joined = workspaces ? g_strjoinv (";", (char **) workspaces) : NULL;
   guchar hash[crypto_hash_sha256_BYTES];
   gint64 now_ms = g_get_real_time () / 1000;
   sqlite3_stmt *statement = NULL;
@@ -149,10 +178,21 @@ ow_token_store_create (
   g_return_val_if_fail (OW_IS_TOKEN_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  hash_token (token, hash);
+  if (token)
+    {
+      value = g_strdup (token);
+    }
+  else
+    {
+      secret = random_hex (TOKEN_SECRET_BYTES);
+      value = g_strconcat (TOKEN_PREFIX, secret, NULL);
+      sodium_memzero (secret, strlen (secret));
+    }
+
+  hash_token (value, hash);
   code = sqlite3_prepare_v2 (self->db,
-                             "INSERT INTO tokens (id, name, scope, hash, created_ms) "
-                             "VALUES (?, ?, ?, ?, ?)",
+                             "INSERT INTO tokens (id, name, scope, hash, created_ms, workspaces) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
                              -1, &statement, NULL);
   if (code == SQLITE_OK)
     {
@@ -161,6 +201,10 @@ ow_token_store_create (
       sqlite3_bind_text (statement, 3, ow_scope_to_string (scope), -1, SQLITE_STATIC);
       sqlite3_bind_blob (statement, 4, hash, sizeof hash, SQLITE_STATIC);
       sqlite3_bind_int64 (statement, 5, now_ms);
+      if (joined)
+        sqlite3_bind_text (statement, 6, joined, -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (statement, 6);
       code = sqlite3_step (statement);
     }
   sqlite3_finalize (statement);
@@ -177,10 +221,10 @@ ow_token_store_create (
       (*info)->name = g_strdup (name);
       (*info)->scope = scope;
       (*info)->created_ms = now_ms;
+      (*info)->workspaces = g_strdupv ((char **) workspaces);
     }
 
-  sodium_memzero (secret, strlen (secret));
-  return g_steal_pointer (&token);
+  return g_steal_pointer (&value);
 }
 
 static OwTokenInfo *
@@ -193,6 +237,8 @@ info_from_row (sqlite3_stmt *statement)
   if (!ow_scope_from_string ((const char *) sqlite3_column_text (statement, 2), &info->scope))
     info->scope = OW_SCOPE_VIEWER; /* an unknown scope gets the least rights */
   info->created_ms = sqlite3_column_int64 (statement, 3);
+  if (sqlite3_column_type (statement, 4) != SQLITE_NULL)
+    info->workspaces = g_strsplit ((const char *) sqlite3_column_text (statement, 4), ";", -1);
   return info;
 }
 
@@ -205,21 +251,23 @@ ow_token_store_verify (OwTokenStore *self, const char *token)
 
   g_return_val_if_fail (OW_IS_TOKEN_STORE (self), NULL);
 
-  if (token == NULL || !g_str_has_prefix (token, TOKEN_PREFIX) || strlen (token) > 256)
+  if (token == NULL ||
+      !(g_str_has_prefix (token, TOKEN_PREFIX) || g_str_has_prefix (token, GRANT_PREFIX)) ||
+      strlen (token) > 256)
     return NULL;
 
   /* The lookup is by hash, so its timing tells nothing about the token itself. */
   hash_token (token, hash);
   if (sqlite3_prepare_v2 (self->db,
-                          "SELECT id, name, scope, created_ms, hash FROM tokens "
+                          "SELECT id, name, scope, created_ms, workspaces, hash FROM tokens "
                           "WHERE hash = ? AND revoked_ms IS NULL",
                           -1, &statement, NULL) != SQLITE_OK)
     return NULL;
 
   sqlite3_bind_blob (statement, 1, hash, sizeof hash, SQLITE_STATIC);
   if (sqlite3_step (statement) == SQLITE_ROW &&
-      sqlite3_column_bytes (statement, 4) == (int) sizeof hash &&
-      sodium_memcmp (sqlite3_column_blob (statement, 4), hash, sizeof hash) == 0)
+      sqlite3_column_bytes (statement, 5) == (int) sizeof hash &&
+      sodium_memcmp (sqlite3_column_blob (statement, 5), hash, sizeof hash) == 0)
     info = info_from_row (statement);
 
   sqlite3_finalize (statement);
@@ -237,7 +285,7 @@ ow_token_store_list (OwTokenStore *self, GError **error)
   g_return_val_if_fail (OW_IS_TOKEN_STORE (self), NULL);
 
   code = sqlite3_prepare_v2 (self->db,
-                             "SELECT id, name, scope, created_ms FROM tokens "
+                             "SELECT id, name, scope, created_ms, workspaces FROM tokens "
                              "WHERE revoked_ms IS NULL ORDER BY created_ms, id",
                              -1, &statement, NULL);
   while (code == SQLITE_OK && (code = sqlite3_step (statement)) == SQLITE_ROW)
@@ -253,6 +301,26 @@ ow_token_store_list (OwTokenStore *self, GError **error)
       return NULL;
     }
   return g_steal_pointer (&tokens);
+}
+
+OwTokenInfo *
+ow_token_store_lookup (OwTokenStore *self, const char *id)
+{
+  sqlite3_stmt *statement = NULL;
+  OwTokenInfo *info = NULL;
+
+  g_return_val_if_fail (OW_IS_TOKEN_STORE (self), NULL);
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, name, scope, created_ms, workspaces FROM tokens "
+                          "WHERE id = ? AND revoked_ms IS NULL",
+                          -1, &statement, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text (statement, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    info = info_from_row (statement);
+  sqlite3_finalize (statement);
+  return info;
 }
 
 gboolean

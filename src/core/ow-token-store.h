@@ -22,7 +22,11 @@ typedef struct
   char *name; /* a person's label, e.g. "Ana's phone" */
   OwScope scope;
   gint64 created_ms; /* Unix time */
+  GStrv workspaces;  /* (nullable): the workspace ids it may use; %NULL is all of them */
 } OwTokenInfo;
+
+/* Whether @info may use the workspace @id. */
+gboolean ow_token_info_allows_workspace (const OwTokenInfo *info, const char *id);
 
 void ow_token_info_free (OwTokenInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwTokenInfo, ow_token_info_free)
@@ -58,6 +62,25 @@ OwTokenStore *ow_token_store_open (const char *path, GError **error);
  */
 char *ow_token_store_create (
   OwTokenStore *self, OwScope scope, const char *name, OwTokenInfo **info, GError **error);
+
+/**
+ * ow_token_store_create_full:
+ * @workspaces: (nullable): the workspace ids the token may use; %NULL for all
+ * @token: (nullable): the token's value, when the client already holds it (a one-time
+ *   grant that becomes a device's token on approval); %NULL makes a new one
+ *
+ * As ow_token_store_create(), limited to @workspaces.
+ */
+char *ow_token_store_create_full (OwTokenStore *self,
+                                  OwScope scope,
+                                  const char *name,
+                                  const char *const *workspaces,
+                                  const char *token,
+                                  OwTokenInfo **info,
+                                  GError **error);
+
+/* Returns: (transfer full) (nullable): the record of the token @id if it is not revoked */
+OwTokenInfo *ow_token_store_lookup (OwTokenStore *self, const char *id);
 
 /**
  * ow_token_store_verify:

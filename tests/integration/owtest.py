@@ -119,7 +119,8 @@ class FakeLLM:
 class Host:
     """An openwork-host process with its own data folder and isolated XDG folders."""
 
-    def __init__(self, opencode, llm=None, extra_args=(), env=None, config=None):
+    def __init__(self, opencode, llm=None, extra_args=(), env=None, config=None,
+                 discovery=False, wrap=()):
         self.root = tempfile.mkdtemp(prefix="ow-it-")
         self.data_dir = os.path.join(self.root, "data")
         self.workspace = os.path.join(self.root, "workspace")
@@ -143,6 +144,11 @@ class Host:
             self.env["OPENCODE_CONFIG"] = self._write_opencode_config(llm)
         self.env.update(env or {})
         self.extra_args = list(extra_args)
+        # Tests on the machine's own network never announce anything; the netns suite turns
+        # discovery on inside its own namespaces. wrap runs the host inside one.
+        if not discovery:
+            self.extra_args.append("--no-discovery")
+        self.wrap = list(wrap)
         self.stderr_path = os.path.join(self.root, "host.stderr")
         self.process = self.start_process(opencode)
 
@@ -150,7 +156,7 @@ class Host:
         """Starts (or, after a kill, starts again) the host process on this data folder."""
         with open(self.stderr_path, "ab") as stderr:
             return subprocess.Popen(
-                [HOST_BIN, "--headless", "--data-dir", self.data_dir, "--port", "0",
+                [*self.wrap, HOST_BIN, "--headless", "--data-dir", self.data_dir, "--port", "0",
                  "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
 

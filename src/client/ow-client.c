@@ -1,0 +1,912 @@
+#include "config.h"
+
+/* `openwork-host client …`: the reference client. It finds hosts, pairs with one, and runs
+ * tasks on it, as a phone would. Power users drive a host from another terminal with it;
+ * the tests use it as the phone. */
+
+#include "cli/ow-cli.h"
+#include "core/ow-pair-protocol.h"
+#include "core/ow-sse-parser.h"
+#include "ow-client-connection.h"
+#include "ow-client-discover.h"
+#include "ow-client-pair.h"
+#include "ow-client-store.h"
+
+#include <glib/gi18n.h>
+#include <sodium.h>
+#include <string.h>
+
+#define DEFAULT_PORT 8787
+#define DEFAULT_DISCOVER_S 3
+#define MAX_EVENT_BYTES (8 * 1024 * 1024)
+/* A task's stream is resumed after a drop for this long before the client gives up. */
+#define RESUME_FOR_US (5 * 60 * G_USEC_PER_SEC)
+
+/* discover */
+
+static int
+client_discover (int argc, char **argv)
+{
+  double timeout_s = DEFAULT_DISCOVER_S;
+  gboolean as_json = FALSE;
+  /* clang-format off */
+  const GOptionEntry entries[] = {
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s, N_("Look for at most S seconds (default 3)"), N_("S") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print the hosts as JSON"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  /* clang-format on */
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) hosts = NULL;
+
+  g_option_context_set_summary (context, _("Lists the OpenWork hosts on the local network."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || timeout_s <= 0 || timeout_s > 600)
+    {
+      g_printerr ("%s\n", error ? error->message : _("--timeout takes 0 to 600 seconds."));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  hosts = ow_client_discover ((guint) (timeout_s * 1000), &error);
+  if (hosts == NULL)
+    return ow_cli_fail (error);
+
+  if (as_json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < hosts->len; i++)
+        {
+          OwDiscoveredHost *host = g_ptr_array_index (hosts, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, host->name);
+          json_builder_set_member_name (builder, "hostName");
+          json_builder_add_string_value (builder, host->host_name);
+          json_builder_set_member_name (builder, "addresses");
+          json_builder_begin_array (builder);
+          for (guint j = 0; host->addresses[j]; j++)
+            json_builder_add_string_value (builder, host->addresses[j]);
+          json_builder_end_array (builder);
+          json_builder_set_member_name (builder, "port");
+          json_builder_add_int_value (builder, host->port);
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_string_value (builder, host->id);
+          json_builder_set_member_name (builder, "version");
+          json_builder_add_string_value (builder, host->version);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      ow_cli_print_json (root);
+      return OW_CLI_EXIT_OK;
+    }
+
+  if (hosts->len == 0)
+    {
+      g_print (_("No OpenWork host found. Check that the host runs on this network, or pair "
+                 "with its QR link or address.\n"));
+      return OW_CLI_EXIT_OK;
+    }
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      OwDiscoveredHost *host = g_ptr_array_index (hosts, i);
+      g_autofree char *addresses = g_strjoinv (", ", host->addresses);
+
+      g_print ("%s\t%s port %u\t(id %s, version %s)\n", host->name, addresses, host->port,
+               host->id ? host->id : "?", host->version ? host->version : "?");
+    }
+  return OW_CLI_EXIT_OK;
+}
+
+/* pair */
+
+static char *
+url_for (const char *address, guint port)
+{
+  if (strchr (address, ':'))
+    return g_strdup_printf ("https://[%s]:%u", address, port);
+  return g_strdup_printf ("https://%s:%u", address, port);
+}
+
+/* "H", "H:PORT" or "[V6]:PORT" to a base URL. */
+static char *
+url_for_host_option (const char *text, GError **error)
+{
+  g_autofree char *host = NULL;
+  guint64 port = DEFAULT_PORT;
+  const char *colon;
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL)
+        goto invalid;
+      host = g_strndup (text + 1, end - text - 1);
+      colon = end[1] == ':' ? end + 1 : NULL;
+      if (end[1] != '\0' && colon == NULL)
+        goto invalid;
+    }
+  else
+    {
+      colon = strrchr (text, ':');
+      if (colon && strchr (text, ':') != colon)
+        {
+          /* A bare IPv6 address */
+          host = g_strdup (text);
+          colon = NULL;
+        }
+      else
+        {
+          host = colon ? g_strndup (text, colon - text) : g_strdup (text);
+        }
+    }
+  if (colon && !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
+    goto invalid;
+  if (*host == '\0')
+    goto invalid;
+  return url_for (host, (guint) port);
+
+invalid:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _("--host takes ADDRESS, ADDRESS:PORT or [IPV6]:PORT, not “%s”."), text);
+  return NULL;
+}
+
+static void
+on_waiting (const char *host_name, gpointer user_data)
+{
+  g_printerr (_("Waiting for the host owner to allow this device (on the host: the dialog, or "
+                "\"openwork-host devices pending\")…\n"));
+}
+
+/* The first of @addresses that answers as the host with @fingerprint. */
+static OwClientConnection *
+connect_first (const char *const *addresses, guint port, const char *fingerprint, GError **error)
+{
+  g_autoptr (GError) last_error = NULL;
+
+  for (guint i = 0; addresses[i]; i++)
+    {
+      g_autofree char *url = url_for (addresses[i], port);
+      g_autoptr (OwClientConnection) connection = ow_client_connection_new (url, fingerprint);
+      g_autoptr (JsonNode) health = NULL;
+
+      g_clear_error (&last_error);
+      health = ow_client_connection_request (connection, "GET", "/health", NULL, NULL, NULL, NULL,
+                                             &last_error);
+      if (health)
+        return g_steal_pointer (&connection);
+      if (g_error_matches (last_error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_FINGERPRINT))
+        break;
+    }
+  g_propagate_error (error, g_steal_pointer (&last_error));
+  return NULL;
+}
+
+/* The host to pair with by code: --host, or the only one on the network. */
+static char *
+find_host_for_code (const char *host_option, guint discover_ms, GError **error)
+{
+  g_autoptr (GPtrArray) hosts = NULL;
+  OwDiscoveredHost *host;
+
+  if (host_option)
+    return url_for_host_option (host_option, error);
+
+  hosts = ow_client_discover (discover_ms, error);
+  if (hosts == NULL)
+    return NULL;
+  if (hosts->len == 0)
+    {
+      g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_NETWORK,
+                   _("No OpenWork host found on this network. Give its address with --host "
+                     "ADDRESS:PORT, or scan its QR code."));
+      return NULL;
+    }
+  if (hosts->len > 1)
+    {
+      g_autoptr (GString) names = g_string_new (NULL);
+
+      for (guint i = 0; i < hosts->len; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "",
+                                ((OwDiscoveredHost *) g_ptr_array_index (hosts, i))->name);
+      g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_NETWORK,
+                   _("Several hosts are on this network (%s). Choose one with --host "
+                     "ADDRESS:PORT (see \"openwork-host client discover\")."),
+                      names->str);
+      return NULL;
+    }
+  host = g_ptr_array_index (hosts, 0);
+  if (host->addresses[0] == NULL)
+    {
+      g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_NETWORK,
+                   _("The host %s announced no usable address. Give it with --host."), host->name);
+      return NULL;
+    }
+  return url_for (host->addresses[0], host->port);
+}
+
+static int
+client_pair (const char *dir, int argc, char **argv)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *uri_text = NULL;
+  g_autofree char *host_option = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *platform = NULL;
+  double timeout_s = DEFAULT_DISCOVER_S;
+  gboolean as_json = FALSE;
+  /* clang-format off */
+  const GOptionEntry entries[] = {
+    { "code", 0, 0, G_OPTION_ARG_STRING, &code, N_("The 6-digit code the host shows"), N_("CODE") },
+    { "uri", 0, 0, G_OPTION_ARG_STRING, &uri_text, N_("The openwork:// link of the host's QR code"), N_("URI") },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host_option, N_("The host's address (default: find it on the network)"), N_("H[:PORT]") },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("This device's name, as the host owner sees it"), N_("N") },
+    { "platform", 0, 0, G_OPTION_ARG_STRING, &platform, N_("This device's platform (default linux)"), N_("P") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s, N_("Look for the host for at most S seconds"), N_("S") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print the result as JSON"), NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  /* clang-format on */
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwClientConnection) connection = NULL;
+  g_autoptr (OwClientPairing) pairing = NULL;
+  g_autoptr (OwPairUri) uri = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *default_name = NULL;
+  OwClientStore store = { 0 };
+
+  g_option_context_set_summary (
+    context, _("Pairs this client with a host, by the code it shows or its QR link."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1 ||
+      (code == NULL) == (uri_text == NULL))
+    {
+      g_printerr ("%s\n", error ? error->message
+                                : _("client pair takes either --code CODE or --uri URI."));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  default_name = g_strdup_printf ("%s (openwork-host client)", g_get_host_name ());
+  if (name == NULL)
+    name = g_utf8_make_valid (default_name, MIN (strlen (default_name), OW_PAIR_NAME_MAX_BYTES));
+  if (platform == NULL)
+    platform = g_strdup ("linux");
+  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES) ||
+      !ow_pair_name_is_valid (platform, OW_PAIR_PLATFORM_MAX_BYTES))
+    {
+      g_printerr (_("--name takes up to 64 bytes of text, --platform up to 32.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  if (code)
+    {
+      g_autoptr (GString) digits = g_string_new (NULL);
+      g_autoptr (GBytes) password = NULL;
+
+      gboolean well_formed = TRUE;
+
+      /* People type "123 456" or "123-456". */
+      for (const char *p = code; *p; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (digits, *p);
+        else if (*p != ' ' && *p != '-')
+          well_formed = FALSE;
+      if (!well_formed || digits->len != OW_PAIR_CODE_DIGITS)
+        {
+          g_printerr (_("The code has 6 digits, like 123 456.\n"));
+          return OW_CLI_EXIT_USAGE;
+        }
+
+      url = find_host_for_code (host_option, (guint) (timeout_s * 1000), &error);
+      if (url == NULL)
+        return ow_cli_fail (error);
+      g_printerr (_("Pairing with the host at %s…\n"), url);
+      connection = ow_client_connection_new (url, NULL);
+      password = g_bytes_new (digits->str, digits->len);
+      pairing = ow_client_pair_cpace (connection, "code", password, name, platform, on_waiting,
+                                      NULL, &error);
+      sodium_memzero (digits->str, digits->len);
+    }
+  else
+    {
+      uri = ow_pair_uri_parse (uri_text, &error);
+      if (uri == NULL)
+        return ow_cli_fail (error);
+
+      if (uri->kind == OW_PAIR_URI_PAIR)
+        {
+          g_autoptr (GBytes) password = g_bytes_new (uri->secret, sizeof uri->secret);
+          g_auto (GStrv) addresses = NULL;
+
+          if (host_option)
+            {
+              g_autofree char *host_url = url_for_host_option (host_option, &error);
+
+              if (host_url == NULL)
+                return ow_cli_fail (error);
+              connection = ow_client_connection_new (host_url, uri->fingerprint);
+            }
+          else
+            {
+              connection = connect_first ((const char *const *) uri->addresses, uri->port,
+                                          uri->fingerprint, &error);
+              if (connection == NULL)
+                return ow_cli_fail (error);
+            }
+          g_printerr (_("Pairing with %s at %s…\n"), uri->name,
+                         ow_client_connection_get_base_url (connection));
+          pairing = ow_client_pair_cpace (connection, "secret", password, name, platform,
+                                          on_waiting, NULL, &error);
+        }
+      else
+        {
+          connection = ow_client_connection_new (uri->host_url, NULL);
+          g_printerr (_("Pairing with the host at %s…\n"), uri->host_url);
+          pairing =
+            ow_client_pair_grant (connection, uri->grant, name, platform, on_waiting, NULL, &error);
+        }
+    }
+
+  if (pairing == NULL)
+    return ow_cli_fail (error);
+
+  store.host_name = pairing->host_name ? pairing->host_name : (char *) "";
+  store.url = (char *) ow_client_connection_get_base_url (connection);
+  store.fingerprint = pairing->fingerprint;
+  store.token = pairing->token;
+  store.device = pairing->device;
+  if (!ow_client_store_save (dir, &store, &error))
+    return ow_cli_fail (error);
+
+  if (as_json)
+    {
+      ow_cli_print_json (pairing->device);
+      return OW_CLI_EXIT_OK;
+    }
+  {
+    JsonObject *device = json_node_get_object (pairing->device);
+
+    g_print (_("Paired with %s as %s (device %s). The credential is in %s.\n"),
+                pairing->host_name ? pairing->host_name : store.url,
+                json_object_get_string_member_with_default (device, "scope", "?"),
+                json_object_get_string_member_with_default (device, "id", "?"), dir);
+  }
+  return OW_CLI_EXIT_OK;
+}
+
+/* status */
+
+static OwClientConnection *
+connect_saved (const char *dir, OwClientStore **store_out, GError **error)
+{
+  g_autoptr (OwClientStore) store = ow_client_store_load (dir, error);
+  OwClientConnection *connection;
+
+  if (store == NULL)
+    return NULL;
+  connection = ow_client_connection_new (store->url, store->fingerprint);
+  ow_client_connection_set_token (connection, store->token);
+  if (store_out)
+    *store_out = g_steal_pointer (&store);
+  return connection;
+}
+
+static int
+client_status (const char *dir, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwClientStore) store = NULL;
+  g_autoptr (OwClientConnection) connection = connect_saved (dir, &store, &error);
+  g_autoptr (JsonNode) whoami = NULL;
+  g_autoptr (JsonNode) status = NULL;
+  gboolean as_json = argc > 1 && g_str_equal (argv[1], "--json");
+  JsonObject *runtime;
+
+  if (connection == NULL)
+    return ow_cli_fail (error);
+
+  whoami =
+    ow_client_connection_request (connection, "GET", "/whoami", NULL, NULL, NULL, NULL, &error);
+  if (whoami)
+    status =
+      ow_client_connection_request (connection, "GET", "/status", NULL, NULL, NULL, NULL, &error);
+  if (status == NULL)
+    {
+      g_printerr (_("Paired with %s at %s, but: %s\n"), store->host_name, store->url,
+                     error->message);
+      return OW_CLI_EXIT_FAILURE;
+    }
+
+  if (as_json)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "host");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, store->host_name);
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, store->url);
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, store->fingerprint);
+      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "whoami");
+      json_builder_add_value (builder, json_node_copy (whoami));
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_value (builder, json_node_copy (status));
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      ow_cli_print_json (root);
+      return OW_CLI_EXIT_OK;
+    }
+
+  runtime = json_object_get_object_member (json_node_get_object (status), "runtime");
+  g_print (_("Host:        %s at %s\n"), store->host_name, store->url);
+  g_print (_("Fingerprint: %s (pinned)\n"), store->fingerprint);
+  g_print (_("This device: %s, %s\n"),
+              json_object_get_string_member (json_node_get_object (whoami), "name"),
+              json_object_get_string_member (json_node_get_object (whoami), "scope"));
+  g_print (_("Runtime:     %s, OpenCode %s\n"),
+              json_object_get_string_member_with_default (runtime, "state", "?"),
+              json_object_get_string_member_with_default (runtime, "version", "?"));
+  return OW_CLI_EXIT_OK;
+}
+
+/* run */
+
+typedef struct
+{
+  const char *prompt;
+  char *session_id;
+  char *last_event_id;
+  GHashTable *assistant_messages; /* ids of the session's assistant messages */
+  GHashTable *printed;            /* part id → GUINT_TO_POINTER (bytes of text printed) */
+  GHashTable *tool_states;        /* part id → last status printed */
+  gboolean done;
+  char *failure;
+  gboolean at_line_start;
+} Run;
+
+static const char *
+object_string (JsonObject *object, const char *name)
+{
+  return object ? json_object_get_string_member_with_default (object, name, NULL) : NULL;
+}
+
+static JsonObject *
+object_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static void
+print_text (Run *run, const char *text)
+{
+  if (*text == '\0')
+    return;
+  g_print ("%s", text);
+  run->at_line_start = g_str_has_suffix (text, "\n");
+}
+
+static void
+end_line (Run *run)
+{
+  if (!run->at_line_start)
+    g_print ("\n");
+  run->at_line_start = TRUE;
+}
+
+/* Prints what a text part has that was not printed yet. */
+static void
+print_part_text (Run *run, const char *part_id, const char *text)
+{
+  gsize printed = GPOINTER_TO_SIZE (g_hash_table_lookup (run->printed, part_id));
+  gsize length = strlen (text);
+
+  if (length <= printed)
+    return;
+  print_text (run, text + printed);
+  g_hash_table_insert (run->printed, g_strdup (part_id), GSIZE_TO_POINTER (length));
+}
+
+static void
+handle_part (Run *run, JsonObject *part)
+{
+  const char *type = object_string (part, "type");
+  const char *id = object_string (part, "id");
+
+  if (id == NULL ||
+      !g_hash_table_contains (run->assistant_messages, object_string (part, "messageID") ?: ""))
+    return;
+
+  if (g_strcmp0 (type, "text") == 0 && object_string (part, "text"))
+    print_part_text (run, id, object_string (part, "text"));
+  else if (g_strcmp0 (type, "tool") == 0)
+    {
+      JsonObject *state = object_member (part, "state");
+      const char *status = object_string (state, "status");
+      JsonObject *input = object_member (state, "input");
+      const char *detail = object_string (input, "command");
+
+      if (status == NULL || g_strcmp0 (g_hash_table_lookup (run->tool_states, id), status) == 0 ||
+          g_strcmp0 (status, "pending") == 0)
+        return;
+      g_hash_table_insert (run->tool_states, g_strdup (id), g_strdup (status));
+      end_line (run);
+      g_print ("[%s: %s%s%s]\n", object_string (part, "tool") ?: "tool", status,
+               detail ? " — " : "", detail ? detail : "");
+    }
+}
+
+static void
+handle_event (const OwSseEvent *event, gpointer user_data)
+{
+  Run *run = user_data;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *payload;
+  JsonObject *properties;
+  const char *type;
+
+  if (event->id)
+    {
+      g_free (run->last_event_id);
+      run->last_event_id = g_strdup (event->id);
+    }
+  if (run->done || !json_parser_load_from_data (parser, event->data, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+
+  payload = json_node_get_object (json_parser_get_root (parser));
+  /* The global stream wraps the runtime's event. */
+  if (object_member (payload, "payload"))
+    payload = object_member (payload, "payload");
+  type = object_string (payload, "type");
+  properties = object_member (payload, "properties");
+  if (type == NULL || properties == NULL)
+    return;
+
+  if (g_str_equal (type, "message.updated"))
+    {
+      JsonObject *info = object_member (properties, "info");
+
+      if (g_strcmp0 (object_string (info, "sessionID"), run->session_id) == 0 &&
+          g_strcmp0 (object_string (info, "role"), "assistant") == 0)
+        g_hash_table_add (run->assistant_messages, g_strdup (object_string (info, "id")));
+    }
+  else if (g_str_equal (type, "message.part.updated"))
+    {
+      handle_part (run, object_member (properties, "part"));
+    }
+  else if (g_str_equal (type, "message.part.delta"))
+    {
+      const char *part_id = object_string (properties, "partID");
+      const char *delta = object_string (properties, "delta");
+
+      if (part_id && delta && g_strcmp0 (object_string (properties, "field"), "text") == 0 &&
+          g_hash_table_contains (run->assistant_messages,
+                                 object_string (properties, "messageID") ?: ""))
+        {
+          gsize printed = GPOINTER_TO_SIZE (g_hash_table_lookup (run->printed, part_id));
+
+          print_text (run, delta);
+          g_hash_table_insert (run->printed, g_strdup (part_id),
+                               GSIZE_TO_POINTER (printed + strlen (delta)));
+        }
+    }
+  else if (g_str_equal (type, "permission.asked") &&
+           g_strcmp0 (object_string (properties, "sessionID"), run->session_id) == 0)
+    {
+      end_line (run);
+      g_print (_("[waiting for permission to use %s: answer on the host]\n"),
+                  object_string (properties, "permission") ?: "a tool");
+    }
+  else if (g_str_equal (type, "session.error") &&
+           g_strcmp0 (object_string (properties, "sessionID"), run->session_id) == 0)
+    {
+      JsonObject *error = object_member (properties, "error");
+      JsonObject *data = object_member (error, "data");
+
+      g_free (run->failure);
+      run->failure = g_strdup (object_string (data, "message")
+                                 ?: object_string (error, "name") ?: _("the task failed"));
+    }
+  else if (g_str_equal (type, "session.idle") &&
+           g_strcmp0 (object_string (properties, "sessionID"), run->session_id) == 0)
+    {
+      run->done = TRUE;
+    }
+}
+
+/* Opens the task's event stream, resuming after the last event seen. NULL with @error set
+ * on failure; @retry says whether trying again may help. */
+static GInputStream *
+open_stream (
+  OwClientConnection *connection, const char *path, Run *run, gboolean *retry, GError **error)
+{
+  g_autoptr (SoupMessage) message = ow_client_connection_new_message (connection, "GET", path);
+  g_autoptr (GInputStream) stream = NULL;
+  g_autoptr (GError) local_error = NULL;
+  guint status;
+
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Accept",
+                                "text/event-stream");
+  if (run->last_event_id)
+    soup_message_headers_replace (soup_message_get_request_headers (message), "Last-Event-ID",
+                                  run->last_event_id);
+
+  *retry = TRUE;
+  stream =
+    soup_session_send (ow_client_connection_get_session (connection), message, NULL, &local_error);
+  if (stream == NULL)
+    {
+      ow_client_connection_explain_failure (connection, local_error, error);
+      *retry = !g_error_matches (*error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_FINGERPRINT);
+      return NULL;
+    }
+  status = soup_message_get_status (message);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_HTTP,
+                   _("The host refused the event stream: %u %s"), status,
+                      soup_message_get_reason_phrase (message));
+      *retry = status >= 500;
+      return NULL;
+    }
+  return g_steal_pointer (&stream);
+}
+
+/* Reads events until the task ends (TRUE) or the stream breaks (FALSE). */
+static gboolean
+read_stream (GInputStream *stream, Run *run, GError **error)
+{
+  g_autoptr (OwSseParser) parser = ow_sse_parser_new (MAX_EVENT_BYTES, handle_event, run);
+  g_autoptr (GError) local_error = NULL;
+  char buffer[16384];
+
+  while (!run->done)
+    {
+      gssize n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, &local_error);
+
+      if (n <= 0)
+        {
+          g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_NETWORK, "%s",
+                       local_error ? local_error->message : _("the host closed the stream"));
+          return FALSE;
+        }
+      ow_sse_parser_feed (parser, buffer, (gsize) n);
+    }
+  return TRUE;
+}
+
+typedef gboolean (*StartFunc) (OwClientConnection *connection,
+                               const char *base,
+                               Run *run,
+                               GError **error);
+
+/* Opens the event stream, starts the task once it is open (so that nothing it does can be
+ * missed), and follows it to the end, resuming after every drop. */
+static gboolean
+follow_task (
+  OwClientConnection *connection, const char *base, Run *run, StartFunc start, GError **error)
+{
+  g_autofree char *path = g_strconcat (base, "/event", NULL);
+  gint64 give_up_at = 0;
+  guint delay_ms = 100;
+  gboolean started = FALSE;
+
+  for (;;)
+    {
+      g_autoptr (GError) stream_error = NULL;
+      g_autoptr (GInputStream) stream = NULL;
+      gboolean retry = TRUE;
+
+      stream = open_stream (connection, path, run, &retry, &stream_error);
+      if (stream)
+        {
+          give_up_at = 0;
+          delay_ms = 100;
+          if (!started && !start (connection, base, run, error))
+            return FALSE;
+          started = TRUE;
+          if (read_stream (stream, run, &stream_error))
+            return TRUE;
+        }
+      else if (!started || !retry)
+        {
+          g_propagate_error (error, g_steal_pointer (&stream_error));
+          return FALSE;
+        }
+
+      /* The task goes on on the host; only the view of it broke. */
+      if (give_up_at == 0)
+        give_up_at = g_get_monotonic_time () + RESUME_FOR_US;
+      if (g_get_monotonic_time () > give_up_at)
+        {
+          g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_NETWORK,
+                       _("Lost the host for 5 minutes (%s). The task goes on there; see it "
+                         "with \"openwork-host client status\"."),
+                          stream_error->message);
+          return FALSE;
+        }
+      g_printerr (_("\n[connection lost: %s; resuming after event %s]\n"), stream_error->message,
+                     run->last_event_id ? run->last_event_id : "-");
+      g_usleep (delay_ms * 1000);
+      delay_ms = MIN (delay_ms * 2, 5000);
+    }
+}
+
+static gboolean
+start_prompt (OwClientConnection *connection, const char *base, Run *run, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("%s/session/%s/prompt_async", base, run->session_id);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "parts");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, run->prompt);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  answer = ow_client_connection_request (connection, "POST", path, body, NULL, NULL, NULL, error);
+  return answer != NULL;
+}
+
+/* The workspace to run in: the one asked for (by id or name), else the first. */
+static char *
+choose_workspace (OwClientConnection *connection, const char *wanted, GError **error)
+{
+  g_autoptr (JsonNode) answer = NULL;
+  JsonArray *items;
+
+  answer =
+    ow_client_connection_request (connection, "GET", "/workspaces", NULL, NULL, NULL, NULL, error);
+  if (answer == NULL)
+    return NULL;
+  items = json_object_get_array_member (json_node_get_object (answer), "items");
+  for (guint i = 0; items && i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (wanted == NULL || g_strcmp0 (wanted, object_string (item, "id")) == 0 ||
+          g_strcmp0 (wanted, object_string (item, "name")) == 0)
+        return g_strdup (object_string (item, "id"));
+    }
+  g_set_error (error, OW_CLIENT_ERROR, OW_CLIENT_ERROR_HTTP,
+               wanted ? _("The host has no workspace %s that this device may use.")
+                      : _("The host shares no workspace this device may use."), wanted);
+  return NULL;
+}
+
+static int
+client_run (const char *dir, int argc, char **argv)
+{
+  g_autofree char *workspace = NULL;
+  /* clang-format off */
+  const GOptionEntry entries[] = {
+    { "workspace", 'w', 0, G_OPTION_ARG_STRING, &workspace, N_("The workspace to run in, by id or name (default: the first)"), N_("ID") },
+    G_OPTION_ENTRY_NULL,
+  };
+  /* clang-format on */
+  g_autoptr (GOptionContext) context = g_option_context_new (_("PROMPT"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwClientConnection) connection = NULL;
+  g_autoptr (JsonNode) session = NULL;
+  g_autoptr (JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autofree char *workspace_id = NULL;
+  g_autofree char *base = NULL;
+  Run run = { 0 };
+  gboolean finished;
+
+  g_option_context_set_summary (
+    context, _("Runs a task on the paired host and shows its progress until it ends. A "
+               "dropped connection is resumed where it stopped; the task never stops for it."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || *argv[1] == '\0')
+    {
+      g_printerr ("%s\n", error ? error->message : _("client run takes one prompt, in quotes."));
+      return OW_CLI_EXIT_USAGE;
+    }
+
+  connection = connect_saved (dir, NULL, &error);
+  if (connection == NULL)
+    return ow_cli_fail (error);
+  workspace_id = choose_workspace (connection, workspace, &error);
+  if (workspace_id == NULL)
+    return ow_cli_fail (error);
+  base = g_strdup_printf ("/w/%s/opencode", workspace_id);
+
+  {
+    g_autofree char *path = g_strconcat (base, "/session", NULL);
+
+    session =
+      ow_client_connection_request (connection, "POST", path, empty, NULL, NULL, NULL, &error);
+    if (session == NULL)
+      return ow_cli_fail (error);
+  }
+
+  run.prompt = argv[1];
+  run.session_id = g_strdup (object_string (json_node_get_object (session), "id"));
+  run.assistant_messages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  run.printed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  run.tool_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  run.at_line_start = TRUE;
+  g_printerr (_("Task %s started in workspace %s.\n"), run.session_id, workspace_id);
+
+  finished = follow_task (connection, base, &run, start_prompt, &error);
+  end_line (&run);
+  if (finished && run.failure)
+    g_printerr (_("The task failed: %s\n"), run.failure);
+  else if (finished)
+    g_printerr (_("Task %s finished.\n"), run.session_id);
+  else
+    g_printerr ("%s\n", error->message);
+
+  g_free (run.session_id);
+  g_free (run.last_event_id);
+  g_free (run.failure);
+  g_hash_table_unref (run.assistant_messages);
+  g_hash_table_unref (run.printed);
+  g_hash_table_unref (run.tool_states);
+  return finished && run.failure == NULL ? OW_CLI_EXIT_OK : OW_CLI_EXIT_FAILURE;
+}
+
+int
+ow_cli_client (const char *host_data_dir, int argc, char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *default_dir =
+    host_data_dir ? g_build_filename (host_data_dir, "client", NULL) : NULL;
+
+  /* --data-dir DIR right after "client" is the client's own folder. */
+  if (argc >= 3 && (g_str_equal (argv[1], "--data-dir") || g_str_equal (argv[1], "-d")))
+    {
+      data_dir = g_strdup (argv[2]);
+      argv[2] = argv[0];
+      argv += 2;
+      argc -= 2;
+    }
+  else if (argc >= 2 && g_str_has_prefix (argv[1], "--data-dir="))
+    {
+      data_dir = g_strdup (argv[1] + strlen ("--data-dir="));
+      argv[1] = argv[0];
+      argv += 1;
+      argc -= 1;
+    }
+  dir = ow_client_store_dir (data_dir ? data_dir : default_dir);
+
+  if (argc >= 2 && g_str_equal (argv[1], "discover"))
+    return client_discover (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "pair"))
+    return client_pair (dir, argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "status"))
+    return client_status (dir, argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "run"))
+    return client_run (dir, argc - 1, argv + 1);
+
+  g_printerr (_("Usage: openwork-host client [--data-dir DIR] discover [--timeout S] [--json] | "
+                "pair --code CODE [--host H:PORT] [--name N] | pair --uri URI | "
+                "run [--workspace ID] PROMPT | status [--json]\n"));
+  return OW_CLI_EXIT_USAGE;
+}

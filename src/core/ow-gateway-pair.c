@@ -1,0 +1,622 @@
+#include "config.h"
+
+/* The pairing API (docs/pairing-protocol.md): the public messages of a pairing run and the
+ * owner's offers, requests and devices. The protocol itself is in OwPairing. */
+
+#include "ow-gateway-private.h"
+#include "ow-http.h"
+#include "ow-net.h"
+#include "ow-workspace.h"
+
+#include <string.h>
+
+#define MAX_WAIT_SECONDS 30
+
+/* Replies with the HTTP form of a pairing error. */
+static void
+reply_pair_error (SoupServerMessage *message, const GError *error)
+{
+  static const struct
+  {
+    guint status;
+    const char *code;
+  } statuses[] = {
+    [OW_PAIR_ERROR_INVALID] = { SOUP_STATUS_BAD_REQUEST, "invalid_request" },
+    [OW_PAIR_ERROR_NO_OFFER] = { SOUP_STATUS_GONE, "no_pairing_code" },
+    [OW_PAIR_ERROR_RATE_LIMITED] = { 429, "rate_limited" },
+    [OW_PAIR_ERROR_TOO_MANY_PENDING] = { 429, "too_many_pending" },
+    [OW_PAIR_ERROR_NOT_FOUND] = { SOUP_STATUS_NOT_FOUND, "not_found" },
+    [OW_PAIR_ERROR_CONFIRMATION_FAILED] = { SOUP_STATUS_FORBIDDEN, "confirmation_failed" },
+    [OW_PAIR_ERROR_CODE_REPLACED] = { SOUP_STATUS_CONFLICT, "code_replaced" },
+    [OW_PAIR_ERROR_FORBIDDEN] = { SOUP_STATUS_FORBIDDEN, "forbidden" },
+    [OW_PAIR_ERROR_DENIED] = { SOUP_STATUS_FORBIDDEN, "denied" },
+    [OW_PAIR_ERROR_GRANT_USED] = { SOUP_STATUS_CONFLICT, "grant_used" },
+    [OW_PAIR_ERROR_ALREADY_ANSWERED] = { SOUP_STATUS_CONFLICT, "already_answered" },
+  };
+
+  if (error->domain == OW_PAIR_ERROR && error->code >= 0 &&
+      (gsize) error->code < G_N_ELEMENTS (statuses) && statuses[error->code].code)
+    {
+      if (error->code == OW_PAIR_ERROR_RATE_LIMITED)
+        soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                      "Retry-After", "60");
+      ow_http_reply_error (message, statuses[error->code].status, statuses[error->code].code,
+                           error->message);
+      return;
+    }
+  ow_http_reply_error (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", error->message);
+}
+
+/* A string member, or NULL when it is missing or not a string. */
+static const char *
+get_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static void
+reply_invalid (OwGatewayRequest *request, const char *text)
+{
+  ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_request", text);
+}
+
+static const char *
+peer_address (SoupServerMessage *message)
+{
+  const char *host = soup_server_message_get_remote_host (message);
+
+  return host ? host : "unknown";
+}
+
+static void
+reply_builder (SoupServerMessage *message, guint status, JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) node = json_builder_get_root (builder);
+
+  ow_http_reply_json (message, status, node);
+}
+
+static void
+add_string_array (JsonBuilder *builder, const char *name, char **values)
+{
+  json_builder_set_member_name (builder, name);
+  if (values == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_array (builder);
+  for (guint i = 0; values[i]; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_device (JsonBuilder *builder, const OwDeviceInfo *device)
+{
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", device->id);
+  ow_json_add_string (builder, "name", device->name);
+  ow_json_add_string (builder, "platform", device->platform);
+  ow_json_add_string (builder, "method", device->method);
+  ow_json_add_string (builder, "scope", ow_scope_to_string (device->scope));
+  add_string_array (builder, "workspaces", device->workspaces);
+  ow_json_add_string (builder, "tokenId", device->token_id);
+  ow_json_add_int (builder, "pairedAt", device->paired_ms);
+  json_builder_set_member_name (builder, "lastSeenAt");
+  if (device->last_seen_ms)
+    json_builder_add_int_value (builder, device->last_seen_ms);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+}
+
+/* The run's messages (public) */
+
+void
+ow_gateway_handle_pair_start (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *share_text = NULL;
+  OwPairingStart start = { 0 };
+  guint8 sid[OW_PAIR_SID_BYTES];
+  guint8 share[OW_CPACE_POINT_BYTES];
+
+  if (body == NULL)
+    return;
+  if (!json_object_has_member (body, "v") || json_object_get_int_member (body, "v") != 1)
+    {
+      reply_invalid (request, "This host speaks pairing protocol version 1 (\"v\": 1).");
+      return;
+    }
+  if (!ow_pair_base64url_decode (get_string (body, "sid"), sid, sizeof sid) ||
+      !ow_pair_base64url_decode (get_string (body, "share"), share, sizeof share))
+    {
+      reply_invalid (request, "\"sid\" must be 16 bytes and \"share\" 32 bytes, base64url.");
+      return;
+    }
+
+  if (!ow_pairing_start (self->pairing, peer_address (request->message),
+                         get_string (body, "method"), sid, get_string (body, "name"),
+                         get_string (body, "platform"), share, &start, &error))
+    {
+      reply_pair_error (request->message, error);
+      return;
+    }
+
+  share_text = ow_pair_base64url_encode (start.host_share, sizeof start.host_share);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", start.id);
+  ow_json_add_string (builder, "name", start.host_name);
+  ow_json_add_string (builder, "share", share_text);
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  ow_pairing_start_clear (&start);
+}
+
+void
+ow_gateway_handle_pair_confirm (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tag_text = NULL;
+  guint8 client_tag[OW_PAIR_TAG_BYTES];
+  guint8 host_tag[OW_PAIR_TAG_BYTES];
+
+  if (body == NULL)
+    return;
+  if (!ow_pair_base64url_decode (get_string (body, "confirm"), client_tag, sizeof client_tag))
+    {
+      reply_invalid (request, "\"confirm\" must be 64 bytes, base64url.");
+      return;
+    }
+  if (!ow_pairing_confirm (request->gateway->pairing, request->params[0], client_tag, host_tag,
+                           &error))
+    {
+      reply_pair_error (request->message, error);
+      return;
+    }
+
+  tag_text = ow_pair_base64url_encode (host_tag, sizeof host_tag);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "confirm", tag_text);
+  ow_json_add_string (builder, "status", "waiting");
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_pair_grant (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  if (body == NULL)
+    return;
+  if (!ow_pairing_claim_grant (request->gateway->pairing, peer_address (request->message),
+                               get_string (body, "grant"), get_string (body, "name"),
+                               get_string (body, "platform"), &id, &error))
+    {
+      reply_pair_error (request->message, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", id);
+  ow_json_add_string (builder, "status", "waiting");
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_ACCEPTED, builder);
+}
+
+/* Polling, with long-polling: a waiting device's GET is held until the owner decides or
+ * ?wait= seconds pass. */
+
+typedef struct
+{
+  OwGateway *gateway;
+  SoupServerMessage *message;
+  char *id;
+  char *proof;
+  guint timeout_id;
+} Waiter;
+
+static void
+waiter_free (Waiter *waiter)
+{
+  g_clear_handle_id (&waiter->timeout_id, g_source_remove);
+  g_signal_handlers_disconnect_by_data (waiter->message, waiter);
+  g_object_unref (waiter->message);
+  g_free (waiter->id);
+  g_free (waiter->proof);
+  g_free (waiter);
+}
+
+/* Answers a poll from the request's state; FALSE when it still waits and @final is not set. */
+static gboolean
+answer_poll (
+  OwGateway *self, SoupServerMessage *message, const char *id, const char *proof, gboolean final)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwDeviceInfo) device = NULL;
+  g_autofree char *box = NULL;
+  g_autofree char *nonce = NULL;
+  OwPairingState state;
+
+  if (!ow_pairing_poll (self->pairing, id, proof, &state, &box, &nonce, &device, &error))
+    {
+      reply_pair_error (message, error);
+      return TRUE;
+    }
+  if (state == OW_PAIRING_WAITING && !final)
+    return FALSE;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "status", state == OW_PAIRING_WAITING ? "waiting" : "approved");
+  if (state == OW_PAIRING_APPROVED)
+    {
+      if (box)
+        {
+          json_builder_set_member_name (builder, "token");
+          json_builder_begin_object (builder);
+          ow_json_add_string (builder, "nonce", nonce);
+          ow_json_add_string (builder, "box", box);
+          json_builder_end_object (builder);
+        }
+      json_builder_set_member_name (builder, "device");
+      add_device (builder, device);
+    }
+  json_builder_end_object (builder);
+  reply_builder (message, SOUP_STATUS_OK, builder);
+  return TRUE;
+}
+
+static void
+finish_waiter (Waiter *waiter, gboolean final)
+{
+  OwGateway *self = waiter->gateway;
+
+  if (!answer_poll (self, waiter->message, waiter->id, waiter->proof, final))
+    return;
+  soup_server_message_unpause (waiter->message);
+  g_ptr_array_remove_fast (self->pair_waiters, waiter);
+}
+
+static gboolean
+on_waiter_timeout (gpointer user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->timeout_id = 0;
+  finish_waiter (waiter, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The client went away while waiting. */
+static void
+on_waiter_finished (SoupServerMessage *message, Waiter *waiter)
+{
+  g_ptr_array_remove_fast (waiter->gateway->pair_waiters, waiter);
+}
+
+void
+ow_gateway_pair_request_decided (OwGateway *self, const char *id)
+{
+  g_autoptr (GPtrArray) ready = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->pair_waiters->len; i++)
+    {
+      Waiter *waiter = g_ptr_array_index (self->pair_waiters, i);
+
+      if (g_str_equal (waiter->id, id))
+        g_ptr_array_add (ready, waiter);
+    }
+  for (guint i = 0; i < ready->len; i++)
+    finish_waiter (g_ptr_array_index (ready, i), TRUE);
+}
+
+void
+ow_gateway_pair_waiters_free (GPtrArray *waiters)
+{
+  while (waiters->len > 0)
+    {
+      Waiter *waiter = g_ptr_array_index (waiters, waiters->len - 1);
+
+      soup_server_message_set_status (waiter->message, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL);
+      soup_server_message_unpause (waiter->message);
+      g_ptr_array_remove_index (waiters, waiters->len - 1);
+    }
+  g_ptr_array_unref (waiters);
+}
+
+GPtrArray *
+ow_gateway_pair_waiters_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+}
+
+void
+ow_gateway_handle_pair_poll (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  const char *authorization = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "Authorization");
+  const char *wait_text = request->query ? g_hash_table_lookup (request->query, "wait") : NULL;
+  guint64 wait = 0;
+  Waiter *waiter;
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Pair ", 5) != 0)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
+                           "Send the run's proof: Authorization: Pair <confirm or grant>.");
+      return;
+    }
+  if (wait_text && !g_ascii_string_to_unsigned (wait_text, 10, 0, MAX_WAIT_SECONDS, &wait, NULL))
+    {
+      reply_invalid (request, "wait must be a number of seconds from 0 to 30.");
+      return;
+    }
+
+  if (answer_poll (self, request->message, request->params[0], authorization + 5, wait == 0))
+    return;
+
+  waiter = g_new0 (Waiter, 1);
+  waiter->gateway = self;
+  waiter->message = g_object_ref (request->message);
+  waiter->id = g_strdup (request->params[0]);
+  waiter->proof = g_strdup (authorization + 5);
+  waiter->timeout_id = g_timeout_add_seconds ((guint) wait, on_waiter_timeout, waiter);
+  g_signal_connect (request->message, "finished", G_CALLBACK (on_waiter_finished), waiter);
+  g_ptr_array_add (self->pair_waiters, waiter);
+  soup_server_message_pause (request->message);
+}
+
+/* The owner's side */
+
+void
+ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairingOffer *offer)
+{
+  g_auto (GStrv) addresses = ow_net_usable_addresses ();
+  const char *name = ow_pairing_get_host_name (self->pairing);
+  const char *fingerprint = ow_identity_get_fingerprint (self->identity);
+  guint port = ow_gateway_get_port (self);
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "name", name);
+  ow_json_add_string (builder, "fingerprint", fingerprint);
+  ow_json_add_int (builder, "port", port);
+  add_string_array (builder, "addresses", addresses);
+  json_builder_set_member_name (builder, "offer");
+  if (offer == NULL)
+    {
+      json_builder_add_null_value (builder);
+    }
+  else
+    {
+      g_autofree char *uri = NULL;
+      g_autofree char *host_url = NULL;
+      g_autofree char *connect_remote = NULL;
+      const char *first = addresses[0] ? addresses[0] : "127.0.0.1";
+
+      uri =
+        ow_pair_uri_build (name, (const char *const *) addresses, port, fingerprint, offer->secret);
+      host_url = strchr (first, ':') ? g_strdup_printf ("https://[%s]:%u", first, port)
+                                     : g_strdup_printf ("https://%s:%u", first, port);
+      connect_remote = ow_pair_uri_build_connect_remote (host_url, offer->grant);
+
+      json_builder_begin_object (builder);
+      ow_json_add_string (builder, "code", offer->code);
+      ow_json_add_int (builder, "expiresAt", offer->expires_ms);
+      ow_json_add_string (builder, "uri", uri);
+      ow_json_add_string (builder, "connectRemote", connect_remote);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
+void
+ow_gateway_handle_get_offer (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  ow_gateway_describe_offer (self, builder, ow_pairing_get_offer (self->pairing, TRUE));
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_renew_offer (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  ow_gateway_describe_offer (self, builder, ow_pairing_renew_offer (self->pairing));
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (builder, ow_pairing_list_pending (request->gateway->pairing));
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+/* The "workspaces" member of an approval: absent or null for all, else known ids. FALSE
+ * after replying 400. */
+static gboolean
+read_workspaces (OwGatewayRequest *request, JsonObject *body, GStrv *workspaces)
+{
+  JsonNode *node = json_object_get_member (body, "workspaces");
+  g_autoptr (GStrvBuilder) builder = NULL;
+  JsonArray *array;
+
+  *workspaces = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      reply_invalid (request, "\"workspaces\" must be a list of workspace ids, or null for all.");
+      return FALSE;
+    }
+
+  builder = g_strv_builder_new ();
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *id =
+        JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
+          ? json_node_get_string (element)
+          : NULL;
+
+      if (id == NULL || ow_workspace_find (request->gateway->workspaces, id) == NULL)
+        {
+          ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                               "unknown_workspace",
+                               "A workspace named in \"workspaces\" is not one this host "
+                               "shares. GET /workspaces lists them.");
+          return FALSE;
+        }
+      g_strv_builder_add (builder, id);
+    }
+  *workspaces = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+void
+ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwDeviceInfo) device = NULL;
+  g_auto (GStrv) workspaces = NULL;
+  const char *reply;
+  const char *scope_text;
+  OwScope scope = OW_SCOPE_COLLABORATOR;
+
+  if (body == NULL)
+    return;
+  reply = get_string (body, "reply");
+  if (g_strcmp0 (reply, "deny") == 0)
+    {
+      if (!ow_pairing_deny (self->pairing, request->params[0], &error))
+        reply_pair_error (request->message, error);
+      else
+        soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+      return;
+    }
+  if (g_strcmp0 (reply, "allow") != 0)
+    {
+      reply_invalid (request, "\"reply\" must be \"allow\" or \"deny\".");
+      return;
+    }
+
+  scope_text = get_string (body, "scope");
+  if (scope_text && !ow_scope_from_string (scope_text, &scope))
+    {
+      reply_invalid (request, "\"scope\" must be viewer, collaborator or owner.");
+      return;
+    }
+  if (!read_workspaces (request, body, &workspaces))
+    return;
+
+  if (!ow_pairing_approve (self->pairing, request->params[0], scope,
+                           (const char *const *) workspaces, &device, &error))
+    {
+      reply_pair_error (request->message, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  add_device (builder, device);
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_list_devices (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) devices = ow_device_registry_list (request->gateway->devices, &error);
+
+  if (devices == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                           error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < devices->len; i++)
+    add_device (builder, g_ptr_array_index (devices, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_revoke_device (OwGatewayRequest *request)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!ow_device_registry_revoke (request->gateway->devices, request->params[0], &error))
+    {
+      gboolean missing =
+        g_error_matches (error, OW_DEVICE_REGISTRY_ERROR, OW_DEVICE_REGISTRY_ERROR_NOT_FOUND);
+
+      ow_http_reply_error (request->message,
+                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                           missing ? "not_found" : "internal", error->message);
+      return;
+    }
+  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* Existing OpenWork clients know no pairing API: they present the grant of a
+ * connect-remote link as their token. The first such request claims the grant for that
+ * device and asks the owner. */
+void
+ow_gateway_reply_grant_use (OwGateway *self, SoupServerMessage *message, const char *grant)
+{
+  const char *agent =
+    soup_message_headers_get_one (soup_server_message_get_request_headers (message), "User-Agent");
+  g_autofree char *name = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (GError) error = NULL;
+
+  name = ow_pair_name_is_valid (agent, OW_PAIR_NAME_MAX_BYTES) ? g_strdup (agent)
+                                                               : g_strdup ("OpenWork client");
+  if (!ow_pairing_claim_grant (self->pairing, peer_address (message), grant, name, "unknown", &id,
+                               &error))
+    {
+      reply_pair_error (message, error);
+      return;
+    }
+  ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "approval_pending",
+                       "The host owner has not approved this device yet. Ask them to allow it, "
+                       "then try again.");
+}

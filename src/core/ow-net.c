@@ -1,0 +1,53 @@
+#include "config.h"
+
+#include "ow-net.h"
+
+#include <gio/gio.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+static void
+add_family (GStrvBuilder *builder, struct ifaddrs *addresses, int family, GHashTable *seen)
+{
+  for (struct ifaddrs *a = addresses; a; a = a->ifa_next)
+    {
+      g_autoptr (GSocketAddress) socket_address = NULL;
+      GInetAddress *address;
+      g_autofree char *text = NULL;
+
+      if (a->ifa_addr == NULL || a->ifa_addr->sa_family != family || !(a->ifa_flags & IFF_UP) ||
+          (a->ifa_flags & IFF_LOOPBACK))
+        continue;
+
+      socket_address = g_socket_address_new_from_native (
+        a->ifa_addr,
+        family == AF_INET ? sizeof (struct sockaddr_in) : sizeof (struct sockaddr_in6));
+      if (!G_IS_INET_SOCKET_ADDRESS (socket_address))
+        continue;
+      address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (socket_address));
+      if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
+          g_inet_address_get_is_multicast (address) || g_inet_address_get_is_any (address))
+        continue;
+
+      text = g_inet_address_to_string (address);
+      if (g_hash_table_add (seen, g_strdup (text)))
+        g_strv_builder_add (builder, text);
+    }
+}
+
+GStrv
+ow_net_usable_addresses (void)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  struct ifaddrs *addresses = NULL;
+
+  if (getifaddrs (&addresses) == 0)
+    {
+      add_family (builder, addresses, AF_INET, seen);
+      add_family (builder, addresses, AF_INET6, seen);
+      freeifaddrs (addresses);
+    }
+  return g_strv_builder_end (builder);
+}

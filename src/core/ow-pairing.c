@@ -1,0 +1,778 @@
+#include "config.h"
+
+#include "ow-pairing.h"
+#include "ow-http.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define DEFAULT_CODE_LIFETIME_S 300
+#define DEFAULT_ATTEMPTS_PER_MINUTE 10
+#define DEFAULT_MAX_PENDING 8
+#define MAX_FAILURES 3
+/* Runs between the first message and key confirmation, at once. */
+#define MAX_STARTED_RUNS 64
+#define STARTED_LIFETIME_US (60 * G_USEC_PER_SEC)
+#define WAITING_LIFETIME_US (10 * 60 * G_USEC_PER_SEC)
+#define DECIDED_LIFETIME_US (5 * 60 * G_USEC_PER_SEC)
+#define RATE_WINDOW_US (60 * G_USEC_PER_SEC)
+#define GRANT_PREFIX "owg_"
+#define GRANT_SECRET_BYTES 32
+
+typedef enum
+{
+  RUN_STARTED, /* shares exchanged, key confirmation still to come */
+  RUN_WAITING, /* for the owner */
+  RUN_APPROVED,
+  RUN_DENIED,
+} RunState;
+
+typedef struct
+{
+  char *id;
+  RunState state;
+  char *method; /* "code", "secret" or "grant" */
+  char *name;
+  char *platform;
+  char *address;
+  char *grant; /* grant requests: the grant, which is also their proof and their token */
+  guint generation;
+  OwPairKeys keys;
+  gint64 deadline_us; /* monotonic: when it is forgotten */
+  gint64 requested_ms;
+  char *token_box;
+  char *token_nonce;
+  OwDeviceInfo *device;
+} Run;
+
+struct _OwPairing
+{
+  GObject parent_instance;
+
+  OwDeviceRegistry *devices;
+  char *fingerprint;
+  guint8 fingerprint_bytes[OW_PAIR_FINGERPRINT_BYTES];
+  char *host_name;
+  OwPairingOptions options;
+
+  OwPairingOffer *offer; /* NULL until asked for, and after expiry */
+  guint generation;      /* of the offer; runs of an older one cannot succeed */
+  guint failures;        /* failed confirmations against the current offer */
+
+  GHashTable *runs;     /* id → Run */
+  GHashTable *attempts; /* address → GArray of gint64 monotonic times */
+};
+
+G_DEFINE_FINAL_TYPE (OwPairing, ow_pairing, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_OFFER_CHANGED,
+  SIGNAL_REQUEST_ADDED,
+  SIGNAL_REQUEST_DECIDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+run_free (Run *run)
+{
+  g_free (run->id);
+  g_free (run->method);
+  g_free (run->name);
+  g_free (run->platform);
+  g_free (run->address);
+  if (run->grant)
+    sodium_memzero (run->grant, strlen (run->grant));
+  g_free (run->grant);
+  sodium_memzero (&run->keys, sizeof run->keys);
+  g_free (run->token_box);
+  g_free (run->token_nonce);
+  ow_device_info_free (run->device);
+  g_free (run);
+}
+
+static void
+offer_free (OwPairingOffer *offer)
+{
+  if (offer == NULL)
+    return;
+  sodium_memzero (offer->code, strlen (offer->code));
+  sodium_memzero (offer->grant, strlen (offer->grant));
+  sodium_memzero (offer->secret, sizeof offer->secret);
+  g_free (offer->code);
+  g_free (offer->grant);
+  g_free (offer);
+}
+
+void
+ow_pairing_start_clear (OwPairingStart *start)
+{
+  g_clear_pointer (&start->id, g_free);
+  g_clear_pointer (&start->host_name, g_free);
+}
+
+static char *
+random_hex (gsize bytes)
+{
+  g_autofree guchar *data = g_malloc (bytes);
+  char *hex = g_malloc (bytes * 2 + 1);
+
+  randombytes_buf (data, bytes);
+  sodium_bin2hex (hex, bytes * 2 + 1, data, bytes);
+  sodium_memzero (data, bytes);
+  return hex;
+}
+
+static gboolean
+fail (GError **error, OwPairError code, const char *message)
+{
+  g_set_error_literal (error, OW_PAIR_ERROR, code, message);
+  return FALSE;
+}
+
+/* Offers */
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+replace_offer (OwPairing *self, gboolean make_new)
+{
+  g_clear_pointer (&self->offer, offer_free);
+  self->generation++;
+  self->failures = 0;
+
+  if (make_new)
+    {
+      g_autofree char *grant_secret = random_hex (GRANT_SECRET_BYTES);
+
+      self->offer = g_new0 (OwPairingOffer, 1);
+      self->offer->code = g_strdup_printf ("%06u", randombytes_uniform (1000000));
+      randombytes_buf (self->offer->secret, sizeof self->offer->secret);
+      self->offer->grant = g_strconcat (GRANT_PREFIX, grant_secret, NULL);
+      self->offer->expires_ms = now_ms () + (gint64) self->options.code_lifetime_s * 1000;
+      sodium_memzero (grant_secret, strlen (grant_secret));
+    }
+  g_signal_emit (self, signals[SIGNAL_OFFER_CHANGED], 0);
+}
+
+/* The offer if it is still valid; an expired one is dropped, and nothing replaces it
+ * until someone shows a code again. */
+static const OwPairingOffer *
+valid_offer (OwPairing *self)
+{
+  if (self->offer && now_ms () >= self->offer->expires_ms)
+    replace_offer (self, FALSE);
+  return self->offer;
+}
+
+const OwPairingOffer *
+ow_pairing_get_offer (OwPairing *self, gboolean create)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  if (valid_offer (self) == NULL && create)
+    replace_offer (self, TRUE);
+  return self->offer;
+}
+
+const OwPairingOffer *
+ow_pairing_renew_offer (OwPairing *self)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  replace_offer (self, TRUE);
+  return self->offer;
+}
+
+const char *
+ow_pairing_get_host_name (OwPairing *self)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+  return self->host_name;
+}
+
+/* Bookkeeping */
+
+static void
+prune (OwPairing *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr (GPtrArray) expired = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Run *run = value;
+
+      if (now >= run->deadline_us)
+        g_ptr_array_add (expired, g_strdup (run->id));
+    }
+
+  for (guint i = 0; i < expired->len; i++)
+    {
+      const char *id = g_ptr_array_index (expired, i);
+      Run *run = g_hash_table_lookup (self->runs, id);
+      gboolean was_waiting = run->state == RUN_WAITING;
+
+      g_hash_table_remove (self->runs, id);
+      if (was_waiting)
+        g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, FALSE);
+    }
+}
+
+/* Counts an attempt from @address; FALSE when it is over the limit. */
+static gboolean
+allow_attempt (OwPairing *self, const char *address, GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  GArray *times = g_hash_table_lookup (self->attempts, address);
+  guint kept = 0;
+
+  if (times == NULL)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->attempts, g_strdup (address), times);
+    }
+  for (guint i = 0; i < times->len; i++)
+    if (now - g_array_index (times, gint64, i) < RATE_WINDOW_US)
+      g_array_index (times, gint64, kept++) = g_array_index (times, gint64, i);
+  g_array_set_size (times, kept);
+
+  if (times->len >= self->options.attempts_per_minute)
+    return fail (error, OW_PAIR_ERROR_RATE_LIMITED,
+                 "Too many pairing attempts from this address. Wait a minute and try again.");
+  g_array_append_val (times, now);
+
+  /* Addresses that stopped trying are forgotten, so the table stays small. */
+  if (g_hash_table_size (self->attempts) > 1024)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->attempts);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          GArray *other = value;
+
+          if (other != times &&
+              (other->len == 0 ||
+               now - g_array_index (other, gint64, other->len - 1) >= RATE_WINDOW_US))
+            g_hash_table_iter_remove (&iter);
+        }
+    }
+  return TRUE;
+}
+
+static guint
+count_runs (OwPairing *self, RunState state)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Run *) value)->state == state)
+      n++;
+  return n;
+}
+
+static gboolean
+check_offer_and_room (OwPairing *self, GError **error)
+{
+  if (valid_offer (self) == NULL)
+    return fail (error, OW_PAIR_ERROR_NO_OFFER,
+                 "The host shows no pairing code now, or it expired. Show a new one on the host "
+                 "(Pair a device…, or \"openwork-host pair\") and try again.");
+  if (count_runs (self, RUN_WAITING) >= self->options.max_pending)
+    return fail (error, OW_PAIR_ERROR_TOO_MANY_PENDING,
+                 "Too many devices are waiting for the host owner's approval. Try again once "
+                 "they are answered.");
+  return TRUE;
+}
+
+static Run *
+run_new (
+  OwPairing *self, const char *method, const char *name, const char *platform, const char *address)
+{
+  Run *run = g_new0 (Run, 1);
+  g_autofree char *suffix = random_hex (8);
+
+  run->id = g_strconcat ("pr_", suffix, NULL);
+  run->method = g_strdup (method);
+  run->name = g_strdup (name);
+  run->platform = g_strdup (platform);
+  run->address = g_strdup (address);
+  run->generation = self->generation;
+  g_hash_table_insert (self->runs, run->id, run);
+  return run;
+}
+
+/* The offer did its job: the device now waits for the owner, and the next device gets a
+ * new code. */
+static void
+put_before_owner (OwPairing *self, Run *run)
+{
+  run->state = RUN_WAITING;
+  run->deadline_us = g_get_monotonic_time () + WAITING_LIFETIME_US;
+  run->requested_ms = now_ms ();
+  replace_offer (self, TRUE);
+  g_signal_emit (self, signals[SIGNAL_REQUEST_ADDED], 0, run->id);
+}
+
+/* The protocol */
+
+gboolean
+ow_pairing_start (OwPairing *self,
+                  const char *address,
+                  const char *method,
+                  const guint8 sid[OW_PAIR_SID_BYTES],
+                  const char *name,
+                  const char *platform,
+                  const guint8 client_share[OW_CPACE_POINT_BYTES],
+                  OwPairingStart *start,
+                  GError **error)
+{
+  g_autoptr (GBytes) password = NULL;
+  g_autoptr (GBytes) sid_bytes = g_bytes_new (sid, OW_PAIR_SID_BYTES);
+  g_autoptr (GBytes) client_ad = NULL;
+  g_autoptr (GBytes) host_ad = NULL;
+  guint8 generator[OW_CPACE_POINT_BYTES];
+  guint8 scalar[OW_CPACE_SCALAR_BYTES];
+  guint8 host_share[OW_CPACE_POINT_BYTES];
+  OwPairKeys keys;
+  gboolean derived;
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  prune (self);
+  if (g_strcmp0 (method, "code") != 0 && g_strcmp0 (method, "secret") != 0)
+    return fail (error, OW_PAIR_ERROR_INVALID, "The method must be \"code\" or \"secret\".");
+  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES) ||
+      !ow_pair_name_is_valid (platform, OW_PAIR_PLATFORM_MAX_BYTES))
+    return fail (error, OW_PAIR_ERROR_INVALID,
+                 "The device name (up to 64 bytes) and platform (up to 32) must be plain text.");
+  if (!allow_attempt (self, address, error) || !check_offer_and_room (self, error))
+    return FALSE;
+  if (count_runs (self, RUN_STARTED) >= MAX_STARTED_RUNS)
+    return fail (error, OW_PAIR_ERROR_RATE_LIMITED,
+                 "Too many pairings are under way. Try again in a minute.");
+
+  if (g_str_equal (method, "code"))
+    password = g_bytes_new (self->offer->code, strlen (self->offer->code));
+  else
+    password = g_bytes_new (self->offer->secret, sizeof self->offer->secret);
+
+  client_ad = ow_pair_client_ad (self->fingerprint_bytes, name, platform);
+  host_ad = ow_pair_host_ad (self->fingerprint_bytes, self->host_name);
+  ow_pair_generator (password, sid_bytes, generator);
+  ow_cpace_random_scalar (scalar);
+  if (!ow_cpace_share (generator, scalar, host_share))
+    {
+      sodium_memzero (scalar, sizeof scalar);
+      return fail (error, OW_PAIR_ERROR_INVALID, "The pairing could not be started.");
+    }
+  derived = ow_pair_derive_keys (sid_bytes, scalar, client_share, client_share, client_ad,
+                                 host_share, host_ad, &keys, NULL);
+  sodium_memzero (scalar, sizeof scalar);
+  if (!derived)
+    return fail (error, OW_PAIR_ERROR_INVALID,
+                 "The client's share is not a valid ristretto255 point.");
+
+  run = run_new (self, method, name, platform, address);
+  run->keys = keys;
+  run->deadline_us = g_get_monotonic_time () + STARTED_LIFETIME_US;
+  sodium_memzero (&keys, sizeof keys);
+
+  start->id = g_strdup (run->id);
+  start->host_name = g_strdup (self->host_name);
+  memcpy (start->host_share, host_share, sizeof host_share);
+  return TRUE;
+}
+
+gboolean
+ow_pairing_confirm (OwPairing *self,
+                    const char *id,
+                    const guint8 client_tag[OW_PAIR_TAG_BYTES],
+                    guint8 host_tag[OW_PAIR_TAG_BYTES],
+                    GError **error)
+{
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  prune (self);
+  run = id ? g_hash_table_lookup (self->runs, id) : NULL;
+  if (run == NULL || run->state != RUN_STARTED)
+    return fail (error, OW_PAIR_ERROR_NOT_FOUND,
+                 "This pairing attempt is unknown or expired. Start again.");
+
+  if (run->generation != self->generation || valid_offer (self) == NULL)
+    {
+      g_hash_table_remove (self->runs, id);
+      return fail (error, OW_PAIR_ERROR_CODE_REPLACED,
+                   "The pairing code changed while this attempt was under way. Enter the code "
+                   "the host shows now.");
+    }
+
+  if (sodium_memcmp (client_tag, run->keys.client_tag, OW_PAIR_TAG_BYTES) != 0)
+    {
+      g_hash_table_remove (self->runs, id);
+      if (++self->failures >= MAX_FAILURES)
+        replace_offer (self, TRUE);
+      return fail (error, OW_PAIR_ERROR_CONFIRMATION_FAILED,
+                   "Pairing failed: the code is wrong, or something between this device and the "
+                   "host intercepts the connection (the certificate seen is not the host's). "
+                   "Check the code and the network, and try again.");
+    }
+
+  memcpy (host_tag, run->keys.host_tag, OW_PAIR_TAG_BYTES);
+  put_before_owner (self, run);
+  return TRUE;
+}
+
+static Run *
+find_grant_run (OwPairing *self, const char *grant)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Run *run = value;
+
+      if (run->grant && strlen (run->grant) == strlen (grant) &&
+          sodium_memcmp (run->grant, grant, strlen (grant)) == 0)
+        return run;
+    }
+  return NULL;
+}
+
+gboolean
+ow_pairing_claim_grant (OwPairing *self,
+                        const char *address,
+                        const char *grant,
+                        const char *name,
+                        const char *platform,
+                        char **request_id,
+                        GError **error)
+{
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  prune (self);
+  if (grant == NULL || !g_str_has_prefix (grant, GRANT_PREFIX))
+    return fail (error, OW_PAIR_ERROR_INVALID, "This is not a pairing grant.");
+  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES) ||
+      !ow_pair_name_is_valid (platform, OW_PAIR_PLATFORM_MAX_BYTES))
+    return fail (error, OW_PAIR_ERROR_INVALID,
+                 "The device name (up to 64 bytes) and platform (up to 32) must be plain text.");
+
+  run = find_grant_run (self, grant);
+  if (run)
+    {
+      if (g_strcmp0 (run->address, address) != 0)
+        return fail (error, OW_PAIR_ERROR_GRANT_USED,
+                     "This pairing link was already used by another device. Show a new one on "
+                     "the host.");
+      *request_id = g_strdup (run->id);
+      return TRUE;
+    }
+
+  if (!allow_attempt (self, address, error))
+    return FALSE;
+  if (valid_offer (self) == NULL || strlen (grant) != strlen (self->offer->grant) ||
+      sodium_memcmp (grant, self->offer->grant, strlen (grant)) != 0)
+    return fail (error, OW_PAIR_ERROR_NO_OFFER,
+                 "This pairing link expired or was already used. Show a new one on the host.");
+  if (!check_offer_and_room (self, error))
+    return FALSE;
+
+  run = run_new (self, "grant", name, platform, address);
+  run->grant = g_strdup (grant);
+  put_before_owner (self, run);
+  *request_id = g_strdup (run->id);
+  return TRUE;
+}
+
+static gboolean
+proof_matches (Run *run, const char *proof)
+{
+  guint8 tag[OW_PAIR_TAG_BYTES];
+  gboolean matches;
+
+  if (proof == NULL)
+    return FALSE;
+  if (run->grant)
+    return strlen (proof) == strlen (run->grant) &&
+           sodium_memcmp (proof, run->grant, strlen (proof)) == 0;
+  if (!ow_pair_base64url_decode (proof, tag, sizeof tag))
+    return FALSE;
+  matches = sodium_memcmp (tag, run->keys.client_tag, sizeof tag) == 0;
+  sodium_memzero (tag, sizeof tag);
+  return matches;
+}
+
+gboolean
+ow_pairing_poll (OwPairing *self,
+                 const char *id,
+                 const char *proof,
+                 OwPairingState *state,
+                 char **token_box,
+                 char **token_nonce,
+                 OwDeviceInfo **device,
+                 GError **error)
+{
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  prune (self);
+  run = id ? g_hash_table_lookup (self->runs, id) : NULL;
+  if (run == NULL || run->state == RUN_STARTED)
+    return fail (error, OW_PAIR_ERROR_NOT_FOUND,
+                 "This pairing request is unknown or expired. Pair again.");
+  if (!proof_matches (run, proof))
+    return fail (error, OW_PAIR_ERROR_FORBIDDEN, "This is not the device that asked to pair.");
+
+  switch (run->state)
+    {
+    case RUN_WAITING:
+      *state = OW_PAIRING_WAITING;
+      return TRUE;
+    case RUN_DENIED:
+      g_hash_table_remove (self->runs, id);
+      return fail (error, OW_PAIR_ERROR_DENIED, "The host owner did not allow this device.");
+    case RUN_APPROVED:
+      *state = OW_PAIRING_APPROVED;
+      if (token_box)
+        *token_box = g_steal_pointer (&run->token_box);
+      if (token_nonce)
+        *token_nonce = g_steal_pointer (&run->token_nonce);
+      if (device)
+        *device = g_steal_pointer (&run->device);
+      g_hash_table_remove (self->runs, id);
+      return TRUE;
+    case RUN_STARTED:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The owner's side */
+
+JsonNode *
+ow_pairing_list_pending (OwPairing *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GList) runs = NULL;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  prune (self);
+  runs = g_hash_table_get_values (self->runs);
+  json_builder_begin_array (builder);
+  for (GList *l = runs; l; l = l->next)
+    {
+      Run *run = l->data;
+
+      if (run->state != RUN_WAITING)
+        continue;
+      json_builder_begin_object (builder);
+      ow_json_add_string (builder, "id", run->id);
+      ow_json_add_string (builder, "name", run->name);
+      ow_json_add_string (builder, "platform", run->platform);
+      ow_json_add_string (builder, "method", run->method);
+      ow_json_add_string (builder, "address", run->address);
+      ow_json_add_int (builder, "requestedAt", run->requested_ms);
+      /* What approving without changes gives. */
+      ow_json_add_string (builder, "scope", ow_scope_to_string (OW_SCOPE_COLLABORATOR));
+      json_builder_set_member_name (builder, "workspaces");
+      json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+static Run *
+waiting_run (OwPairing *self, const char *id, GError **error)
+{
+  Run *run;
+
+  prune (self);
+  run = id ? g_hash_table_lookup (self->runs, id) : NULL;
+  if (run == NULL || run->state == RUN_STARTED)
+    {
+      g_set_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_NOT_FOUND,
+                   "No device with the request id %s waits for approval. List them with "
+                   "\"openwork-host devices pending\".",
+                   id);
+      return NULL;
+    }
+  if (run->state != RUN_WAITING)
+    {
+      fail (error, OW_PAIR_ERROR_ALREADY_ANSWERED, "This pairing request was already answered.");
+      return NULL;
+    }
+  return run;
+}
+
+gboolean
+ow_pairing_approve (OwPairing *self,
+                    const char *id,
+                    OwScope scope,
+                    const char *const *workspaces,
+                    OwDeviceInfo **device,
+                    GError **error)
+{
+  g_autoptr (OwDeviceInfo) info = NULL;
+  g_autofree char *token = NULL;
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  run = waiting_run (self, id, error);
+  if (run == NULL)
+    return FALSE;
+
+  token = ow_device_registry_add (self->devices, run->name, run->platform, run->method, scope,
+                                  workspaces, run->grant, &info, error);
+  if (token == NULL)
+    return FALSE;
+
+  if (run->grant == NULL)
+    run->token_box = ow_pair_seal_token (run->keys.box_key, run->id, token, &run->token_nonce);
+  sodium_memzero (token, strlen (token));
+  run->state = RUN_APPROVED;
+  run->deadline_us = g_get_monotonic_time () + DECIDED_LIFETIME_US;
+  if (device)
+    *device = ow_device_info_copy (info);
+  run->device = g_steal_pointer (&info);
+  g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, TRUE);
+  return TRUE;
+}
+
+gboolean
+ow_pairing_deny (OwPairing *self, const char *id, GError **error)
+{
+  Run *run;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+
+  run = waiting_run (self, id, error);
+  if (run == NULL)
+    return FALSE;
+  run->state = RUN_DENIED;
+  run->deadline_us = g_get_monotonic_time () + DECIDED_LIFETIME_US;
+  g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, FALSE);
+  return TRUE;
+}
+
+/* The object */
+
+static void
+ow_pairing_dispose (GObject *object)
+{
+  OwPairing *self = OW_PAIRING (object);
+
+  g_clear_object (&self->devices);
+
+  G_OBJECT_CLASS (ow_pairing_parent_class)->dispose (object);
+}
+
+static void
+ow_pairing_finalize (GObject *object)
+{
+  OwPairing *self = OW_PAIRING (object);
+
+  g_clear_pointer (&self->offer, offer_free);
+  g_clear_pointer (&self->runs, g_hash_table_unref);
+  g_clear_pointer (&self->attempts, g_hash_table_unref);
+  g_free (self->fingerprint);
+  g_free (self->host_name);
+
+  G_OBJECT_CLASS (ow_pairing_parent_class)->finalize (object);
+}
+
+static void
+ow_pairing_class_init (OwPairingClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_pairing_dispose;
+  object_class->finalize = ow_pairing_finalize;
+
+  /**
+   * OwPairing::offer-changed:
+   *
+   * The offer was used, replaced or expired: whatever shows it must show the new one.
+   */
+  signals[SIGNAL_OFFER_CHANGED] =
+    g_signal_new ("offer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+  /**
+   * OwPairing::request-added:
+   * @id: the request, as ow_pairing_list_pending() lists it
+   *
+   * A device proved it knows the offer and waits for the owner's approval.
+   */
+  signals[SIGNAL_REQUEST_ADDED] =
+    g_signal_new ("request-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * OwPairing::request-decided:
+   * @id: the request
+   * @allowed: whether the device was approved (%FALSE also when the request expired)
+   */
+  signals[SIGNAL_REQUEST_DECIDED] =
+    g_signal_new ("request-decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
+}
+
+static void
+ow_pairing_init (OwPairing *self)
+{
+  self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
+  self->attempts =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+}
+
+OwPairing *
+ow_pairing_new (OwDeviceRegistry *devices,
+                const char *fingerprint,
+                const char *host_name,
+                const OwPairingOptions *options)
+{
+  OwPairing *self = g_object_new (OW_TYPE_PAIRING, NULL);
+
+  g_return_val_if_fail (OW_IS_DEVICE_REGISTRY (devices), NULL);
+
+  self->devices = g_object_ref (devices);
+  self->fingerprint = g_strdup (fingerprint);
+  if (!ow_pair_fingerprint_parse (fingerprint, self->fingerprint_bytes))
+    g_critical ("The host fingerprint %s is not 64 hex digits", fingerprint);
+  self->host_name = g_strdup (host_name);
+  self->options.code_lifetime_s =
+    options && options->code_lifetime_s ? options->code_lifetime_s : DEFAULT_CODE_LIFETIME_S;
+  self->options.attempts_per_minute = options && options->attempts_per_minute
+                                        ? options->attempts_per_minute
+                                        : DEFAULT_ATTEMPTS_PER_MINUTE;
+  self->options.max_pending =
+    options && options->max_pending ? options->max_pending : DEFAULT_MAX_PENDING;
+  return self;
+}
