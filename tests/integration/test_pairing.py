@@ -345,6 +345,26 @@ class PairingTest(unittest.TestCase):
                                                headers={"Authorization": "Pair x"})
         self.assertEqual(status, 404)
 
+    def test_an_independent_javascript_client_pairs_by_code(self):
+        js_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "js")
+        if not os.path.isdir(os.path.join(js_dir, "node_modules", "@noble", "curves")):
+            self.fail("tests/js/node_modules is missing; run build-aux/install-deps")
+        self.start()
+        code = offer(self.host)["offer"]["code"]
+        process = subprocess.Popen(
+            ["node", "pair-cpace.mjs", "--url", "https://" + self.address, "--code", code,
+             "--name", "TypeScript phone", "--platform", "ios"],
+            cwd=js_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        request = wait_pending(self.host, process)[0]
+        self.assertEqual((request["name"], request["platform"]), ("TypeScript phone", "ios"))
+        answer(self.host, request["id"])
+        returncode, out, err = finish(process)
+        self.assertEqual(returncode, 0, err)
+        paired = json.loads(out)
+        self.assertEqual(paired["fingerprint"], self.host.status()["host"]["fingerprint"])
+        status, me = self.whoami(paired["token"])
+        self.assertEqual((status, me["name"]), (200, "TypeScript phone"))
+
     def test_the_command_line_shows_the_offer_with_a_terminal_qr_code(self):
         self.start()
         result = self.host.cli("pair")
