@@ -98,14 +98,16 @@ def http(method, url, body=None, user=None, password=None, headers=None, timeout
 
 
 class FakeLLM:
-    def __init__(self, *args):
-        self.process = subprocess.Popen([FAKE_LLM, *args], stdout=subprocess.PIPE, text=True)
+    def __init__(self, *args, wrap=()):
+        self.process = subprocess.Popen([*wrap, FAKE_LLM, *args], stdout=subprocess.PIPE,
+                                        text=True)
         line = self.process.stdout.readline()
         if "listening on " not in line:
             raise AssertionError("fake LLM did not start: %r" % line)
         self.base_url = line.split("listening on ")[1].strip()
 
     def completions(self):
+        """Only for a fake LLM in this network namespace."""
         return http("GET", self.base_url.replace("/v1", "/_fake/stats"))[1]["completions"]
 
     def close(self):
