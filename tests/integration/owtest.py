@@ -219,7 +219,12 @@ class Host:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        stderr = self.stderr()
         shutil.rmtree(self.root, ignore_errors=True)
+        # Under the sanitizers a report at exit (a leak, say) must fail the test.
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in stderr:
+                raise AssertionError("the host reported a sanitizer error:\n" + stderr[-4000:])
 
 
 class UnixHTTPConnection(httpclient.HTTPConnection):
