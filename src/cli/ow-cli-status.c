@@ -30,6 +30,23 @@ member_string (JsonObject *object, const char *name)
 }
 
 static void
+print_discovery (JsonObject *discovery)
+{
+  const char *state;
+
+  if (discovery == NULL)
+    return;
+  state = member_string (discovery, "state");
+  if (g_strcmp0 (state, "published") == 0)
+    g_print (_("  Discovery:   announced as “%s” (mDNS)\n"), member_string (discovery, "name"));
+  else if (g_strcmp0 (state, "off") == 0)
+    g_print (_("  Discovery:   off (--no-discovery)\n"));
+  else if (state)
+    g_print (_("  Discovery:   %s%s%s\n"), state, member_string (discovery, "reason") ? ": " : "",
+             member_string (discovery, "reason") ? member_string (discovery, "reason") : "");
+}
+
+static void
 print_status (JsonObject *status)
 {
   JsonObject *host = json_object_get_object_member (status, "host");
@@ -60,6 +77,7 @@ print_status (JsonObject *status)
       if (http_port > 0)
         g_print (_("  Plain HTTP:  port %" G_GINT64_FORMAT "\n"), http_port);
       g_print (_("  Fingerprint: %s\n"), member_string (host, "fingerprint"));
+      print_discovery (json_object_get_object_member (gateway, "discovery"));
       for (guint i = 0; warnings && i < json_array_get_length (warnings); i++)
         g_print (_("  Warning:     %s\n"), json_array_get_string_element (warnings, i));
     }

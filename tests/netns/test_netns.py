@@ -128,6 +128,22 @@ class LanTest(unittest.TestCase):
         self.wait_published()
         self.assertEqual(len(self.discover()[0]), 1)
 
+    def test_a_name_taken_on_the_network_is_changed(self):
+        first = self.start_host(config="[host]\nname=Desk\n")
+        self.wait_published()
+        second = Host(self.opencode, config="[host]\nname=Desk\n", discovery=True,
+                      wrap=self.lan.wrap("phone"), env=self.lan.env("phone"))
+        self.addCleanup(second.close)
+
+        def published(host):
+            status = host.status()
+            discovery = status["gateway"]["discovery"] if status else {}
+            return discovery.get("state") == "published" and discovery["name"]
+        second_name = wait_until(lambda: published(second), 20,
+                                 what="the second host to be announced")
+        self.assertEqual({published(first), second_name}, {"Desk", "Desk #2"})
+        self.assertEqual(sorted(h["name"] for h in self.discover()[0]), ["Desk", "Desk #2"])
+
     def test_without_discovery_the_host_is_not_announced(self):
         host = Host(self.opencode, wrap=self.lan.wrap("host"), env=self.lan.env("host"))
         self.addCleanup(host.close)
