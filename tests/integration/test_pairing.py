@@ -376,6 +376,35 @@ class PairingTest(unittest.TestCase):
         renewed = self.host.cli("pair", "--new", "--json")
         self.assertNotEqual(json.loads(renewed.stdout)["offer"]["code"], code)
 
+    def test_the_terminal_qr_code_scans_as_the_offer_link(self):
+        self.start()
+        result = self.host.cli("pair")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # Off a terminal, a glyph draws the light modules: two rows of modules per line.
+        rows = []
+        for line in result.stdout.splitlines():
+            if not line.startswith("  ") or not set(line.strip()) <= set("█▀▄ "):
+                continue
+            if not line.strip():
+                continue
+            cells = line[2:]
+            top = [c in "█▀" for c in cells]
+            bottom = [c in "█▄" for c in cells]
+            rows += [top, bottom]
+        self.assertGreater(len(rows), 40)
+        scale = 4
+        path = os.path.join(self.host.root, "qr.pbm")
+        with open(path, "w") as f:
+            width = len(rows[0]) * scale
+            f.write("P1\n%d %d\n" % (width, len(rows) * scale))
+            for row in rows:
+                line = " ".join("0" if light else "1" for light in row for _ in range(scale))
+                f.write((line + "\n") * scale)
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", path], capture_output=True,
+                                 text=True)
+        self.assertEqual(decoded.returncode, 0, decoded.stderr)
+        self.assertEqual(decoded.stdout.strip(), offer(self.host)["offer"]["uri"])
+
 
 if __name__ == "__main__":
     unittest.main()
