@@ -212,6 +212,8 @@ class Host:
             return f.read()
 
     def close(self):
+        if not os.path.isdir(self.root):
+            return  # closed already
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
