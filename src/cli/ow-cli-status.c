@@ -43,7 +43,7 @@ print_discovery (JsonObject *discovery)
     g_print (_("  Discovery:   off (--no-discovery)\n"));
   else if (state)
     g_print (_("  Discovery:   %s%s%s\n"), state, member_string (discovery, "reason") ? ": " : "",
-             member_string (discovery, "reason") ? member_string (discovery, "reason") : "");
+                member_string (discovery, "reason") ? member_string (discovery, "reason") : "");
 }
 
 static void
