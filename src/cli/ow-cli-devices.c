@@ -66,20 +66,26 @@ devices_pending (OwPaths *paths, int argc, char **argv)
       g_print (_("No device waits for approval.\n"));
       return OW_CLI_EXIT_OK;
     }
-  g_print ("%-20s %-24s %-10s %-7s %-16s %s\n",
-           _("ID"), _("NAME"), _("PLATFORM"), _("METHOD"), _("ADDRESS"), _("ASKED"));
+  g_print ("%-20s %-24s %-10s %-7s %-16s %-10s %s\n",
+           _("ID"), _("NAME"), _("PLATFORM"), _("METHOD"), _("ADDRESS"),
+                                                                  _("ASKED"),
+                                                                     _("ACCESS IF ALLOWED AS IS"));
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *item = json_array_get_object_element (items, i);
       g_autofree char *age = format_age (json_object_get_int_member (item, "requestedAt"));
+      g_autofree char *workspaces = format_workspaces (item);
 
-      g_print ("%-20s %-24s %-10s %-7s %-16s %s\n", json_object_get_string_member (item, "id"),
+      g_print ("%-20s %-24s %-10s %-7s %-16s %-10s %s, %s %s\n",
+               json_object_get_string_member (item, "id"),
                json_object_get_string_member (item, "name"),
                json_object_get_string_member (item, "platform"),
                json_object_get_string_member (item, "method"),
-               json_object_get_string_member (item, "address"), age);
+               json_object_get_string_member (item, "address"), age,
+               json_object_get_string_member (item, "scope"), _("workspaces:"), workspaces);
     }
-  g_print (_("Allow one with: openwork-host devices approve ID [--scope S] [--workspace W]…\n"));
+  g_print (_("Allow one with: openwork-host devices approve ID [--scope S] [--workspace W]… "
+             "(the options change its access); refuse with: devices deny ID\n"));
   return OW_CLI_EXIT_OK;
 }
 

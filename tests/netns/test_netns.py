@@ -70,6 +70,7 @@ class LanTest(unittest.TestCase):
                          [([self.lan.addresses["host"]], self.port)])
         fingerprint = self.host.status()["host"]["fingerprint"]
         self.assertEqual(found[0]["id"], fingerprint[:16])
+        self.assertEqual(found[0]["version"], self.host.status()["host"]["version"])
         print("discovered in %.2f s" % seconds)
 
         phone = self.phone()
