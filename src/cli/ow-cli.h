@@ -33,6 +33,9 @@ int ow_cli_pair (OwPaths *paths, int argc, char **argv);
 /* `openwork-host devices pending|approve|deny|list|revoke`. */
 int ow_cli_devices (OwPaths *paths, int argc, char **argv);
 
+/* `openwork-host tasks [--json]`: every task devices started, newest first. */
+int ow_cli_tasks (OwPaths *paths, int argc, char **argv);
+
 /* `openwork-host client [--data-dir DIR] discover|pair|run|status`: the reference client.
  * Its folder defaults to `<host data dir>/client` when @host_data_dir is given. */
 int ow_cli_client (const char *host_data_dir, int argc, char **argv);

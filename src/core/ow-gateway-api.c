@@ -318,3 +318,39 @@ ow_gateway_handle_reply_approval (OwGatewayRequest *request)
 
   soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
 }
+
+/* Tasks: the owner sees every task, other devices the ones they started. */
+
+static const char *
+task_owner_filter (OwGatewayRequest *request)
+{
+  return request->caller->scope >= OW_SCOPE_OWNER ? NULL : request->caller->id;
+}
+
+void
+ow_gateway_handle_list_tasks (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (
+    builder, ow_tasks_to_json (request->gateway->tasks, NULL, task_owner_filter (request)));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_get_task (OwGatewayRequest *request)
+{
+  g_autoptr (JsonNode) task =
+    ow_tasks_to_json (request->gateway->tasks, request->params[0], task_owner_filter (request));
+
+  if (task == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "not_found",
+                           "There is no task with this id that this device may see.");
+      return;
+    }
+  ow_http_reply_json (request->message, SOUP_STATUS_OK, task);
+}

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 #define MAX_PARAMS 2
 
+/* The caller id of requests from the control socket: the host's own user, on this machine. */
+#define OW_GATEWAY_CONTROL_CALLER "control"
+
 typedef struct
 {
   OwGateway *gateway;
@@ -32,6 +35,8 @@ struct _OwGateway
   OwApprovals *approvals;
   OwPairing *pairing;
   OwDeviceRegistry *devices;
+  OwTasks *tasks;
+  GStrv sensitive_tools;
   GPtrArray *pair_waiters; /* polls held until the owner decides */
   OwEventHub *hub;
   OwOpencodeProxy *proxy;
@@ -65,6 +70,8 @@ void ow_gateway_handle_create_token (OwGatewayRequest *request);
 void ow_gateway_handle_revoke_token (OwGatewayRequest *request);
 void ow_gateway_handle_list_approvals (OwGatewayRequest *request);
 void ow_gateway_handle_reply_approval (OwGatewayRequest *request);
+void ow_gateway_handle_list_tasks (OwGatewayRequest *request);
+void ow_gateway_handle_get_task (OwGatewayRequest *request);
 
 /* Pairing and devices, in ow-gateway-pair.c. */
 void ow_gateway_handle_pair_start (OwGatewayRequest *request);

@@ -73,6 +73,8 @@ static const Route routes[] = {
   { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
   { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
   { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
+  { "GET", "/v1/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
+  { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
 };
 
 static const char *const access_names[] = { "public", "viewer", "collaborator", "owner",
@@ -473,6 +475,152 @@ reply_no_workspace (OwGatewayRequest *request)
                        "owner to pair it again with one.");
 }
 
+/* Creating or changing a session: the requests whose body the gateway reads, to force
+ * the sensitive tools to "ask" and to learn which task a device started. */
+static gboolean
+is_session_write (OwGatewayRequest *request)
+{
+  const char *method = soup_server_message_get_method (request->message);
+  const char *rest = request->rest ? request->rest : "";
+
+  if (g_str_equal (method, "POST"))
+    return g_str_equal (rest, "/session");
+  if (g_str_equal (method, "PATCH") && g_str_has_prefix (rest, "/session/"))
+    return strchr (rest + strlen ("/session/"), '/') == NULL;
+  return FALSE;
+}
+
+/* Sessions that clients create or change get the host's rules last, so that they win:
+ * the runtime applies the last rule that matches. The control socket (the host's own
+ * user) is not held back. Returns FALSE after replying 400. */
+static gboolean
+force_sensitive_tools (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+  JsonObject *object;
+  JsonNode *rules;
+  JsonArray *array;
+
+  if (self->sensitive_tools == NULL || self->sensitive_tools[0] == NULL ||
+      g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0)
+    return TRUE;
+
+  bytes = soup_message_body_flatten (body);
+  if (g_bytes_get_size (bytes) == 0)
+    root = json_node_init_object (json_node_alloc (), json_object_new ());
+  else if (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                       (gssize) g_bytes_get_size (bytes), NULL))
+    root = json_node_copy (json_parser_get_root (parser));
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                           "A session's body must be a JSON object.");
+      return FALSE;
+    }
+
+  object = json_node_get_object (root);
+  rules = json_object_get_member (object, "permission");
+  if (rules && !JSON_NODE_HOLDS_ARRAY (rules) && !JSON_NODE_HOLDS_NULL (rules))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_permission",
+                           "\"permission\" must be a list of rules.");
+      return FALSE;
+    }
+  if (rules == NULL || JSON_NODE_HOLDS_NULL (rules))
+    json_object_set_array_member (object, "permission", json_array_new ());
+  array = json_object_get_array_member (object, "permission");
+  for (guint i = 0; self->sensitive_tools[i]; i++)
+    {
+      JsonObject *rule = json_object_new ();
+
+      json_object_set_string_member (rule, "permission", self->sensitive_tools[i]);
+      json_object_set_string_member (rule, "pattern", "*");
+      json_object_set_string_member (rule, "action", "ask");
+      json_array_add_object_element (array, rule);
+    }
+
+  text = json_to_string (root, FALSE);
+  length = strlen (text);
+  soup_message_body_truncate (body);
+  soup_message_body_append_take (body, (guchar *) g_steal_pointer (&text), length);
+  soup_message_headers_replace (soup_server_message_get_request_headers (request->message),
+                                "Content-Type", "application/json");
+  return TRUE;
+}
+
+typedef struct
+{
+  OwTasks *tasks;
+  char *token_id;
+  char *device;
+  char *workspace_id;
+  char *directory;
+} NewTask;
+
+static void
+new_task_free (gpointer data, GClosure *closure)
+{
+  NewTask *new_task = data;
+
+  g_object_unref (new_task->tasks);
+  g_free (new_task->token_id);
+  g_free (new_task->device);
+  g_free (new_task->workspace_id);
+  g_free (new_task->directory);
+  g_free (new_task);
+}
+
+/* The runtime created the session: it is a task of the device that asked. */
+static void
+on_session_created (SoupServerMessage *message, NewTask *new_task)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (message);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (soup_server_message_get_status (message) != SOUP_STATUS_OK)
+    return;
+  bytes = soup_message_body_flatten (body);
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   (gssize) g_bytes_get_size (bytes), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
+    return;
+  if (json_object_get_string_member_with_default (json_node_get_object (root), "id", NULL))
+    ow_tasks_add (
+      new_task->tasks, json_object_get_string_member (json_node_get_object (root), "id"),
+      new_task->token_id, new_task->device, new_task->workspace_id, new_task->directory);
+}
+
+static void
+forward_session_write (OwGatewayRequest *request, const char *directory, const char *workspace_id)
+{
+  OwGateway *self = request->gateway;
+
+  if (!force_sensitive_tools (request))
+    return;
+
+  if (g_str_equal (soup_server_message_get_method (request->message), "POST"))
+    {
+      NewTask *new_task = g_new0 (NewTask, 1);
+
+      new_task->tasks = g_object_ref (self->tasks);
+      new_task->token_id = g_strdup (request->caller->id);
+      new_task->device = g_strdup (request->caller->name);
+      new_task->workspace_id = g_strdup (workspace_id);
+      new_task->directory = g_strdup (directory);
+      g_signal_connect_data (request->message, "wrote-body", G_CALLBACK (on_session_created),
+                             new_task, new_task_free, 0);
+    }
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory, FALSE);
+}
+
 static void
 handle_opencode (OwGatewayRequest *request)
 {
@@ -503,6 +651,15 @@ handle_opencode (OwGatewayRequest *request)
     }
 
   directory = header ? header : query ? query : first->path;
+  if (is_session_write (request))
+    {
+      OwWorkspace *workspace = ow_workspace_find_containing (allowed, directory);
+
+      /* The body is read whole first (no early forwarding). */
+      if (!request->early)
+        forward_session_write (request, directory, workspace ? workspace->id : NULL);
+      return;
+    }
   if (!request->early && serve_events (request, directory, FALSE))
     return;
   ow_opencode_proxy_forward (request->gateway->proxy, request->message, request->rest, directory,
@@ -548,6 +705,12 @@ handle_workspace_opencode (OwGatewayRequest *request)
     }
 
   directory = header ? header : query ? query : workspace->path;
+  if (is_session_write (request))
+    {
+      if (!request->early)
+        forward_session_write (request, directory, workspace->id);
+      return;
+    }
   /* Without a folder of its own, the workspace's stream has every folder in it. */
   if (!request->early && serve_events (request, directory, header == NULL && query == NULL))
     return;
@@ -805,7 +968,9 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
                               const char *path,
                               GHashTable *query)
 {
-  const OwTokenInfo owner = { .id = "control", .name = "control socket", .scope = OW_SCOPE_OWNER };
+  const OwTokenInfo owner = { .id = OW_GATEWAY_CONTROL_CALLER,
+                              .name = "control socket",
+                              .scope = OW_SCOPE_OWNER };
 
   g_return_if_fail (OW_IS_GATEWAY (self));
   route_request (self, message, path, query, &owner, FALSE);
@@ -929,6 +1094,7 @@ ow_gateway_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->pairing, self);
   g_clear_object (&self->pairing);
   g_clear_object (&self->devices);
+  g_clear_object (&self->tasks);
   g_clear_pointer (&self->pair_waiters, ow_gateway_pair_waiters_free);
   g_clear_object (&self->proxy);
   g_clear_object (&self->hub);
@@ -943,6 +1109,7 @@ ow_gateway_finalize (GObject *object)
   OwGateway *self = OW_GATEWAY (object);
 
   g_strfreev (self->cors_origins);
+  g_strfreev (self->sensitive_tools);
 
   G_OBJECT_CLASS (ow_gateway_parent_class)->finalize (object);
 }
@@ -969,11 +1136,14 @@ ow_gateway_new (OwIdentity *identity,
                 OwApprovals *approvals,
                 OwPairing *pairing,
                 OwDeviceRegistry *devices,
+                OwTasks *tasks,
                 GPtrArray *workspaces,
                 const OwGatewayOptions *options)
 {
   OwGateway *self = g_object_new (OW_TYPE_GATEWAY, NULL);
 
+  self->tasks = g_object_ref (tasks);
+  self->sensitive_tools = g_strdupv ((char **) options->sensitive_tools);
   self->pairing = g_object_ref (pairing);
   self->devices = g_object_ref (devices);
   self->pair_waiters = ow_gateway_pair_waiters_new ();

@@ -9,17 +9,20 @@
 #include "ow-identity.h"
 #include "ow-pairing.h"
 #include "ow-runtime-supervisor.h"
+#include "ow-tasks.h"
 #include "ow-token-store.h"
 
 G_BEGIN_DECLS
 
 typedef struct
 {
-  guint port;                      /* HTTPS on all interfaces; 0 picks a free port */
-  int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
-  const char *const *cors_origins; /* nullable: origins browsers may call from */
-  gsize max_body_bytes;            /* larger request bodies get 413 */
-  OwScope permission_answers;      /* the least scope that may answer permission requests */
+  guint port;                         /* HTTPS on all interfaces; 0 picks a free port */
+  int http_port;                      /* opt-in plain HTTP for older clients; -1 is off */
+  const char *const *cors_origins;    /* nullable: origins browsers may call from */
+  gsize max_body_bytes;               /* larger request bodies get 413 */
+  OwScope permission_answers;         /* the least scope that may answer permission requests */
+  const char *const *sensitive_tools; /* nullable: permissions forced to "ask" in sessions
+                                       * that clients create */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
@@ -41,6 +44,7 @@ OwGateway *ow_gateway_new (OwIdentity *identity,
                            OwApprovals *approvals,
                            OwPairing *pairing,
                            OwDeviceRegistry *devices,
+                           OwTasks *tasks,
                            GPtrArray *workspaces,
                            const OwGatewayOptions *options);
 

@@ -10,6 +10,7 @@
 #include "ow-http.h"
 #include "ow-identity.h"
 #include "ow-pairing.h"
+#include "ow-tasks.h"
 #include "ow-token-store.h"
 #include "ow-workspace.h"
 #include "ow-rotating-log.h"
@@ -17,6 +18,10 @@
 
 #include <string.h>
 #include <unistd.h>
+
+static const char *const OW_DEFAULT_SENSITIVE_TOOLS[] = { "bash",  "edit",     "write",
+                                                          "patch", "webfetch", "external_directory",
+                                                          NULL };
 
 /* The runtime log: four parts of at most 4 MiB each. */
 #define RUNTIME_LOG_MAX_BYTES (4 * 1024 * 1024)
@@ -48,6 +53,8 @@ struct _OwHost
   OwEventHub *hub;
   OwGateway *gateway;
   OwDiscovery *discovery;
+  OwTasks *tasks;
+  GStrv sensitive_tools;
 
   gint64 started_us;
 };
@@ -191,6 +198,14 @@ ow_host_new (const OwHostOptions *options, GError **error)
   self->workspaces = resolve_workspaces (self->config, options->workspaces, error);
   if (self->workspaces == NULL)
     return NULL;
+  /* The runtime's permissions that sessions of clients must always ask for. */
+  if (g_key_file_has_key (self->config, "permissions", "sensitive-tools", NULL))
+    self->sensitive_tools =
+      g_key_file_get_string_list (self->config, "permissions", "sensitive-tools", NULL, NULL);
+  else
+    self->sensitive_tools = g_strdupv ((char **) OW_DEFAULT_SENSITIVE_TOOLS);
+  self->gateway_options.sensitive_tools = (const char *const *) self->sensitive_tools;
+
   self->name = resolve_name (self->config, error);
   if (self->name == NULL ||
       !config_uint (self->config, "pairing", "code-lifetime", 24 * 3600,
@@ -282,9 +297,10 @@ start_gateway (OwHost *self, GError **error)
   self->pairing = ow_pairing_new (self->devices, ow_identity_get_fingerprint (self->identity),
                                   self->name, &self->pairing_options);
   self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
-  self->gateway =
-    ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
-                    self->pairing, self->devices, self->workspaces, &self->gateway_options);
+  self->tasks = ow_tasks_new (self->hub, self->supervisor);
+  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
+                                  self->approvals, self->pairing, self->devices, self->tasks,
+                                  self->workspaces, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -517,6 +533,7 @@ ow_host_dispose (GObject *object)
   g_clear_object (&self->approvals);
   g_clear_object (&self->pairing);
   g_clear_object (&self->devices);
+  g_clear_object (&self->tasks);
   g_clear_object (&self->hub);
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);
@@ -535,6 +552,7 @@ ow_host_finalize (GObject *object)
   g_strfreev (self->cors_origins);
   g_free (self->runtime_binary);
   g_free (self->name);
+  g_strfreev (self->sensitive_tools);
   g_clear_pointer (&self->config, g_key_file_unref);
 
   G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);

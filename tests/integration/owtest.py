@@ -122,7 +122,7 @@ class Host:
     """An openwork-host process with its own data folder and isolated XDG folders."""
 
     def __init__(self, opencode, llm=None, extra_args=(), env=None, config=None,
-                 discovery=False, wrap=()):
+                 discovery=False, wrap=(), opencode_config=None):
         self.root = tempfile.mkdtemp(prefix="ow-it-")
         self.data_dir = os.path.join(self.root, "data")
         self.workspace = os.path.join(self.root, "workspace")
@@ -143,7 +143,7 @@ class Host:
         self.env.pop("DISPLAY", None)
         self.env.pop("WAYLAND_DISPLAY", None)
         if llm is not None:
-            self.env["OPENCODE_CONFIG"] = self._write_opencode_config(llm)
+            self.env["OPENCODE_CONFIG"] = self._write_opencode_config(llm, opencode_config)
         self.env.update(env or {})
         self.extra_args = list(extra_args)
         # Tests on the machine's own network never announce anything; the netns suite turns
@@ -162,7 +162,7 @@ class Host:
                  "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
 
-    def _write_opencode_config(self, llm):
+    def _write_opencode_config(self, llm, extra=None):
         path = os.path.join(self.root, "opencode.json")
         config = {
             "provider": {"fake": {
@@ -176,6 +176,7 @@ class Host:
             "autoupdate": False,
             "share": "disabled",
         }
+        config.update(extra or {})
         with open(path, "w") as f:
             json.dump(config, f)
         return path

@@ -37,6 +37,8 @@ ROUTES = {
     ("*", "/opencode/*"): "opencode",
     ("*", "/w/:id/opencode/*"): "opencode",
     ("GET", "/v1/events"): "viewer",
+    ("GET", "/v1/tasks"): "viewer",
+    ("GET", "/v1/tasks/:id"): "viewer",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -65,6 +67,8 @@ CALLS = {
     ("DELETE", "/devices/:id"): ("/devices/dev_0", None, 404),
     # Authorised, but not a WebSocket upgrade: libsoup's handshake check refuses it.
     ("GET", "/v1/events"): ("/v1/events", None, 400),
+    ("GET", "/v1/tasks"): ("/v1/tasks", None, 200),
+    ("GET", "/v1/tasks/:id"): ("/v1/tasks/ses_none", None, 404),
 }
 
 # The runtime's API through the proxy: reads for viewers, writes for collaborators,
