@@ -128,7 +128,8 @@ main (int argc, char **argv)
 
   context = g_option_context_new (
     _("[COMMAND] — run the host, or: status [--json] | pair [--json] | devices "
-      "pending|approve|deny|list|revoke | tasks [--json] | token create|list|revoke"));
+      "pending|approve|deny|list|revoke | tasks [--json] | permissions list|reply | token "
+      "create|list|revoke"));
   g_option_context_set_summary (
     context, _("Lets OpenWork clients on your network run tasks on this machine through the "
                "OpenCode runtime."));
@@ -183,6 +184,8 @@ main (int argc, char **argv)
         return ow_cli_pair (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "devices"))
         return ow_cli_devices (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "permissions"))
+        return ow_cli_permissions (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "tasks"))
         return ow_cli_tasks (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "client"))

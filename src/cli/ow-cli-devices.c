@@ -46,21 +46,14 @@ get_items (JsonNode *answer)
 static int
 devices_pending (OwPaths *paths, int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonArray *items;
+  int status;
 
-  answer =
-    ow_control_client_get (ow_paths_get_control_socket (paths), "/api/pair/requests", &error);
-  if (answer == NULL)
-    return ow_cli_fail (error);
-  if (argc > 1 && g_str_equal (argv[1], "--json"))
-    {
-      ow_cli_print_json (answer);
-      return OW_CLI_EXIT_OK;
-    }
-
-  items = get_items (answer);
+  items = ow_cli_get_items (paths, "/api/pair/requests",
+                            argc > 1 && g_str_equal (argv[1], "--json"), &answer, &status);
+  if (items == NULL)
+    return status;
   if (json_array_get_length (items) == 0)
     {
       g_print (_("No device waits for approval.\n"));
@@ -245,20 +238,14 @@ devices_deny (OwPaths *paths, int argc, char **argv)
 static int
 devices_list (OwPaths *paths, int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonArray *items;
+  int status;
 
-  answer = ow_control_client_get (ow_paths_get_control_socket (paths), "/api/devices", &error);
-  if (answer == NULL)
-    return ow_cli_fail (error);
-  if (argc > 1 && g_str_equal (argv[1], "--json"))
-    {
-      ow_cli_print_json (answer);
-      return OW_CLI_EXIT_OK;
-    }
-
-  items = get_items (answer);
+  items = ow_cli_get_items (paths, "/api/devices", argc > 1 && g_str_equal (argv[1], "--json"),
+                            &answer, &status);
+  if (items == NULL)
+    return status;
   if (json_array_get_length (items) == 0)
     {
       g_print (_("No paired devices. Pair one with: openwork-host pair\n"));

@@ -8,9 +8,9 @@
 int
 ow_cli_tasks (OwPaths *paths, int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonArray *items;
+  int status;
 
   if (argc > 2 || (argc == 2 && !g_str_equal (argv[1], "--json")))
     {
@@ -18,16 +18,9 @@ ow_cli_tasks (OwPaths *paths, int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
-  answer = ow_control_client_get (ow_paths_get_control_socket (paths), "/api/v1/tasks", &error);
-  if (answer == NULL)
-    return ow_cli_fail (error);
-  if (argc == 2)
-    {
-      ow_cli_print_json (answer);
-      return OW_CLI_EXIT_OK;
-    }
-
-  items = json_object_get_array_member (json_node_get_object (answer), "items");
+  items = ow_cli_get_items (paths, "/api/v1/tasks", argc == 2, &answer, &status);
+  if (items == NULL)
+    return status;
   if (json_array_get_length (items) == 0)
     {
       g_print (_("No tasks yet. Devices start them through the gateway.\n"));

@@ -68,21 +68,14 @@ token_create (OwPaths *paths, int argc, char **argv)
 static int
 token_list (OwPaths *paths, int argc, char **argv)
 {
-  g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
   JsonArray *items;
+  int status;
 
-  answer = ow_control_client_get (ow_paths_get_control_socket (paths), "/api/tokens", &error);
-  if (answer == NULL)
-    return ow_cli_fail (error);
-
-  if (argc > 1 && g_str_equal (argv[1], "--json"))
-    {
-      ow_cli_print_json (answer);
-      return OW_CLI_EXIT_OK;
-    }
-
-  items = json_object_get_array_member (json_node_get_object (answer), "items");
+  items = ow_cli_get_items (paths, "/api/tokens", argc > 1 && g_str_equal (argv[1], "--json"),
+                            &answer, &status);
+  if (items == NULL)
+    return status;
   if (json_array_get_length (items) == 0)
     {
       g_print (_("No tokens. Create one with: openwork-host token create --scope S --name N\n"));

@@ -21,6 +21,19 @@ int ow_cli_fail (GError *error);
 /* Prints @node as indented JSON on stdout. */
 void ow_cli_print_json (JsonNode *node);
 
+/**
+ * ow_cli_get_items:
+ * @path: a list route on the control socket, answering `{items: […]}`
+ * @as_json: print the answer as it is instead
+ * @answer: (out) (transfer full): keeps the returned array alive
+ * @exit_code: (out): the exit status when %NULL is returned
+ *
+ * Returns: (transfer none) (nullable): the items to print, or %NULL when all is done (an
+ *   error was reported, or the JSON printed)
+ */
+JsonArray *ow_cli_get_items (
+  OwPaths *paths, const char *path, gboolean as_json, JsonNode **answer, int *exit_code);
+
 /* `openwork-host status [--json]`: @argv starts with "status". */
 int ow_cli_status (OwPaths *paths, int argc, char **argv);
 
@@ -35,6 +48,9 @@ int ow_cli_devices (OwPaths *paths, int argc, char **argv);
 
 /* `openwork-host tasks [--json]`: every task devices started, newest first. */
 int ow_cli_tasks (OwPaths *paths, int argc, char **argv);
+
+/* `openwork-host permissions list [--json] | reply ID once|always|reject`. */
+int ow_cli_permissions (OwPaths *paths, int argc, char **argv);
 
 /* `openwork-host client [--data-dir DIR] discover|pair|run|status`: the reference client.
  * Its folder defaults to `<host data dir>/client` when @host_data_dir is given. */

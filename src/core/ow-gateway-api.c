@@ -354,3 +354,73 @@ ow_gateway_handle_get_task (OwGatewayRequest *request)
     }
   ow_http_reply_json (request->message, SOUP_STATUS_OK, task);
 }
+
+/* Permission requests */
+
+void
+ow_gateway_handle_list_permissions (OwGatewayRequest *request)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (builder, ow_permissions_list (request->gateway->permissions));
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+void
+ow_gateway_handle_answer_permission (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+
+  if (body == NULL)
+    return;
+  ow_gateway_answer_permission (request, request->params[0],
+                                json_object_get_string_member_with_default (body, "reply", NULL));
+}
+
+static void
+on_permission_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SoupServerMessage) message = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (ow_permissions_reply_finish (OW_PERMISSIONS (source), result, &error))
+    {
+      g_autoptr (JsonNode) answer = json_node_new (JSON_NODE_VALUE);
+
+      json_node_set_boolean (answer, TRUE);
+      ow_http_reply_json (message, SOUP_STATUS_OK, answer);
+    }
+  else if (g_error_matches (error, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_ALREADY_ANSWERED))
+    ow_http_reply_error (message, SOUP_STATUS_CONFLICT, "already_answered", error->message);
+  else if (g_error_matches (error, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_NOT_FOUND))
+    ow_http_reply_error (message, SOUP_STATUS_NOT_FOUND, "not_found", error->message);
+  else if (g_error_matches (error, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_INVALID))
+    ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
+  else
+    ow_http_reply_error (message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable", error->message);
+  soup_server_message_unpause (message);
+}
+
+void
+ow_gateway_answer_permission (OwGatewayRequest *request, const char *id, const char *reply)
+{
+  gboolean local = g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0;
+
+  /* Host policy: "always" lets the runtime skip asking from now on, which only the host's
+   * own user may decide unless the owner allowed devices to. */
+  if (!local && g_strcmp0 (reply, "always") == 0 && !request->gateway->remote_always)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "always_not_allowed",
+                           "This host lets devices answer only once or reject; \"always\" is "
+                           "for the host's own user.");
+      return;
+    }
+
+  soup_server_message_pause (request->message);
+  ow_permissions_reply_async (request->gateway->permissions, id, reply, request->caller->name,
+                              request->caller->id, on_permission_answered,
+                              g_object_ref (request->message));
+}

@@ -36,7 +36,9 @@ struct _OwGateway
   OwPairing *pairing;
   OwDeviceRegistry *devices;
   OwTasks *tasks;
+  OwPermissions *permissions;
   GStrv sensitive_tools;
+  gboolean remote_always;
   GPtrArray *pair_waiters; /* polls held until the owner decides */
   OwEventHub *hub;
   OwOpencodeProxy *proxy;
@@ -72,6 +74,12 @@ void ow_gateway_handle_list_approvals (OwGatewayRequest *request);
 void ow_gateway_handle_reply_approval (OwGatewayRequest *request);
 void ow_gateway_handle_list_tasks (OwGatewayRequest *request);
 void ow_gateway_handle_get_task (OwGatewayRequest *request);
+void ow_gateway_handle_list_permissions (OwGatewayRequest *request);
+void ow_gateway_handle_answer_permission (OwGatewayRequest *request);
+
+/* Answers the permission request @id for the caller, through the broker: the first answer
+ * wins, a later one gets 409. */
+void ow_gateway_answer_permission (OwGatewayRequest *request, const char *id, const char *reply);
 
 /* Pairing and devices, in ow-gateway-pair.c. */
 void ow_gateway_handle_pair_start (OwGatewayRequest *request);

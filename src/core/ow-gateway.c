@@ -19,6 +19,7 @@ typedef enum
   ACCESS_OWNER,
   ACCESS_OPENCODE, /* the runtime's API: viewer reads, collaborator writes, owner answers
                     * permission requests */
+  ACCESS_ANSWER,   /* answering permission requests: as --permission-answers says */
 } Access;
 
 #define HEARTBEAT_SECONDS 10
@@ -75,10 +76,12 @@ static const Route routes[] = {
   { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
   { "GET", "/v1/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
   { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
+  { "GET", "/v1/permissions", ACCESS_VIEWER, ow_gateway_handle_list_permissions },
+  { "POST", "/v1/permissions/:id", ACCESS_ANSWER, ow_gateway_handle_answer_permission },
 };
 
-static const char *const access_names[] = { "public", "viewer", "collaborator", "owner",
-                                            "opencode" };
+static const char *const access_names[] = { "public", "viewer",   "collaborator",
+                                            "owner",  "opencode", "answer" };
 
 /* Matching */
 
@@ -193,6 +196,8 @@ is_permission_reply (const char *method, const char *path)
 static Access
 effective_access (OwGateway *self, const Route *route, const char *method, const char *rest)
 {
+  if (route->access == ACCESS_ANSWER)
+    return self->permission_answers == OW_SCOPE_OWNER ? ACCESS_OWNER : ACCESS_COLLABORATOR;
   if (route->access != ACCESS_OPENCODE)
     return route->access;
   if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD") ||
@@ -475,6 +480,37 @@ reply_no_workspace (OwGatewayRequest *request)
                        "owner to pair it again with one.");
 }
 
+/* A permission answer through the proxy goes to the broker instead: the first answer
+ * wins, wherever it comes from. */
+static void
+forward_permission_reply (OwGatewayRequest *request)
+{
+  g_auto (GStrv) parts = g_strsplit (request->rest, "/", -1);
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  const char *id;
+  const char *reply;
+
+  if (body == NULL)
+    return;
+  /* "/permission/:id/reply" {reply}, or the older "/session/:sid/permissions/:id"
+   * {response} */
+  if (g_strv_length (parts) == 4)
+    {
+      id = parts[2];
+      reply = json_object_get_string_member_with_default (body, "reply", NULL);
+    }
+  else
+    {
+      id = parts[4];
+      reply = json_object_get_string_member_with_default (body, "response", NULL);
+    }
+  {
+    g_autofree char *decoded = g_uri_unescape_string (id, NULL);
+
+    ow_gateway_answer_permission (request, decoded ? decoded : id, reply);
+  }
+}
+
 /* Creating or changing a session: the requests whose body the gateway reads, to force
  * the sensitive tools to "ask" and to learn which task a device started. */
 static gboolean
@@ -651,6 +687,12 @@ handle_opencode (OwGatewayRequest *request)
     }
 
   directory = header ? header : query ? query : first->path;
+  if (is_permission_reply (soup_server_message_get_method (request->message), request->rest))
+    {
+      if (!request->early)
+        forward_permission_reply (request);
+      return;
+    }
   if (is_session_write (request))
     {
       OwWorkspace *workspace = ow_workspace_find_containing (allowed, directory);
@@ -705,6 +747,12 @@ handle_workspace_opencode (OwGatewayRequest *request)
     }
 
   directory = header ? header : query ? query : workspace->path;
+  if (is_permission_reply (soup_server_message_get_method (request->message), request->rest))
+    {
+      if (!request->early)
+        forward_permission_reply (request);
+      return;
+    }
   if (is_session_write (request))
     {
       if (!request->early)
@@ -1095,6 +1143,7 @@ ow_gateway_dispose (GObject *object)
   g_clear_object (&self->pairing);
   g_clear_object (&self->devices);
   g_clear_object (&self->tasks);
+  g_clear_object (&self->permissions);
   g_clear_pointer (&self->pair_waiters, ow_gateway_pair_waiters_free);
   g_clear_object (&self->proxy);
   g_clear_object (&self->hub);
@@ -1137,11 +1186,14 @@ ow_gateway_new (OwIdentity *identity,
                 OwPairing *pairing,
                 OwDeviceRegistry *devices,
                 OwTasks *tasks,
+                OwPermissions *permissions,
                 GPtrArray *workspaces,
                 const OwGatewayOptions *options)
 {
   OwGateway *self = g_object_new (OW_TYPE_GATEWAY, NULL);
 
+  self->permissions = g_object_ref (permissions);
+  self->remote_always = options->remote_always;
   self->tasks = g_object_ref (tasks);
   self->sensitive_tools = g_strdupv ((char **) options->sensitive_tools);
   self->pairing = g_object_ref (pairing);

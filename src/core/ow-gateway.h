@@ -8,6 +8,7 @@
 #include "ow-event-hub.h"
 #include "ow-identity.h"
 #include "ow-pairing.h"
+#include "ow-permissions.h"
 #include "ow-runtime-supervisor.h"
 #include "ow-tasks.h"
 #include "ow-token-store.h"
@@ -23,6 +24,7 @@ typedef struct
   OwScope permission_answers;         /* the least scope that may answer permission requests */
   const char *const *sensitive_tools; /* nullable: permissions forced to "ask" in sessions
                                        * that clients create */
+  gboolean remote_always;             /* devices may answer a permission request "always" */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
@@ -45,6 +47,7 @@ OwGateway *ow_gateway_new (OwIdentity *identity,
                            OwPairing *pairing,
                            OwDeviceRegistry *devices,
                            OwTasks *tasks,
+                           OwPermissions *permissions,
                            GPtrArray *workspaces,
                            const OwGatewayOptions *options);
 

@@ -10,6 +10,7 @@
 #include "ow-http.h"
 #include "ow-identity.h"
 #include "ow-pairing.h"
+#include "ow-permissions.h"
 #include "ow-tasks.h"
 #include "ow-token-store.h"
 #include "ow-workspace.h"
@@ -54,6 +55,7 @@ struct _OwHost
   OwGateway *gateway;
   OwDiscovery *discovery;
   OwTasks *tasks;
+  OwPermissions *permissions;
   GStrv sensitive_tools;
 
   gint64 started_us;
@@ -205,6 +207,8 @@ ow_host_new (const OwHostOptions *options, GError **error)
   else
     self->sensitive_tools = g_strdupv ((char **) OW_DEFAULT_SENSITIVE_TOOLS);
   self->gateway_options.sensitive_tools = (const char *const *) self->sensitive_tools;
+  self->gateway_options.remote_always =
+    g_key_file_get_boolean (self->config, "permissions", "remote-always", NULL);
 
   self->name = resolve_name (self->config, error);
   if (self->name == NULL ||
@@ -280,6 +284,8 @@ start_gateway (OwHost *self, GError **error)
     g_build_filename (ow_paths_get_data_dir (self->paths), "tokens.db", NULL);
   g_autofree char *devices_path =
     g_build_filename (ow_paths_get_data_dir (self->paths), "devices.db", NULL);
+  g_autofree char *audit_path =
+    g_build_filename (ow_paths_get_data_dir (self->paths), "audit.log", NULL);
 
   self->identity = ow_identity_load_or_create (identity_dir, error);
   if (self->identity == NULL)
@@ -298,9 +304,10 @@ start_gateway (OwHost *self, GError **error)
                                   self->name, &self->pairing_options);
   self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
   self->tasks = ow_tasks_new (self->hub, self->supervisor);
+  self->permissions = ow_permissions_new (self->hub, self->supervisor, audit_path);
   self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
                                   self->approvals, self->pairing, self->devices, self->tasks,
-                                  self->workspaces, &self->gateway_options);
+                                  self->permissions, self->workspaces, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -534,6 +541,7 @@ ow_host_dispose (GObject *object)
   g_clear_object (&self->pairing);
   g_clear_object (&self->devices);
   g_clear_object (&self->tasks);
+  g_clear_object (&self->permissions);
   g_clear_object (&self->hub);
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);

@@ -39,6 +39,8 @@ ROUTES = {
     ("GET", "/v1/events"): "viewer",
     ("GET", "/v1/tasks"): "viewer",
     ("GET", "/v1/tasks/:id"): "viewer",
+    ("GET", "/v1/permissions"): "viewer",
+    ("POST", "/v1/permissions/:id"): "answer",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -69,6 +71,8 @@ CALLS = {
     ("GET", "/v1/events"): ("/v1/events", None, 400),
     ("GET", "/v1/tasks"): ("/v1/tasks", None, 200),
     ("GET", "/v1/tasks/:id"): ("/v1/tasks/ses_none", None, 404),
+    ("GET", "/v1/permissions"): ("/v1/permissions", None, 200),
+    ("POST", "/v1/permissions/:id"): ("/v1/permissions/per_none", {"reply": "once"}, 404),
 }
 
 # The runtime's API through the proxy: reads for viewers, writes for collaborators,
@@ -82,7 +86,8 @@ OPENCODE_CALLS = [
     ("POST", "/opencode/session/ses_x/permissions/per_x", {"response": "once"}, "owner"),
 ]
 
-RANK = {"public": -1, "viewer": 0, "collaborator": 1, "owner": 2}
+# "answer" is as --permission-answers says: the owner by default.
+RANK = {"public": -1, "viewer": 0, "collaborator": 1, "owner": 2, "answer": 2}
 
 
 class GatewayTest(unittest.TestCase):
@@ -153,7 +158,10 @@ class GatewayTest(unittest.TestCase):
                         expected = 404  # from the stand-in runtime, past the gateway
                     self.assertEqual(status, expected,
                                      "%s %s as %s: %r" % (method, prefix + path, name, answer))
-                    if expected == 404:
+                    if expected == 404 and "permission" in path:
+                        # Answers go to the permission broker, which knows no such request.
+                        self.assertEqual(answer["code"], "not_found")
+                    elif expected == 404:
                         self.assertNotIn("code", answer or {}, "the gateway answered itself")
 
         # Unknown paths and methods get the house error shape too.
@@ -421,7 +429,8 @@ class GatewayTest(unittest.TestCase):
         viewer = self.token(relaxed, "viewer")
         status, answer, _ = gateway.request("POST", "/opencode/permission/per_x/reply",
                                             token=collaborator, body={"reply": "once"})
-        self.assertEqual((status, (answer or {}).get("code")), (404, None))  # reached the runtime
+        # Past the policy: the permission broker knows no such request.
+        self.assertEqual((status, (answer or {}).get("code")), (404, "not_found"))
         status, _, _ = gateway.request("POST", "/opencode/permission/per_x/reply", token=viewer,
                                        body={"reply": "once"})
         self.assertEqual(status, 403)

@@ -2,6 +2,7 @@
 before sensitive tools run even where the runtime's own configuration allows them, and
 the host knows each task's device, workspace and state."""
 
+import json
 import os
 import signal
 import time
@@ -82,6 +83,53 @@ class TasksTest(unittest.TestCase):
         self.wait_state(session_id, "succeeded")
         self.assertTrue(os.path.exists(self.marker("phone-ran")))
 
+    def test_the_first_answer_wins_and_a_later_one_gets_409(self):
+        session_id = self.start_task(self.phone, "[[bash:touch answered]]")
+        asked = wait_until(lambda: self.permissions(session_id), 30, what="permission.asked")
+        request_id = asked[0]["id"]
+
+        listed = json.loads(self.host.cli("permissions", "list", "--json").stdout)["items"]
+        self.assertEqual([(p["id"], p["permission"]) for p in listed], [(request_id, "bash")])
+        self.assertEqual(listed[0]["patterns"], ["touch answered"])
+
+        result = self.host.cli("permissions", "reply", request_id, "once")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.wait_state(session_id, "succeeded")
+        self.assertTrue(os.path.exists(self.marker("answered")))
+
+        status, body, _ = self.gateway.request(
+            "POST", "/opencode/permission/%s/reply" % request_id, token=self.owner,
+            body={"reply": "reject"})
+        self.assertEqual((status, body["code"]), (409, "already_answered"))
+        self.assertIn("control socket", body["message"])
+        status, body, _ = self.gateway.request("GET", "/v1/permissions", token=self.phone)
+        self.assertEqual(body["items"], [])
+
+        with open(os.path.join(self.host.data_dir, "audit.log")) as f:
+            records = [json.loads(line) for line in f]
+        self.assertEqual([(r["id"], r["reply"], r["by"], r["permission"]) for r in records],
+                         [(request_id, "once", "control socket", "bash")])
+
+    def test_who_may_answer_is_host_policy(self):
+        viewer = self.token("viewer", "Watcher")
+        session_id = self.start_task(self.phone, "[[bash:touch policy]]")
+        request_id = wait_until(lambda: self.permissions(session_id), 30,
+                                what="permission.asked")[0]["id"]
+        path = "/opencode/permission/%s/reply" % request_id
+        for token in (viewer, self.phone):  # the default policy: the owner answers
+            status, body, _ = self.gateway.request("POST", path, token=token,
+                                                   body={"reply": "once"})
+            self.assertEqual(status, 403, body)
+        status, body, _ = self.gateway.request("POST", path, token=self.owner,
+                                               body={"reply": "always"})
+        self.assertEqual((status, body["code"]), (403, "always_not_allowed"))
+        self.assertEqual(len(self.permissions(session_id)), 1, "refused answers change nothing")
+        status, body, _ = self.gateway.request("POST", "/v1/permissions/" + request_id,
+                                               token=self.owner, body={"reply": "reject"})
+        self.assertEqual((status, body), (200, True))
+        self.wait_state(session_id, "succeeded")
+        self.assertFalse(os.path.exists(self.marker("policy")), "a rejected command never runs")
+
     def test_a_device_cannot_lift_the_gate_by_its_own_rules(self):
         allow_all = {"permission": [{"permission": "bash", "pattern": "*", "action": "allow"}]}
         session_id = self.start_task(self.phone, "[[bash:touch lifted]]", allow_all)
@@ -126,6 +174,8 @@ class TasksTest(unittest.TestCase):
         os.kill(self.host.runtime()["pid"], signal.SIGKILL)
         task = self.wait_state(session_id, "interrupted", timeout=15)
         self.assertIn("runtime stopped", task["reason"])
+        _, waiting, _ = self.gateway.request("GET", "/v1/permissions", token=self.owner)
+        self.assertEqual(waiting["items"], [], "its permission request is withdrawn")
         self.host.wait_running()
 
 

@@ -1,0 +1,418 @@
+#include "config.h"
+
+#include "ow-permissions.h"
+#include "ow-http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Answered requests are remembered, to tell a late answer why it is refused. */
+#define MAX_ANSWERED 1000
+
+/* clang-format off */
+G_DEFINE_QUARK (ow-permissions-error-quark, ow_permissions_error)
+/* clang-format on */
+
+typedef struct
+{
+  char *id;
+  char *directory;
+  JsonNode *request; /* the runtime's permission.asked properties */
+  gint64 asked_ms;
+} Pending;
+
+struct _OwPermissions
+{
+  GObject parent_instance;
+
+  OwEventHub *hub;
+  OwRuntimeSupervisor *runtime;
+  SoupSession *session;
+  char *audit_path;
+  GHashTable *pending;  /* id → Pending */
+  GQueue order;         /* ids of pending, oldest first */
+  GHashTable *answered; /* id → who answered */
+  GQueue answered_order;
+};
+
+G_DEFINE_FINAL_TYPE (OwPermissions, ow_permissions, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_ASKED,
+  SIGNAL_WITHDRAWN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+pending_free (Pending *pending)
+{
+  g_free (pending->id);
+  g_free (pending->directory);
+  json_node_unref (pending->request);
+  g_free (pending);
+}
+
+static const char *
+member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+           ? json_node_get_string (node)
+           : NULL;
+}
+
+/* Appends one line to the audit log, synced: a decision must not be lost in a crash. */
+static void
+audit (OwPermissions *self, JsonBuilder *builder)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autofree char *line = g_strconcat (text, "\n", NULL);
+  int fd = g_open (self->audit_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  gsize length = strlen (line);
+
+  if (fd < 0 || write (fd, line, length) != (gssize) length || fdatasync (fd) != 0)
+    g_warning ("Could not record a decision in the audit log %s: %s", self->audit_path,
+               g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
+}
+
+static void
+audit_answer (
+  OwPermissions *self, Pending *pending, const char *reply, const char *who, const char *who_id)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  JsonObject *request = json_node_get_object (pending->request);
+
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "at", g_get_real_time () / 1000);
+  ow_json_add_string (builder, "kind", "permission");
+  ow_json_add_string (builder, "id", pending->id);
+  ow_json_add_string (builder, "session", member_string (request, "sessionID"));
+  ow_json_add_string (builder, "permission", member_string (request, "permission"));
+  json_builder_set_member_name (builder, "patterns");
+  json_builder_add_value (builder, json_object_get_member (request, "patterns")
+                                     ? json_node_copy (json_object_get_member (request, "patterns"))
+                                     : json_node_new (JSON_NODE_NULL));
+  ow_json_add_string (builder, "reply", reply);
+  ow_json_add_string (builder, "by", who);
+  ow_json_add_string (builder, "byId", who_id);
+  json_builder_end_object (builder);
+  audit (self, builder);
+}
+
+static void
+remember_answered (OwPermissions *self, const char *id, const char *who)
+{
+  g_hash_table_replace (self->answered, g_strdup (id), g_strdup (who));
+  g_queue_push_tail (&self->answered_order, g_strdup (id));
+  while (self->answered_order.length > MAX_ANSWERED)
+    {
+      g_autofree char *old = g_queue_pop_head (&self->answered_order);
+      g_hash_table_remove (self->answered, old);
+    }
+}
+
+/* Takes @id out of the waiting ones and tells everyone who shows it. */
+static void
+withdraw (OwPermissions *self, const char *id, const char *answered_by)
+{
+  g_autofree char *key = g_strdup (id);
+  GList *link = g_queue_find_custom (&self->order, id, (GCompareFunc) g_strcmp0);
+
+  if (!g_hash_table_contains (self->pending, id))
+    return;
+  if (link)
+    {
+      g_free (link->data);
+      g_queue_delete_link (&self->order, link);
+    }
+  g_hash_table_remove (self->pending, id);
+  g_signal_emit (self, signals[SIGNAL_WITHDRAWN], 0, key, answered_by);
+}
+
+static void
+on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *payload;
+  JsonObject *properties;
+  const char *type;
+
+  if (strstr (event->payload, "\"permission.") == NULL)
+    return;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, event->payload, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  payload = json_node_get_object (json_parser_get_root (parser));
+  type = member_string (payload, "type");
+  properties = json_object_get_member (payload, "properties") &&
+                   JSON_NODE_HOLDS_OBJECT (json_object_get_member (payload, "properties"))
+                 ? json_object_get_object_member (payload, "properties")
+                 : NULL;
+  if (type == NULL || properties == NULL)
+    return;
+
+  if (g_str_equal (type, "permission.asked"))
+    {
+      const char *id = member_string (properties, "id");
+      Pending *pending;
+
+      if (id == NULL || g_hash_table_contains (self->pending, id) ||
+          g_hash_table_contains (self->answered, id))
+        return;
+      pending = g_new0 (Pending, 1);
+      pending->id = g_strdup (id);
+      pending->directory = g_strdup (event->directory);
+      pending->request = json_node_copy (json_object_get_member (payload, "properties"));
+      pending->asked_ms = g_get_real_time () / 1000;
+      g_hash_table_insert (self->pending, pending->id, pending);
+      g_queue_push_tail (&self->order, g_strdup (id));
+      g_signal_emit (self, signals[SIGNAL_ASKED], 0, id);
+    }
+  else if (g_str_equal (type, "permission.replied"))
+    {
+      const char *id = member_string (properties, "requestID");
+
+      if (id)
+        withdraw (self, id, NULL);
+    }
+}
+
+/* A runtime that stops forgets its requests: nobody can answer them any more. */
+static void
+on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwPermissions *self)
+{
+  OwRuntimeState state = ow_runtime_supervisor_get_state (runtime);
+
+  if (state == OW_RUNTIME_STATE_RUNNING || state == OW_RUNTIME_STATE_STARTING)
+    return;
+  while (self->order.length > 0)
+    {
+      g_autofree char *id = g_strdup (g_queue_peek_head (&self->order));
+      withdraw (self, id, NULL);
+    }
+}
+
+JsonNode *
+ow_permissions_list (OwPermissions *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (OW_IS_PERMISSIONS (self), NULL);
+
+  json_builder_begin_array (builder);
+  for (GList *l = self->order.head; l; l = l->next)
+    {
+      Pending *pending = g_hash_table_lookup (self->pending, l->data);
+      JsonObject *request = json_node_get_object (pending->request);
+      GList *members = json_object_get_members (request);
+
+      json_builder_begin_object (builder);
+      for (GList *m = members; m; m = m->next)
+        {
+          json_builder_set_member_name (builder, m->data);
+          json_builder_add_value (builder,
+                                  json_node_copy (json_object_get_member (request, m->data)));
+        }
+      g_list_free (members);
+      ow_json_add_string (builder, "directory", pending->directory);
+      ow_json_add_int (builder, "askedAt", pending->asked_ms);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body =
+    soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
+    {
+      g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
+                               "The OpenCode runtime did not take the answer (%s).",
+                               error ? error->message : soup_message_get_reason_phrase (message));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ow_permissions_reply_async (OwPermissions *self,
+                            const char *id,
+                            const char *reply,
+                            const char *who,
+                            const char *who_id,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *directory = NULL;
+  SoupMessage *message;
+  Pending *pending;
+
+  g_return_if_fail (OW_IS_PERMISSIONS (self));
+
+  if (g_strcmp0 (reply, "once") != 0 && g_strcmp0 (reply, "always") != 0 &&
+      g_strcmp0 (reply, "reject") != 0)
+    {
+      g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_INVALID,
+                               "The answer must be once, always or reject.");
+      return;
+    }
+
+  pending = id ? g_hash_table_lookup (self->pending, id) : NULL;
+  if (pending == NULL)
+    {
+      const char *by = id ? g_hash_table_lookup (self->answered, id) : NULL;
+
+      if (id && g_hash_table_contains (self->answered, id))
+        g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_ALREADY_ANSWERED,
+                                 "This permission request was already answered%s%s.",
+                                 by ? " by " : "", by ? by : "");
+      else
+        g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_NOT_FOUND,
+                                 "No permission request with this id waits for an answer.");
+      return;
+    }
+
+  /* The first answer wins, from now on. */
+  audit_answer (self, pending, reply, who, who_id);
+  remember_answered (self, id, who);
+  directory = g_strdup (pending->directory);
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  withdraw (self, id, who);
+
+  path = g_strdup_printf ("/permission/%s/reply", escaped);
+  message = ow_runtime_supervisor_new_request (self->runtime, "POST", path);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
+                               "The OpenCode runtime is not running.");
+      return;
+    }
+  g_task_set_task_data (task, message, g_object_unref);
+  if (directory && !g_str_equal (directory, "global"))
+    {
+      g_autofree char *encoded = g_uri_escape_string (directory, "/", FALSE);
+      soup_message_headers_replace (soup_message_get_request_headers (message),
+                                    "x-opencode-directory", encoded);
+    }
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "reply", reply);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+  text = json_to_string (body, FALSE);
+  bytes = g_bytes_new (text, strlen (text));
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, NULL, on_replied,
+                                    g_steal_pointer (&task));
+}
+
+gboolean
+ow_permissions_reply_finish (OwPermissions *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+ow_permissions_dispose (GObject *object)
+{
+  OwPermissions *self = OW_PERMISSIONS (object);
+
+  if (self->hub)
+    g_signal_handlers_disconnect_by_data (self->hub, self);
+  if (self->runtime)
+    g_signal_handlers_disconnect_by_data (self->runtime, self);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->runtime);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (ow_permissions_parent_class)->dispose (object);
+}
+
+static void
+ow_permissions_finalize (GObject *object)
+{
+  OwPermissions *self = OW_PERMISSIONS (object);
+
+  g_queue_clear_full (&self->order, g_free);
+  g_queue_clear_full (&self->answered_order, g_free);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->answered, g_hash_table_unref);
+  g_free (self->audit_path);
+
+  G_OBJECT_CLASS (ow_permissions_parent_class)->finalize (object);
+}
+
+static void
+ow_permissions_class_init (OwPermissionsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ow_permissions_dispose;
+  object_class->finalize = ow_permissions_finalize;
+
+  /**
+   * OwPermissions::asked:
+   * @id: the runtime's request id, as ow_permissions_list() lists it
+   */
+  signals[SIGNAL_ASKED] = g_signal_new ("asked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * OwPermissions::withdrawn:
+   * @id: the request
+   * @answered_by: (nullable): who answered it, or %NULL when the runtime dropped it
+   *
+   * Stop asking: the request was answered, or can no longer be.
+   */
+  signals[SIGNAL_WITHDRAWN] =
+    g_signal_new ("withdrawn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+ow_permissions_init (OwPermissions *self)
+{
+  self->pending =
+    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
+  self->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_queue_init (&self->order);
+  g_queue_init (&self->answered_order);
+  self->session = soup_session_new_with_options ("timeout", 30, NULL);
+}
+
+OwPermissions *
+ow_permissions_new (OwEventHub *hub, OwRuntimeSupervisor *runtime, const char *audit_path)
+{
+  OwPermissions *self = g_object_new (OW_TYPE_PERMISSIONS, NULL);
+
+  self->hub = g_object_ref (hub);
+  self->runtime = g_object_ref (runtime);
+  self->audit_path = g_strdup (audit_path);
+  g_signal_connect (hub, "event", G_CALLBACK (on_event), self);
+  g_signal_connect (runtime, "notify::state", G_CALLBACK (on_runtime_state), self);
+  return self;
+}
