@@ -46,6 +46,55 @@ print_discovery (JsonObject *discovery)
                 member_string (discovery, "reason") ? member_string (discovery, "reason") : "");
 }
 
+static char *
+format_rate (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup (_("no data yet"));
+  return g_strdup_printf ("%.1f %%", json_node_get_double (node) * 100);
+}
+
+/* The two measures of success over the last 7 days, and what goes into them. */
+static void
+print_metrics (JsonObject *metrics)
+{
+  JsonObject *pairings, *tasks, *failures;
+  g_autofree char *pairing_rate = NULL;
+  g_autofree char *disconnect_share = NULL;
+
+  if (metrics == NULL)
+    return;
+  if (!json_object_get_boolean_member_with_default (metrics, "recording", FALSE))
+    {
+      g_print (_("Metrics: off ([metrics] enabled=false in host.conf)\n"));
+      return;
+    }
+  pairings = json_object_get_object_member (metrics, "pairings");
+  tasks = json_object_get_object_member (metrics, "tasks");
+  failures = json_object_get_object_member (metrics, "connectionFailures");
+  pairing_rate = format_rate (pairings, "firstTimeSuccessRate");
+  disconnect_share = format_rate (tasks, "disconnectFailureShare");
+
+  g_print (_("Last 7 days (kept on this machine only):\n"));
+  g_print (_("  Pairing on the first try:    %s (%" G_GINT64_FORMAT " first try, %" G_GINT64_FORMAT
+             " after a failure, %" G_GINT64_FORMAT " failed attempts)\n"),
+              pairing_rate, json_object_get_int_member (pairings, "firstTry"),
+              json_object_get_int_member (pairings, "retried"),
+              json_object_get_int_member (pairings, "failed"));
+  g_print (_("  Tasks failed by a disconnect: %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+             " tasks)\n"),
+    disconnect_share, json_object_get_int_member (tasks, "disconnectFailures"),
+    json_object_get_int_member (tasks, "succeeded") + json_object_get_int_member (tasks, "failed") +
+      json_object_get_int_member (tasks, "interrupted"));
+  g_print (_("  Runtime restarts: %" G_GINT64_FORMAT "; refused tokens: %" G_GINT64_FORMAT
+             "; dropped streams: %" G_GINT64_FORMAT "\n"),
+              json_object_get_int_member (metrics, "runtimeRestarts"),
+              json_object_get_int_member (failures, "auth"),
+              json_object_get_int_member (failures, "streamDropped"));
+}
+
 static void
 print_status (JsonObject *status)
 {
@@ -95,6 +144,9 @@ print_status (JsonObject *status)
               json_object_get_int_member_with_default (runtime, "restarts", 0));
   g_print (_("  Last error:  %s\n"), last_error ? last_error : _("none"));
   g_print (_("  Log:         %s/runtime.log\n"), member_string (host, "logDir"));
+  if (json_object_has_member (status, "metrics") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (status, "metrics")))
+    print_metrics (json_object_get_object_member (status, "metrics"));
 }
 
 int

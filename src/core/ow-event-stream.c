@@ -32,6 +32,7 @@ struct _OwEventStream
   guint64 cursor; /* the last sequence number dealt with */
   gsize unwritten;
   gboolean closed;
+  gboolean dropped; /* by the client: its connection went away */
 };
 
 G_DEFINE_FINAL_TYPE (OwEventStream, ow_event_stream, G_TYPE_OBJECT)
@@ -201,6 +202,8 @@ on_wrote_body_data (SoupServerMessage *message, guint chunk_size, OwEventStream 
 static void
 on_finished (OwEventStream *self)
 {
+  if (!self->closed)
+    self->dropped = TRUE;
   if (self->message)
     {
       g_signal_handlers_disconnect_by_data (self->message, self);
@@ -278,6 +281,8 @@ ow_event_stream_new_sse (OwEventHub *hub,
 static void
 on_websocket_closed (SoupWebsocketConnection *connection, OwEventStream *self)
 {
+  if (!self->closed)
+    self->dropped = TRUE;
   ow_event_stream_close (self, NULL);
 }
 
@@ -304,6 +309,13 @@ ow_event_stream_new_websocket (OwEventHub *hub,
   write_notice (self, "server.connected", "{}");
   start (self, resume_after);
   return self;
+}
+
+gboolean
+ow_event_stream_was_dropped (OwEventStream *self)
+{
+  g_return_val_if_fail (OW_IS_EVENT_STREAM (self), FALSE);
+  return self->dropped;
 }
 
 const char *

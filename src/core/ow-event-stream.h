@@ -54,6 +54,10 @@ const char *ow_event_stream_get_token_id (OwEventStream *self);
 /* Sends a keep-alive the client can see (SSE: a `server.heartbeat` event). */
 void ow_event_stream_heartbeat (OwEventStream *self);
 
+/* Whether the stream ended because the client went away (a dropped connection), rather
+ * than being closed by the host. */
+gboolean ow_event_stream_was_dropped (OwEventStream *self);
+
 /* Ends the stream; emits #OwEventStream::closed once. */
 void ow_event_stream_close (OwEventStream *self, const char *reason);
 

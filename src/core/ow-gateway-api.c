@@ -424,3 +424,13 @@ ow_gateway_answer_permission (OwGatewayRequest *request, const char *id, const c
                               request->caller->id, on_permission_answered,
                               g_object_ref (request->message));
 }
+
+/* The host's local measures of how well it serves (owner only: they describe every
+ * device). */
+void
+ow_gateway_handle_health_report (OwGatewayRequest *request)
+{
+  g_autoptr (JsonNode) report = ow_metrics_report (request->gateway->metrics, 7);
+
+  ow_http_reply_json (request->message, SOUP_STATUS_OK, report);
+}

@@ -37,6 +37,7 @@ struct _OwGateway
   OwDeviceRegistry *devices;
   OwTasks *tasks;
   OwPermissions *permissions;
+  OwMetrics *metrics;
   GStrv sensitive_tools;
   gboolean remote_always;
   GPtrArray *pair_waiters; /* polls held until the owner decides */
@@ -75,6 +76,7 @@ void ow_gateway_handle_reply_approval (OwGatewayRequest *request);
 void ow_gateway_handle_list_tasks (OwGatewayRequest *request);
 void ow_gateway_handle_get_task (OwGatewayRequest *request);
 void ow_gateway_handle_list_permissions (OwGatewayRequest *request);
+void ow_gateway_handle_health_report (OwGatewayRequest *request);
 void ow_gateway_handle_answer_permission (OwGatewayRequest *request);
 
 /* Answers the permission request @id for the caller, through the broker: the first answer

@@ -77,6 +77,7 @@ static const Route routes[] = {
   { "GET", "/v1/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
   { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
   { "GET", "/v1/permissions", ACCESS_VIEWER, ow_gateway_handle_list_permissions },
+  { "GET", "/v1/health", ACCESS_OWNER, ow_gateway_handle_health_report },
   { "POST", "/v1/permissions/:id", ACCESS_ANSWER, ow_gateway_handle_answer_permission },
 };
 
@@ -336,6 +337,8 @@ reply_directory_forbidden (OwGatewayRequest *request, const char *directory)
 static void
 on_stream_closed (OwEventStream *stream, OwGateway *self)
 {
+  if (ow_event_stream_was_dropped (stream))
+    ow_metrics_note_stream_dropped (self->metrics, ow_event_stream_get_token_id (stream));
   g_ptr_array_remove_fast (self->streams, stream);
   if (self->streams->len == 0)
     g_clear_handle_id (&self->heartbeat_id, g_source_remove);
@@ -972,6 +975,7 @@ route_request (OwGateway *self,
         }
       if (caller == NULL)
         {
+          ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "auth", 0);
           soup_message_headers_replace (soup_server_message_get_response_headers (message),
                                         "WWW-Authenticate", "Bearer realm=\"openwork-host\"");
           ow_http_reply_error (message, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
@@ -1144,6 +1148,7 @@ ow_gateway_dispose (GObject *object)
   g_clear_object (&self->devices);
   g_clear_object (&self->tasks);
   g_clear_object (&self->permissions);
+  g_clear_object (&self->metrics);
   g_clear_pointer (&self->pair_waiters, ow_gateway_pair_waiters_free);
   g_clear_object (&self->proxy);
   g_clear_object (&self->hub);
@@ -1187,11 +1192,13 @@ ow_gateway_new (OwIdentity *identity,
                 OwDeviceRegistry *devices,
                 OwTasks *tasks,
                 OwPermissions *permissions,
+                OwMetrics *metrics,
                 GPtrArray *workspaces,
                 const OwGatewayOptions *options)
 {
   OwGateway *self = g_object_new (OW_TYPE_GATEWAY, NULL);
 
+  self->metrics = g_object_ref (metrics);
   self->permissions = g_object_ref (permissions);
   self->remote_always = options->remote_always;
   self->tasks = g_object_ref (tasks);

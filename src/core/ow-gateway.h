@@ -7,6 +7,7 @@
 #include "ow-device-registry.h"
 #include "ow-event-hub.h"
 #include "ow-identity.h"
+#include "ow-metrics.h"
 #include "ow-pairing.h"
 #include "ow-permissions.h"
 #include "ow-runtime-supervisor.h"
@@ -48,6 +49,7 @@ OwGateway *ow_gateway_new (OwIdentity *identity,
                            OwDeviceRegistry *devices,
                            OwTasks *tasks,
                            OwPermissions *permissions,
+                           OwMetrics *metrics,
                            GPtrArray *workspaces,
                            const OwGatewayOptions *options);
 

@@ -9,6 +9,7 @@
 #include "ow-gateway.h"
 #include "ow-http.h"
 #include "ow-identity.h"
+#include "ow-metrics.h"
 #include "ow-pairing.h"
 #include "ow-permissions.h"
 #include "ow-tasks.h"
@@ -56,6 +57,8 @@ struct _OwHost
   OwDiscovery *discovery;
   OwTasks *tasks;
   OwPermissions *permissions;
+  OwMetrics *metrics;
+  gboolean metrics_enabled;
   GStrv sensitive_tools;
 
   gint64 started_us;
@@ -209,6 +212,9 @@ ow_host_new (const OwHostOptions *options, GError **error)
   self->gateway_options.sensitive_tools = (const char *const *) self->sensitive_tools;
   self->gateway_options.remote_always =
     g_key_file_get_boolean (self->config, "permissions", "remote-always", NULL);
+  /* Local metrics are on unless [metrics] enabled=false; then nothing is written. */
+  self->metrics_enabled = !g_key_file_has_key (self->config, "metrics", "enabled", NULL) ||
+                          g_key_file_get_boolean (self->config, "metrics", "enabled", NULL);
 
   self->name = resolve_name (self->config, error);
   if (self->name == NULL ||
@@ -274,6 +280,41 @@ on_api_request (SoupServer *server,
   ow_gateway_dispatch_as_owner (self->gateway, message, path + strlen ("/api"), query);
 }
 
+/* Local metrics */
+
+static void
+on_pairing_attempt (OwPairing *pairing, const char *outcome, OwHost *self)
+{
+  ow_metrics_record (self->metrics, OW_METRIC_PAIRING, outcome, 0);
+}
+
+/* A task that ended: its outcome, and whether its device's stream dropped while it ran
+ * (a failure then counts as disconnect-related). */
+static void
+on_task_changed (OwTasks *tasks, const char *id, OwHost *self)
+{
+  g_autoptr (JsonNode) node = ow_tasks_to_json (tasks, id, NULL);
+  JsonObject *task = node ? json_node_get_object (node) : NULL;
+  const char *state = task ? json_object_get_string_member (task, "state") : NULL;
+  gboolean failed;
+
+  if (state == NULL || !(g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
+                         g_str_equal (state, "interrupted")))
+    return;
+  failed = !g_str_equal (state, "succeeded");
+  ow_metrics_record (self->metrics, OW_METRIC_TASK, state,
+                     failed && ow_metrics_stream_dropped_since (
+                                 self->metrics, json_object_get_string_member (task, "tokenId"),
+                                 json_object_get_int_member (task, "createdAt")));
+}
+
+static void
+on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwHost *self)
+{
+  if (ow_runtime_supervisor_get_state (runtime) == OW_RUNTIME_STATE_RESTARTING)
+    ow_metrics_record (self->metrics, OW_METRIC_RUNTIME_RESTART, NULL, 0);
+}
+
 /* The services clients reach: identity, tokens, approvals and the gateway in front. */
 static gboolean
 start_gateway (OwHost *self, GError **error)
@@ -286,6 +327,8 @@ start_gateway (OwHost *self, GError **error)
     g_build_filename (ow_paths_get_data_dir (self->paths), "devices.db", NULL);
   g_autofree char *audit_path =
     g_build_filename (ow_paths_get_data_dir (self->paths), "audit.log", NULL);
+  g_autofree char *metrics_path =
+    g_build_filename (ow_paths_get_data_dir (self->paths), "metrics.db", NULL);
 
   self->identity = ow_identity_load_or_create (identity_dir, error);
   if (self->identity == NULL)
@@ -299,15 +342,24 @@ start_gateway (OwHost *self, GError **error)
   if (self->devices == NULL)
     return FALSE;
 
+  self->metrics = ow_metrics_open (metrics_path, self->metrics_enabled, error);
+  if (self->metrics == NULL)
+    return FALSE;
+
   self->approvals = ow_approvals_new ();
   self->pairing = ow_pairing_new (self->devices, ow_identity_get_fingerprint (self->identity),
                                   self->name, &self->pairing_options);
   self->hub = ow_event_hub_new (self->supervisor, &self->hub_limits);
   self->tasks = ow_tasks_new (self->hub, self->supervisor);
   self->permissions = ow_permissions_new (self->hub, self->supervisor, audit_path);
-  self->gateway = ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub,
-                                  self->approvals, self->pairing, self->devices, self->tasks,
-                                  self->permissions, self->workspaces, &self->gateway_options);
+  g_signal_connect_object (self->pairing, "attempt", G_CALLBACK (on_pairing_attempt), self, 0);
+  g_signal_connect_object (self->tasks, "changed", G_CALLBACK (on_task_changed), self, 0);
+  g_signal_connect_object (self->supervisor, "notify::state", G_CALLBACK (on_runtime_state), self,
+                           0);
+  self->gateway =
+    ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
+                    self->pairing, self->devices, self->tasks, self->permissions, self->metrics,
+                    self->workspaces, &self->gateway_options);
   return ow_gateway_listen (self->gateway, error);
 }
 
@@ -394,6 +446,8 @@ ow_host_stop_async (OwHost *self, GAsyncReadyCallback callback, gpointer user_da
   if (self->discovery)
     ow_discovery_stop (self->discovery);
   g_clear_object (&self->gateway);
+  if (self->metrics)
+    ow_metrics_close_period (self->metrics);
 
   if (self->supervisor == NULL)
     {
@@ -504,6 +558,12 @@ ow_host_build_status (OwHost *self)
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
+  json_builder_set_member_name (builder, "metrics");
+  if (self->metrics)
+    json_builder_add_value (builder, ow_metrics_report (self->metrics, 7));
+  else
+    json_builder_add_null_value (builder);
+
   json_builder_set_member_name (builder, "runtime");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "state",
@@ -542,6 +602,7 @@ ow_host_dispose (GObject *object)
   g_clear_object (&self->devices);
   g_clear_object (&self->tasks);
   g_clear_object (&self->permissions);
+  g_clear_object (&self->metrics);
   g_clear_object (&self->hub);
   g_clear_object (&self->tokens);
   g_clear_object (&self->identity);

@@ -18,6 +18,8 @@
 #define RATE_WINDOW_US (60 * G_USEC_PER_SEC)
 #define GRANT_PREFIX "owg_"
 #define GRANT_SECRET_BYTES 32
+/* A device that failed within this long before it paired did not pair on the first try. */
+#define RETRY_WINDOW_US (10 * 60 * G_USEC_PER_SEC)
 
 typedef enum
 {
@@ -61,6 +63,7 @@ struct _OwPairing
 
   GHashTable *runs;     /* id → Run */
   GHashTable *attempts; /* address → GArray of gint64 monotonic times */
+  GHashTable *failed;   /* address → monotonic time of its last failed confirmation */
 };
 
 G_DEFINE_FINAL_TYPE (OwPairing, ow_pairing, G_TYPE_OBJECT)
@@ -70,6 +73,7 @@ enum
   SIGNAL_OFFER_CHANGED,
   SIGNAL_REQUEST_ADDED,
   SIGNAL_REQUEST_DECIDED,
+  SIGNAL_ATTEMPT,
   N_SIGNALS
 };
 
@@ -426,6 +430,10 @@ ow_pairing_confirm (OwPairing *self,
 
   if (sodium_memcmp (client_tag, run->keys.client_tag, OW_PAIR_TAG_BYTES) != 0)
     {
+      gint64 now = g_get_monotonic_time ();
+
+      g_hash_table_insert (self->failed, g_strdup (run->address), g_memdup2 (&now, sizeof now));
+      g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, "failed");
       g_hash_table_remove (self->runs, id);
       if (++self->failures >= MAX_FAILURES)
         replace_offer (self, TRUE);
@@ -436,6 +444,13 @@ ow_pairing_confirm (OwPairing *self,
     }
 
   memcpy (host_tag, run->keys.host_tag, OW_PAIR_TAG_BYTES);
+  {
+    gint64 *failed_at = g_hash_table_lookup (self->failed, run->address);
+    gboolean retried = failed_at && g_get_monotonic_time () - *failed_at < RETRY_WINDOW_US;
+
+    g_hash_table_remove (self->failed, run->address);
+    g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, retried ? "retry" : "first_try");
+  }
   put_before_owner (self, run);
   return TRUE;
 }
@@ -501,6 +516,7 @@ ow_pairing_claim_grant (OwPairing *self,
 
   run = run_new (self, "grant", name, platform, address);
   run->grant = g_strdup (grant);
+  g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, "first_try");
   put_before_owner (self, run);
   *request_id = g_strdup (run->id);
   return TRUE;
@@ -700,6 +716,7 @@ ow_pairing_finalize (GObject *object)
   g_clear_pointer (&self->offer, offer_free);
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->attempts, g_hash_table_unref);
+  g_clear_pointer (&self->failed, g_hash_table_unref);
   g_free (self->fingerprint);
   g_free (self->host_name);
 
@@ -740,6 +757,16 @@ ow_pairing_class_init (OwPairingClass *klass)
     g_signal_new ("request-decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 
+  /**
+   * OwPairing::attempt:
+   * @outcome: "first_try" (the device proved the offer with no failure before), "retry"
+   *   (it had failed within 10 minutes), or "failed"
+   *
+   * A key confirmation or grant claim was decided, for the local metrics.
+   */
+  signals[SIGNAL_ATTEMPT] = g_signal_new ("attempt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   if (sodium_init () < 0)
     g_error ("libsodium could not be initialised");
 }
@@ -750,6 +777,7 @@ ow_pairing_init (OwPairing *self)
   self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
   self->attempts =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 OwPairing *

@@ -41,6 +41,7 @@ ROUTES = {
     ("GET", "/v1/tasks/:id"): "viewer",
     ("GET", "/v1/permissions"): "viewer",
     ("POST", "/v1/permissions/:id"): "answer",
+    ("GET", "/v1/health"): "owner",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -73,6 +74,7 @@ CALLS = {
     ("GET", "/v1/tasks/:id"): ("/v1/tasks/ses_none", None, 404),
     ("GET", "/v1/permissions"): ("/v1/permissions", None, 200),
     ("POST", "/v1/permissions/:id"): ("/v1/permissions/per_none", {"reply": "once"}, 404),
+    ("GET", "/v1/health"): ("/v1/health", None, 200),
 }
 
 # The runtime's API through the proxy: reads for viewers, writes for collaborators,

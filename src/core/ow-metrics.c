@@ -1,0 +1,313 @@
+#include "config.h"
+
+#include "ow-metrics.h"
+#include "ow-http.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#define RETENTION_DAYS 30
+#define DAY_MS (24 * 3600 * (gint64) 1000)
+
+struct _OwMetrics
+{
+  GObject parent_instance;
+
+  sqlite3 *db; /* NULL when recording is off */
+  gint64 period_id;
+  gint64 started_ms;
+  gint64 last_prune_ms;
+  GHashTable *last_drop_ms; /* token id → Unix ms of its last dropped stream */
+};
+
+G_DEFINE_FINAL_TYPE (OwMetrics, ow_metrics, G_TYPE_OBJECT)
+
+static const char *const metric_names[] = { "runtime_restart", "connection_failure", "pairing",
+                                            "task" };
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static gboolean
+exec (OwMetrics *self, const char *sql, GError **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The metrics database failed: %s",
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static void
+prune (OwMetrics *self)
+{
+  sqlite3_stmt *statement = NULL;
+  gint64 cutoff = now_ms () - RETENTION_DAYS * DAY_MS;
+
+  self->last_prune_ms = now_ms ();
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *sql = i == 0 ? "DELETE FROM events WHERE at_ms < ?"
+                               : "DELETE FROM uptime WHERE COALESCE(end_ms, start_ms) < ?";
+
+      if (sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        continue;
+      sqlite3_bind_int64 (statement, 1, cutoff);
+      sqlite3_step (statement);
+      sqlite3_finalize (statement);
+    }
+}
+
+OwMetrics *
+ow_metrics_open (const char *path, gboolean enabled, GError **error)
+{
+  g_autoptr (OwMetrics) self = g_object_new (OW_TYPE_METRICS, NULL);
+  sqlite3_stmt *statement = NULL;
+  int code;
+
+  if (!enabled)
+    return g_steal_pointer (&self);
+
+  code = sqlite3_open_v2 (path, &self->db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (code != SQLITE_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not open the metrics %s: %s", path,
+                   sqlite3_errstr (code));
+      return NULL;
+    }
+  g_chmod (path, 0600);
+  sqlite3_busy_timeout (self->db, 5000);
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !exec (self,
+             "CREATE TABLE IF NOT EXISTS events ("
+             "  at_ms INTEGER NOT NULL, metric TEXT NOT NULL, detail TEXT,"
+             "  value INTEGER NOT NULL DEFAULT 0);"
+             "CREATE INDEX IF NOT EXISTS events_at ON events (at_ms);"
+             "CREATE TABLE IF NOT EXISTS uptime ("
+             "  id INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER)",
+             error))
+    return NULL;
+
+  prune (self);
+  if (sqlite3_prepare_v2 (self->db, "INSERT INTO uptime (start_ms) VALUES (?)", -1, &statement,
+                          NULL) == SQLITE_OK)
+    {
+      self->started_ms = now_ms ();
+      sqlite3_bind_int64 (statement, 1, self->started_ms);
+      if (sqlite3_step (statement) == SQLITE_DONE)
+        self->period_id = sqlite3_last_insert_rowid (self->db);
+      sqlite3_finalize (statement);
+    }
+  return g_steal_pointer (&self);
+}
+
+gboolean
+ow_metrics_is_enabled (OwMetrics *self)
+{
+  g_return_val_if_fail (OW_IS_METRICS (self), FALSE);
+  return self->db != NULL;
+}
+
+void
+ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 value)
+{
+  sqlite3_stmt *statement = NULL;
+
+  g_return_if_fail (OW_IS_METRICS (self));
+  g_return_if_fail (metric < G_N_ELEMENTS (metric_names));
+
+  if (self->db == NULL)
+    return;
+  if (now_ms () - self->last_prune_ms > DAY_MS)
+    prune (self);
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO events (at_ms, metric, detail, value) VALUES (?, ?, ?, ?)",
+                          -1, &statement, NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_int64 (statement, 1, now_ms ());
+  sqlite3_bind_text (statement, 2, metric_names[metric], -1, SQLITE_STATIC);
+  sqlite3_bind_text (statement, 3, detail, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (statement, 4, value);
+  if (sqlite3_step (statement) != SQLITE_DONE)
+    g_warning ("Could not record a metric: %s", sqlite3_errmsg (self->db));
+  sqlite3_finalize (statement);
+}
+
+void
+ow_metrics_note_stream_dropped (OwMetrics *self, const char *token_id)
+{
+  gint64 now = now_ms ();
+
+  g_return_if_fail (OW_IS_METRICS (self));
+
+  if (token_id)
+    g_hash_table_insert (self->last_drop_ms, g_strdup (token_id), g_memdup2 (&now, sizeof now));
+  ow_metrics_record (self, OW_METRIC_CONNECTION_FAILURE, "stream_dropped", 0);
+}
+
+gboolean
+ow_metrics_stream_dropped_since (OwMetrics *self, const char *token_id, gint64 since_ms)
+{
+  gint64 *last;
+
+  g_return_val_if_fail (OW_IS_METRICS (self), FALSE);
+
+  last = token_id ? g_hash_table_lookup (self->last_drop_ms, token_id) : NULL;
+  return last && *last >= since_ms;
+}
+
+void
+ow_metrics_close_period (OwMetrics *self)
+{
+  sqlite3_stmt *statement = NULL;
+
+  g_return_if_fail (OW_IS_METRICS (self));
+
+  if (self->db == NULL || self->period_id == 0)
+    return;
+  if (sqlite3_prepare_v2 (self->db, "UPDATE uptime SET end_ms = ? WHERE id = ?", -1, &statement,
+                          NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_int64 (statement, 1, now_ms ());
+  sqlite3_bind_int64 (statement, 2, self->period_id);
+  sqlite3_step (statement);
+  sqlite3_finalize (statement);
+  self->period_id = 0;
+}
+
+/* A query with one integer answer, its first parameter @since_ms. */
+static gint64
+count (OwMetrics *self, const char *sql, gint64 since_ms, const char *metric, const char *detail)
+{
+  sqlite3_stmt *statement = NULL;
+  gint64 result = 0;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_int64 (statement, 1, since_ms);
+  if (metric)
+    sqlite3_bind_text (statement, 2, metric, -1, SQLITE_STATIC);
+  if (detail)
+    sqlite3_bind_text (statement, 3, detail, -1, SQLITE_STATIC);
+  if (sqlite3_step (statement) == SQLITE_ROW)
+    result = sqlite3_column_int64 (statement, 0);
+  sqlite3_finalize (statement);
+  return result;
+}
+
+static gint64
+events (OwMetrics *self, gint64 since_ms, OwMetric metric, const char *detail)
+{
+  return count (self,
+                detail
+                  ? "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ? AND detail = ?"
+                  : "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ?",
+                since_ms, metric_names[metric], detail);
+}
+
+static void
+add_rate (JsonBuilder *builder, const char *name, gint64 part, gint64 whole)
+{
+  json_builder_set_member_name (builder, name);
+  if (whole > 0)
+    json_builder_add_double_value (builder, (double) part / (double) whole);
+  else
+    json_builder_add_null_value (builder);
+}
+
+JsonNode *
+ow_metrics_report (OwMetrics *self, guint days)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  gint64 since = now_ms () - days * DAY_MS;
+  gint64 first_try, retried, failed, succeeded, task_failed, interrupted, disconnect;
+
+  g_return_val_if_fail (OW_IS_METRICS (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "recording");
+  json_builder_add_boolean_value (builder, self->db != NULL);
+  ow_json_add_int (builder, "days", days);
+  if (self->db == NULL)
+    {
+      json_builder_end_object (builder);
+      return json_builder_get_root (builder);
+    }
+
+  json_builder_set_member_name (builder, "uptime");
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "periods",
+                   count (self, "SELECT COUNT(*) FROM uptime WHERE COALESCE(end_ms, ?1 + 1) >= ?1",
+                          since, NULL, NULL));
+  ow_json_add_int (builder, "currentSince", self->started_ms);
+  json_builder_end_object (builder);
+
+  ow_json_add_int (builder, "runtimeRestarts",
+                   events (self, since, OW_METRIC_RUNTIME_RESTART, NULL));
+
+  json_builder_set_member_name (builder, "connectionFailures");
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "tls", events (self, since, OW_METRIC_CONNECTION_FAILURE, "tls"));
+  ow_json_add_int (builder, "auth", events (self, since, OW_METRIC_CONNECTION_FAILURE, "auth"));
+  ow_json_add_int (builder, "streamDropped",
+                   events (self, since, OW_METRIC_CONNECTION_FAILURE, "stream_dropped"));
+  json_builder_end_object (builder);
+
+  first_try = events (self, since, OW_METRIC_PAIRING, "first_try");
+  retried = events (self, since, OW_METRIC_PAIRING, "retry");
+  failed = events (self, since, OW_METRIC_PAIRING, "failed");
+  json_builder_set_member_name (builder, "pairings");
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "firstTry", first_try);
+  ow_json_add_int (builder, "retried", retried);
+  ow_json_add_int (builder, "failed", failed);
+  /* Of the devices that paired, the share that did on their first attempt. */
+  add_rate (builder, "firstTimeSuccessRate", first_try, first_try + retried);
+  json_builder_end_object (builder);
+
+  succeeded = events (self, since, OW_METRIC_TASK, "succeeded");
+  task_failed = events (self, since, OW_METRIC_TASK, "failed");
+  interrupted = events (self, since, OW_METRIC_TASK, "interrupted");
+  disconnect =
+    count (self, "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ? AND value = 1", since,
+           metric_names[OW_METRIC_TASK], NULL);
+  json_builder_set_member_name (builder, "tasks");
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "succeeded", succeeded);
+  ow_json_add_int (builder, "failed", task_failed);
+  ow_json_add_int (builder, "interrupted", interrupted);
+  ow_json_add_int (builder, "disconnectFailures", disconnect);
+  add_rate (builder, "disconnectFailureShare", disconnect, succeeded + task_failed + interrupted);
+  json_builder_end_object (builder);
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+ow_metrics_finalize (GObject *object)
+{
+  OwMetrics *self = OW_METRICS (object);
+
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_clear_pointer (&self->last_drop_ms, g_hash_table_unref);
+
+  G_OBJECT_CLASS (ow_metrics_parent_class)->finalize (object);
+}
+
+static void
+ow_metrics_class_init (OwMetricsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ow_metrics_finalize;
+}
+
+static void
+ow_metrics_init (OwMetrics *self)
+{
+  self->last_drop_ms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
