@@ -703,7 +703,7 @@ follow_task (
 {
   g_autofree char *path = g_strconcat (base, "/event", NULL);
   gint64 give_up_at = 0;
-  guint delay_ms = 100;
+  guint delay_ms = 0; /* a first reconnect is immediate; failing ones back off */
   gboolean started = FALSE;
 
   for (;;)
@@ -716,7 +716,7 @@ follow_task (
       if (stream)
         {
           give_up_at = 0;
-          delay_ms = 100;
+          delay_ms = 0;
           if (!started && !start (connection, base, run, error))
             return FALSE;
           started = TRUE;
@@ -743,7 +743,7 @@ follow_task (
       g_printerr (_("\n[connection lost: %s; resuming after event %s]\n"), stream_error->message,
                      run->last_event_id ? run->last_event_id : "-");
       g_usleep (delay_ms * 1000);
-      delay_ms = MIN (delay_ms * 2, 5000);
+      delay_ms = CLAMP (delay_ms * 2, 100, 5000);
     }
 }
 

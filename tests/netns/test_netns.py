@@ -5,6 +5,7 @@ skipped with the reason."""
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import unittest
@@ -18,6 +19,8 @@ from owtest import FakeLLM, Host, wait_until  # noqa: E402
 from pairing import Phone, answer, devices, finish, offer, wait_pending  # noqa: E402
 
 SKIP = 77  # meson's "skipped"
+FOLLOWER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "follower.py")
+LONG_REPLY = " ".join("word%d" % i for i in range(2000))
 PAIRINGS = int(os.environ.get("OW_NETNS_PAIRINGS", "200"))
 
 
@@ -194,6 +197,84 @@ class LanTest(unittest.TestCase):
         self.host = host
         self.assertEqual(self.discovery()["state"], "off")
         self.assertEqual(self.discover(timeout="2")[0], [])
+
+    def nft(self, side, ruleset):
+        subprocess.run([*self.lan.wrap(side), "nft", "-f", "-"], input=ruleset, text=True,
+                       check=True, capture_output=True, timeout=10)
+
+    def faults(self, port):
+        """20 link flaps, two 3-second packet drops, four connection resets: bounded, and
+        all inside the test's namespaces."""
+        phone_link = self.lan.links["phone"]
+        for _ in range(20):
+            self.lan._ip("-n", self.lan.namespaces["phone"], "link", "set", phone_link, "down")
+            time.sleep(0.2)
+            self.lan._ip("-n", self.lan.namespaces["phone"], "link", "set", phone_link, "up")
+            time.sleep(0.2)
+        for _ in range(2):
+            self.nft("phone", "table inet owdrop { chain input { type filter hook input "
+                     "priority 0; policy accept; ip saddr %s drop; } }"
+                     % self.lan.addresses["host"])
+            time.sleep(3)
+            self.nft("phone", "delete table inet owdrop")
+            time.sleep(1)
+        for _ in range(4):
+            self.nft("host", "table inet owreset { chain input { type filter hook input "
+                     "priority 0; policy accept; ip saddr %s tcp dport %d reject with tcp reset; "
+                     "} }" % (self.lan.addresses["phone"], port))
+            time.sleep(0.3)
+            self.nft("host", "delete table inet owreset")
+            time.sleep(1)
+
+    def test_a_long_task_streams_to_the_phone_through_flaps_drops_and_resets(self):
+        llm = FakeLLM("--reply", LONG_REPLY, "--chunk-delay-ms", "15",
+                      wrap=self.lan.wrap("host"))
+        self.addCleanup(llm.close)
+        self.start_host(llm=llm).wait_running()
+        token = self.host.cli("token", "create", "--scope", "collaborator", "--name",
+                              "Phone").stdout.strip()
+        workspace = owtest.control(self.host, "GET", "/api/workspaces")[1]["items"][0]["id"]
+        certificate = self.host.status()["gateway"]["certificate"]
+        common = [sys.executable, FOLLOWER, self.lan.addresses["host"], str(self.port), token,
+                  certificate, workspace]
+
+        phone = subprocess.Popen([*self.lan.wrap("phone"), *common, "start"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        self.addCleanup(phone.kill)
+        session = phone.stdout.readline().strip()
+        self.assertTrue(session.startswith("ses"), session)
+        # The host's own view: a follower in the host's namespace, which no fault touches.
+        host_view = subprocess.Popen([*self.lan.wrap("host"), *common, "watch", session],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.addCleanup(host_view.kill)
+        self.assertEqual(host_view.stdout.readline().strip(), "watching")
+        phone.stdin.write("go\n")
+        phone.stdin.flush()
+
+        self.faults(self.port)
+
+        phone_out, phone_err = phone.communicate(timeout=240)
+        host_out, host_err = host_view.communicate(timeout=240)
+        self.assertEqual(phone.returncode, 0, phone_err[-2000:])
+        self.assertEqual(host_view.returncode, 0, host_err[-2000:])
+        seen = json.loads(phone_out.strip().splitlines()[-1])
+        reference = json.loads(host_out.strip().splitlines()[-1])
+
+        ids = [int(event_id) for event_id, _ in seen["events"]]
+        self.assertEqual(ids, sorted(set(ids)), "in order, no duplicates")
+        self.assertGreaterEqual(seen["reconnects"], 1, "the resets forced a resume")
+        first = ids[0]
+        expected = [e for e in reference["events"] if int(e[0]) >= first]
+        self.assertEqual(seen["events"], expected, "the phone saw exactly what the host sent")
+        text = "".join(e[1]["properties"].get("delta", "") for e in seen["events"]
+                       if e[1]["type"] == "message.part.delta")
+        self.assertIn("word1999", text)
+        status = owtest.control(self.host, "GET", "/api/v1/tasks/" + session)[1]
+        self.assertEqual(status["state"], "succeeded")
+        print("task streamed through 20 flaps, 2 drops of 3 s and 4 resets: %d events, "
+              "%d reconnects, identical to the host's" % (len(ids), seen["reconnects"]))
 
     def test_many_pairings_in_a_row_each_succeed_on_the_first_try(self):
         self.start_host(config="[pairing]\nattempts-per-minute=100000\n")
