@@ -20,6 +20,13 @@ from pairing import Phone, answer, devices, finish, offer, wait_pending  # noqa:
 
 SKIP = 77  # meson's "skipped"
 FOLLOWER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "follower.py")
+RULE = """table inet %s {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    %s
+  }
+}
+"""
 LONG_REPLY = " ".join("word%d" % i for i in range(2000))
 PAIRINGS = int(os.environ.get("OW_NETNS_PAIRINGS", "200"))
 
@@ -212,16 +219,13 @@ class LanTest(unittest.TestCase):
             self.lan._ip("-n", self.lan.namespaces["phone"], "link", "set", phone_link, "up")
             time.sleep(0.2)
         for _ in range(2):
-            self.nft("phone", "table inet owdrop { chain input { type filter hook input "
-                     "priority 0; policy accept; ip saddr %s drop; } }"
-                     % self.lan.addresses["host"])
+            self.nft("phone", RULE % ("owdrop", "ip saddr %s drop" % self.lan.addresses["host"]))
             time.sleep(3)
             self.nft("phone", "delete table inet owdrop")
             time.sleep(1)
         for _ in range(4):
-            self.nft("host", "table inet owreset { chain input { type filter hook input "
-                     "priority 0; policy accept; ip saddr %s tcp dport %d reject with tcp reset; "
-                     "} }" % (self.lan.addresses["phone"], port))
+            self.nft("host", RULE % ("owreset", "ip saddr %s tcp dport %d reject with tcp reset"
+                                     % (self.lan.addresses["phone"], port)))
             time.sleep(0.3)
             self.nft("host", "delete table inet owreset")
             time.sleep(1)
