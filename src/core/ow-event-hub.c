@@ -127,6 +127,42 @@ ow_event_hub_is_live (OwEventHub *self)
 
 /* The subscription */
 
+void
+ow_event_hub_publish (OwEventHub *self,
+                      const char *directory,
+                      const char *type,
+                      JsonObject *properties)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) payload = NULL;
+  g_autoptr (JsonNode) data = NULL;
+  g_autofree char *payload_json = NULL;
+  g_autofree char *data_json = NULL;
+
+  g_return_if_fail (OW_IS_EVENT_HUB (self));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "properties");
+  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), properties));
+  json_builder_end_object (builder);
+  payload = json_builder_get_root (builder);
+
+  json_builder_reset (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "directory");
+  json_builder_add_string_value (builder, directory);
+  json_builder_set_member_name (builder, "payload");
+  json_builder_add_value (builder, json_node_copy (payload));
+  json_builder_end_object (builder);
+  data = json_builder_get_root (builder);
+
+  payload_json = json_to_string (payload, FALSE);
+  data_json = json_to_string (data, FALSE);
+  store (self, directory, data_json, payload_json);
+}
+
 static void
 on_upstream_event (const OwSseEvent *sse, gpointer user_data)
 {

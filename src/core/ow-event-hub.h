@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 #include "ow-runtime-supervisor.h"
 
@@ -50,5 +50,20 @@ guint64 ow_event_hub_get_first_seq (OwEventHub *self);
 /* Returns: (transfer none) (nullable): the event @seq, if it is still in the buffer. Valid
  * until the main loop runs again. */
 const OwHubEvent *ow_event_hub_get (OwEventHub *self, guint64 seq);
+
+/**
+ * ow_event_hub_publish:
+ * @directory: the folder the event belongs to (streams of other folders do not get it)
+ * @type: the event's type, "openwork.…" for the host's own
+ * @properties: (transfer none): its properties
+ *
+ * Adds an event of the host's own to the history, numbered like the runtime's, so that
+ * clients get it in their streams and on resume. Not to be called while #OwEventHub::event
+ * is being emitted.
+ */
+void ow_event_hub_publish (OwEventHub *self,
+                           const char *directory,
+                           const char *type,
+                           JsonObject *properties);
 
 G_END_DECLS

@@ -199,7 +199,19 @@ on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwPermissions
   while (self->order.length > 0)
     {
       g_autofree char *id = g_strdup (g_queue_peek_head (&self->order));
+      Pending *pending = g_hash_table_lookup (self->pending, id);
+      g_autoptr (JsonObject) properties = json_object_new ();
+      g_autofree char *directory = g_strdup (pending->directory);
+
+      json_object_set_string_member (properties, "id", id);
+      json_object_set_string_member (
+        properties, "sessionID",
+        member_string (json_node_get_object (pending->request), "sessionID"));
+      json_object_set_string_member (properties, "reason",
+                                     "The OpenCode runtime stopped; the request is gone.");
       withdraw (self, id, NULL);
+      /* No permission.replied will come from a runtime that is gone: say so. */
+      ow_event_hub_publish (self->hub, directory, "openwork.permission.withdrawn", properties);
     }
 }
 

@@ -222,9 +222,16 @@ on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwTasks *self
   for (GList *l = self->order.head; l; l = l->next)
     {
       Task *task = l->data;
+      g_autoptr (JsonObject) properties = NULL;
 
-      if (is_active (task->state))
-        set_state (self, task, OW_TASK_INTERRUPTED, reason);
+      if (!is_active (task->state))
+        continue;
+      set_state (self, task, OW_TASK_INTERRUPTED, reason);
+      /* Clients learn it in their streams: the runtime that would tell them is gone. */
+      properties = json_object_new ();
+      json_object_set_string_member (properties, "sessionID", task->id);
+      json_object_set_string_member (properties, "reason", reason);
+      ow_event_hub_publish (self->hub, task->directory, "openwork.task.interrupted", properties);
     }
 }
 

@@ -10,6 +10,7 @@ import unittest
 
 import owtest
 from owtest import FakeLLM, Gateway, Host, control, wait_until
+from streams import SseStream
 
 
 class TasksTest(unittest.TestCase):
@@ -171,9 +172,24 @@ class TasksTest(unittest.TestCase):
     def test_a_runtime_killed_under_a_task_interrupts_it(self):
         session_id = self.start_task(self.phone, "[[bash:touch never]]")
         self.wait_state(session_id, "waiting")
+        stream = SseStream(self.gateway, self.base + "/event", self.phone)
+        self.addCleanup(stream.close)
+        stream.tls.settimeout(20)
         os.kill(self.host.runtime()["pid"], signal.SIGKILL)
         task = self.wait_state(session_id, "interrupted", timeout=15)
         self.assertIn("runtime stopped", task["reason"])
+
+        # The phone learns both in its stream, since the runtime cannot tell it any more.
+        told = {}
+        for _, data in stream.events():
+            payload = json.loads(data)
+            if payload["type"].startswith("openwork.") and \
+                    payload["properties"].get("sessionID") == session_id:
+                told[payload["type"]] = payload["properties"]
+            if len(told) == 2:
+                break
+        self.assertIn("runtime stopped", told["openwork.task.interrupted"]["reason"])
+        self.assertIn("id", told["openwork.permission.withdrawn"])
         _, waiting, _ = self.gateway.request("GET", "/v1/permissions", token=self.owner)
         self.assertEqual(waiting["items"], [], "its permission request is withdrawn")
         self.host.wait_running()
