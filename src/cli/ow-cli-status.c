@@ -88,9 +88,10 @@ print_metrics (JsonObject *metrics)
     disconnect_share, json_object_get_int_member (tasks, "disconnectFailures"),
     json_object_get_int_member (tasks, "succeeded") + json_object_get_int_member (tasks, "failed") +
       json_object_get_int_member (tasks, "interrupted"));
-  g_print (_("  Runtime restarts: %" G_GINT64_FORMAT "; refused tokens: %" G_GINT64_FORMAT
-             "; dropped streams: %" G_GINT64_FORMAT "\n"),
+  g_print (_("  Runtime restarts: %" G_GINT64_FORMAT "; failed TLS handshakes: %" G_GINT64_FORMAT
+             "; refused tokens: %" G_GINT64_FORMAT "; dropped streams: %" G_GINT64_FORMAT "\n"),
               json_object_get_int_member (metrics, "runtimeRestarts"),
+              json_object_get_int_member (failures, "tls"),
               json_object_get_int_member (failures, "auth"),
               json_object_get_int_member (failures, "streamDropped"));
 }

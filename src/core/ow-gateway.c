@@ -1028,6 +1028,43 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
   route_request (self, message, path, query, &owner, FALSE);
 }
 
+/* TLS failures. A connection's first message starts as the connection is accepted, before
+ * the TLS handshake, and is told when the connection is up ("connected") and when it goes
+ * ("disconnected"). One that goes before it was up failed the handshake: a client that
+ * does not trust the certificate or does not speak TLS, or a probe. */
+
+#define SEEN_KEY "ow-seen"
+#define HANDSHAKE_KEY "ow-handshake-done"
+
+static void
+on_connection_up (SoupServerMessage *message, gpointer user_data)
+{
+  g_object_set_data (G_OBJECT (message), HANDSHAKE_KEY, GINT_TO_POINTER (TRUE));
+}
+
+static void
+on_connection_gone (SoupServerMessage *message, OwGateway *self)
+{
+  if (g_object_get_data (G_OBJECT (message), HANDSHAKE_KEY) == NULL)
+    ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "tls", 0);
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *message, OwGateway *self)
+{
+  GSocket *socket = soup_server_message_get_socket (message);
+  GSocketAddress *local = soup_server_message_get_local_address (message);
+
+  /* Only the first message of an HTTPS connection sees its handshake. */
+  if (socket == NULL || g_object_get_data (G_OBJECT (socket), SEEN_KEY) ||
+      !G_IS_INET_SOCKET_ADDRESS (local) ||
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) != self->port)
+    return;
+  g_object_set_data (G_OBJECT (socket), SEEN_KEY, GINT_TO_POINTER (TRUE));
+  g_signal_connect (message, "connected", G_CALLBACK (on_connection_up), NULL);
+  g_signal_connect_object (message, "disconnected", G_CALLBACK (on_connection_gone), self, 0);
+}
+
 /* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
  * which can carry tokens. */
 static void
@@ -1230,6 +1267,7 @@ ow_gateway_new (OwIdentity *identity,
                                   "server-header", "openwork-host", NULL);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
+  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
   /* The WebSocket path needs its own entry: libsoup upgrades a request only on a path
    * with a WebSocket handler, after the normal one has authorised it. */

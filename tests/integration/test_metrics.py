@@ -4,6 +4,8 @@ runtime restart, tasks) is what /v1/health and `status` report; off means no fil
 import json
 import os
 import signal
+import socket
+import ssl
 import time
 import unittest
 
@@ -52,6 +54,13 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(finish(process)[0], 0)
         token = phone.saved()["token"]
 
+        # One client that does not trust the host's certificate: a failed TLS handshake.
+        with socket.create_connection(("127.0.0.1", gateway.port)) as raw:
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                ssl.create_default_context().wrap_socket(raw, server_hostname="localhost")
+        wait_until(lambda: self.report(host)["connectionFailures"]["tls"] == 1, 10,
+                   what="the failed handshake to be counted")
+
         # Two refused tokens.
         for bad in ("owt_" + "0" * 64, "nonsense"):
             self.assertEqual(gateway.request("GET", "/status", token=bad)[0], 401)
@@ -89,7 +98,7 @@ class MetricsTest(unittest.TestCase):
         report = self.report(host)
         self.assertEqual(report["pairings"], {"firstTry": 1, "retried": 1, "failed": 1,
                                               "firstTimeSuccessRate": 0.5})
-        self.assertEqual(report["connectionFailures"], {"tls": 0, "auth": 2, "streamDropped": 1})
+        self.assertEqual(report["connectionFailures"], {"tls": 1, "auth": 2, "streamDropped": 1})
         self.assertEqual(report["runtimeRestarts"], 1)
         self.assertEqual(report["tasks"], {"succeeded": 1, "failed": 0, "interrupted": 1,
                                            "disconnectFailures": 1,
