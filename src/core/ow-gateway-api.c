@@ -40,6 +40,18 @@ reply_builder (OwGatewayRequest *request, guint status, JsonBuilder *builder)
   ow_http_reply_json (request->message, status, node);
 }
 
+void
+ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_add_value (builder, items);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
 static gint64
 uptime_ms (OwGateway *self)
 {
@@ -278,13 +290,7 @@ ow_gateway_handle_revoke_token (OwGatewayRequest *request)
 void
 ow_gateway_handle_list_approvals (OwGatewayRequest *request)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_add_value (builder, ow_approvals_list (request->gateway->approvals));
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  ow_gateway_reply_items (request, ow_approvals_list (request->gateway->approvals));
 }
 
 void
@@ -330,14 +336,8 @@ task_owner_filter (OwGatewayRequest *request)
 void
 ow_gateway_handle_list_tasks (OwGatewayRequest *request)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_add_value (
-    builder, ow_tasks_to_json (request->gateway->tasks, NULL, task_owner_filter (request)));
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  ow_gateway_reply_items (
+    request, ow_tasks_to_json (request->gateway->tasks, NULL, task_owner_filter (request)));
 }
 
 void
@@ -360,13 +360,7 @@ ow_gateway_handle_get_task (OwGatewayRequest *request)
 void
 ow_gateway_handle_list_permissions (OwGatewayRequest *request)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_add_value (builder, ow_permissions_list (request->gateway->permissions));
-  json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  ow_gateway_reply_items (request, ow_permissions_list (request->gateway->permissions));
 }
 
 void

@@ -452,13 +452,7 @@ ow_gateway_handle_renew_offer (OwGatewayRequest *request)
 void
 ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_add_value (builder, ow_pairing_list_pending (request->gateway->pairing));
-  json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  ow_gateway_reply_items (request, ow_pairing_list_pending (request->gateway->pairing));
 }
 
 /* The "workspaces" member of an approval: absent or null for all, else known ids. FALSE

@@ -62,6 +62,9 @@ GPtrArray *ow_gateway_caller_workspaces (OwGatewayRequest *request);
 /* The request body as a JSON object, or %NULL after replying 400. */
 JsonObject *ow_gateway_read_json_object (OwGatewayRequest *request);
 
+/* Replies 200 `{items: @items}`, taking @items. */
+void ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items);
+
 /* The API's resources, in ow-gateway-api.c. */
 void ow_gateway_handle_health (OwGatewayRequest *request);
 void ow_gateway_handle_capabilities (OwGatewayRequest *request);
