@@ -59,6 +59,7 @@ struct _OwHost
   OwPermissions *permissions;
   OwMetrics *metrics;
   gboolean metrics_enabled;
+  guint recorded_restarts;
   GStrv sensitive_tools;
 
   gint64 started_us;
@@ -308,10 +309,13 @@ on_task_changed (OwTasks *tasks, const char *id, OwHost *self)
                                  json_object_get_int_member (task, "createdAt")));
 }
 
+/* Each restart once: the state can stay "restarting" across several attempts. */
 static void
-on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwHost *self)
+on_runtime_restarts (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwHost *self)
 {
-  if (ow_runtime_supervisor_get_state (runtime) == OW_RUNTIME_STATE_RESTARTING)
+  guint restarts = ow_runtime_supervisor_get_restarts (runtime);
+
+  for (; self->recorded_restarts < restarts; self->recorded_restarts++)
     ow_metrics_record (self->metrics, OW_METRIC_RUNTIME_RESTART, NULL, 0);
 }
 
@@ -354,8 +358,8 @@ start_gateway (OwHost *self, GError **error)
   self->permissions = ow_permissions_new (self->hub, self->supervisor, audit_path);
   g_signal_connect_object (self->pairing, "attempt", G_CALLBACK (on_pairing_attempt), self, 0);
   g_signal_connect_object (self->tasks, "changed", G_CALLBACK (on_task_changed), self, 0);
-  g_signal_connect_object (self->supervisor, "notify::state", G_CALLBACK (on_runtime_state), self,
-                           0);
+  g_signal_connect_object (self->supervisor, "notify::restarts", G_CALLBACK (on_runtime_restarts),
+                           self, 0);
   self->gateway =
     ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
                     self->pairing, self->devices, self->tasks, self->permissions, self->metrics,

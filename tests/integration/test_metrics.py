@@ -3,9 +3,11 @@ runtime restart, tasks) is what /v1/health and `status` report; off means no fil
 
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
+import tempfile
 import time
 import unittest
 
@@ -120,6 +122,20 @@ class MetricsTest(unittest.TestCase):
         report = self.report(host)
         self.assertEqual(report["uptime"]["periods"], 2)
         self.assertEqual(report["pairings"]["firstTry"], 1)
+
+    def test_every_restart_counts_even_in_a_row(self):
+        starts = os.path.join(self.start_dir(), "starts")
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash-first-3",
+                                              "OW_FAKE_RUNTIME_STARTS": starts})
+        self.addCleanup(host.close)
+        runtime = host.wait_running()
+        self.assertEqual(runtime["restarts"], 3)
+        self.assertEqual(self.report(host)["runtimeRestarts"], 3)
+
+    def start_dir(self):
+        path = tempfile.mkdtemp(prefix="ow-metrics-")
+        self.addCleanup(shutil.rmtree, path, True)
+        return path
 
     def test_recording_off_writes_nothing(self):
         host = self.start(config="[metrics]\nenabled=false\n")
