@@ -71,6 +71,13 @@ ow_client_connection_get_session (OwClientConnection *self)
 }
 
 void
+ow_client_connection_pin (OwClientConnection *self, const char *fingerprint)
+{
+  g_free (self->pinned);
+  self->pinned = g_strdup (fingerprint);
+}
+
+void
 ow_client_connection_set_token (OwClientConnection *self, const char *token)
 {
   g_free (self->token);

@@ -39,6 +39,9 @@ const char *ow_client_connection_get_base_url (OwClientConnection *self);
 /* The fingerprint of the certificate the host presented, once connected. */
 const char *ow_client_connection_get_seen_fingerprint (OwClientConnection *self);
 
+/* Insists on @fingerprint from now on (the one a PAKE run was bound to). */
+void ow_client_connection_pin (OwClientConnection *self, const char *fingerprint);
+
 /* Sends `Authorization: Bearer @token` from now on. */
 void ow_client_connection_set_token (OwClientConnection *self, const char *token);
 

@@ -165,6 +165,10 @@ ow_client_pair_cpace (OwClientConnection *connection,
       goto out;
     }
 
+  /* The rest of the run, and every later connection, must reach the certificate the
+   * keys are bound to. */
+  ow_client_connection_pin (connection, ow_client_connection_get_seen_fingerprint (connection));
+
   /* Both sides' associated data name the certificate this side saw: an interceptor's
    * certificate gives other keys than the host's, and confirmation fails. */
   client_ad = ow_pair_client_ad (fingerprint, name, platform);
@@ -251,6 +255,8 @@ ow_client_pair_grant (OwClientConnection *connection,
       protocol_error (error, "grant");
       return NULL;
     }
+  /* A link without a fingerprint: the certificate of the first contact is kept. */
+  ow_client_connection_pin (connection, ow_client_connection_get_seen_fingerprint (connection));
 
   if (waiting)
     waiting (NULL, user_data);
