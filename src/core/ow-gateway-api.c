@@ -41,6 +41,17 @@ reply_builder (OwGatewayRequest *request, guint status, JsonBuilder *builder)
 }
 
 void
+ow_gateway_reply_revoked (OwGatewayRequest *request, const GError *error, gboolean missing)
+{
+  if (error == NULL)
+    soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+  else
+    ow_http_reply_error (request->message,
+                         missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                         missing ? "not_found" : "internal", error->message);
+}
+
+void
 ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -274,17 +285,9 @@ ow_gateway_handle_revoke_token (OwGatewayRequest *request)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ow_token_store_revoke (request->gateway->tokens, request->params[0], &error))
-    {
-      gboolean missing =
-        g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND);
-      ow_http_reply_error (request->message,
-                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                           missing ? "not_found" : "internal", error->message);
-      return;
-    }
-
-  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+  ow_token_store_revoke (request->gateway->tokens, request->params[0], &error);
+  ow_gateway_reply_revoked (
+    request, error, g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND));
 }
 
 void

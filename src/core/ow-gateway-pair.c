@@ -577,17 +577,10 @@ ow_gateway_handle_revoke_device (OwGatewayRequest *request)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!ow_device_registry_revoke (request->gateway->devices, request->params[0], &error))
-    {
-      gboolean missing =
-        g_error_matches (error, OW_DEVICE_REGISTRY_ERROR, OW_DEVICE_REGISTRY_ERROR_NOT_FOUND);
-
-      ow_http_reply_error (request->message,
-                           missing ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                           missing ? "not_found" : "internal", error->message);
-      return;
-    }
-  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+  ow_device_registry_revoke (request->gateway->devices, request->params[0], &error);
+  ow_gateway_reply_revoked (
+    request, error,
+    g_error_matches (error, OW_DEVICE_REGISTRY_ERROR, OW_DEVICE_REGISTRY_ERROR_NOT_FOUND));
 }
 
 /* Existing OpenWork clients know no pairing API: they present the grant of a

@@ -62,6 +62,9 @@ GPtrArray *ow_gateway_caller_workspaces (OwGatewayRequest *request);
 /* The request body as a JSON object, or %NULL after replying 400. */
 JsonObject *ow_gateway_read_json_object (OwGatewayRequest *request);
 
+/* Replies to a revocation: 204 without @error, else 404 when @missing, 500 otherwise. */
+void ow_gateway_reply_revoked (OwGatewayRequest *request, const GError *error, gboolean missing);
+
 /* Replies 200 `{items: @items}`, taking @items. */
 void ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items);
 
