@@ -57,6 +57,9 @@ run_headless (OwHost *host)
   return OW_CLI_EXIT_OK;
 }
 
+/* Ports the command line did not give: the desktop face's settings, else the defaults. */
+#define PORT_NOT_GIVEN (-2)
+
 static gboolean
 display_available (void)
 {
@@ -71,8 +74,8 @@ main (int argc, char **argv)
   g_autofree char *data_dir = NULL;
   g_autofree char *opencode = NULL;
   g_auto (GStrv) workspaces = NULL;
-  int port = OW_DEFAULT_GATEWAY_PORT;
-  int http_port = -1;
+  int port = PORT_NOT_GIVEN;
+  int http_port = PORT_NOT_GIVEN;
   int event_buffer = 0;
   int max_body_mib = 16;
   g_autofree char *permission_answers = NULL;
@@ -116,6 +119,9 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (OwHost) host = NULL;
   g_autoptr (OwPaths) paths = NULL;
+  g_autoptr (GSettings) settings = NULL;
+  g_auto (GStrv) sensitive_tools = NULL;
+  gboolean desktop = FALSE;
   OwHostOptions options;
 
   /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason
@@ -167,7 +173,8 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
-  if (port < 0 || port > 65535 || http_port < -1 || http_port > 65535)
+  if ((port < 0 && port != PORT_NOT_GIVEN) || port > 65535 ||
+      (http_port < -1 && http_port != PORT_NOT_GIVEN) || http_port > 65535)
     {
       g_printerr (_("Ports are numbers from 0 to 65535 (0 picks a free one).\n"));
       return OW_CLI_EXIT_USAGE;
@@ -196,7 +203,41 @@ main (int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
+  if (!headless && display_available ())
+    {
+#if OW_HAVE_GUI
+      desktop = ow_desktop_open_display ();
+      if (!desktop)
+        g_message ("The display %s cannot be opened; running headless.",
+                   g_getenv ("WAYLAND_DISPLAY") ? g_getenv ("WAYLAND_DISPLAY")
+                                                : g_getenv ("DISPLAY"));
+#else
+      g_message ("This build has no desktop face; running headless.");
+#endif
+    }
+
+  options = (OwHostOptions){ .no_metrics = FALSE };
+#if OW_HAVE_GUI
+  /* The desktop face's settings stand in for what the command line does not say. */
+  if (desktop && (settings = ow_desktop_open_settings ()) != NULL)
+    {
+      if (port == PORT_NOT_GIVEN)
+        port = (int) g_settings_get_uint (settings, "port");
+      if (http_port == PORT_NOT_GIVEN)
+        http_port = g_settings_get_int (settings, "legacy-http-port");
+      no_discovery = no_discovery || !g_settings_get_boolean (settings, "discovery");
+      options.no_metrics = !g_settings_get_boolean (settings, "metrics");
+      sensitive_tools = g_settings_get_strv (settings, "sensitive-tools");
+    }
+#endif
+  if (port == PORT_NOT_GIVEN)
+    port = OW_DEFAULT_GATEWAY_PORT;
+  if (http_port == PORT_NOT_GIVEN)
+    http_port = -1;
+
   options = (OwHostOptions){
+    .no_metrics = options.no_metrics,
+    .sensitive_tools = (const char *const *) sensitive_tools,
     .data_dir = data_dir,
     .workspaces = (const char *const *) workspaces,
     .opencode = opencode,
@@ -213,21 +254,16 @@ main (int argc, char **argv)
   if (host == NULL || !ow_host_start (host, &error))
     {
       g_printerr ("%s\n", error->message);
+#if OW_HAVE_GUI
+      if (desktop)
+        ow_desktop_show_startup_error (error->message);
+#endif
       return OW_CLI_EXIT_FAILURE;
     }
 
-  if (!headless && display_available ())
-    {
 #if OW_HAVE_GUI
-      if (ow_desktop_open_display ())
-        return ow_desktop_run (host, argc, argv);
-      g_message ("The display %s cannot be opened; running headless.",
-                 g_getenv ("WAYLAND_DISPLAY") ? g_getenv ("WAYLAND_DISPLAY")
-                                              : g_getenv ("DISPLAY"));
-#else
-      g_message ("This build has no desktop face; running headless.");
+  if (desktop)
+    return ow_desktop_run (host, settings, argc, argv);
 #endif
-    }
-
   return run_headless (host);
 }

@@ -54,6 +54,7 @@ struct _OwGateway
 
   SoupServer *server;
   gint64 started_us;
+  gboolean paused; /* the owner paused hosting: clients get 503 */
 };
 
 /* Returns: (transfer container): the workspaces the caller may use, in the host's order */

@@ -917,6 +917,16 @@ route_request (OwGateway *self,
 
   add_cors_headers (self, message);
 
+  if (owner == NULL && self->paused)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                    "Retry-After", "60");
+      ow_http_reply_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "hosting_paused",
+                           "The host owner paused hosting. Try again once it is resumed.");
+      request_clear (&request);
+      return;
+    }
+
   if (g_object_get_data (G_OBJECT (message), TOO_LARGE_KEY))
     {
       reply_too_large (self, message);
@@ -1158,6 +1168,24 @@ ow_gateway_describe_routes (OwGateway *self)
     }
   json_builder_end_array (builder);
   return json_builder_get_root (builder);
+}
+
+void
+ow_gateway_set_paused (OwGateway *self, gboolean paused)
+{
+  g_return_if_fail (OW_IS_GATEWAY (self));
+
+  self->paused = paused;
+  /* Open streams end too; their clients resume, without loss, once hosting resumes. */
+  while (paused && self->streams->len > 0)
+    ow_event_stream_close (g_ptr_array_index (self->streams, 0), NULL);
+}
+
+guint
+ow_gateway_count_streams (OwGateway *self)
+{
+  g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
+  return self->streams->len;
 }
 
 static void

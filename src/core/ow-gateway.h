@@ -83,6 +83,13 @@ void ow_gateway_dispatch_as_owner (OwGateway *self,
  */
 void ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairingOffer *offer);
 
+/* While paused, every request from the network gets 503 `hosting_paused` and open event
+ * streams end; the control socket still works. */
+void ow_gateway_set_paused (OwGateway *self, gboolean paused);
+
+/* The event streams (SSE and WebSocket) open now: the clients connected. */
+guint ow_gateway_count_streams (OwGateway *self);
+
 /* Returns: (transfer full): the route table, `[{method, path, access}]`, for tests and docs */
 JsonNode *ow_gateway_describe_routes (OwGateway *self);
 

@@ -61,11 +61,21 @@ struct _OwHost
   gboolean metrics_enabled;
   guint recorded_restarts;
   GStrv sensitive_tools;
+  gboolean paused;
 
   gint64 started_us;
 };
 
 G_DEFINE_FINAL_TYPE (OwHost, ow_host, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_PAUSED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static gboolean
 add_workspace (GPtrArray *workspaces, GHashTable *seen, const char *path, GError **error)
@@ -208,14 +218,18 @@ ow_host_new (const OwHostOptions *options, GError **error)
   if (g_key_file_has_key (self->config, "permissions", "sensitive-tools", NULL))
     self->sensitive_tools =
       g_key_file_get_string_list (self->config, "permissions", "sensitive-tools", NULL, NULL);
+  else if (options->sensitive_tools)
+    self->sensitive_tools = g_strdupv ((char **) options->sensitive_tools);
   else
     self->sensitive_tools = g_strdupv ((char **) OW_DEFAULT_SENSITIVE_TOOLS);
   self->gateway_options.sensitive_tools = (const char *const *) self->sensitive_tools;
   self->gateway_options.remote_always =
     g_key_file_get_boolean (self->config, "permissions", "remote-always", NULL);
   /* Local metrics are on unless [metrics] enabled=false; then nothing is written. */
-  self->metrics_enabled = !g_key_file_has_key (self->config, "metrics", "enabled", NULL) ||
-                          g_key_file_get_boolean (self->config, "metrics", "enabled", NULL);
+  if (g_key_file_has_key (self->config, "metrics", "enabled", NULL))
+    self->metrics_enabled = g_key_file_get_boolean (self->config, "metrics", "enabled", NULL);
+  else
+    self->metrics_enabled = !options->no_metrics;
 
   self->name = resolve_name (self->config, error);
   if (self->name == NULL ||
@@ -522,6 +536,8 @@ ow_host_build_status (OwHost *self)
   json_builder_add_int_value (builder, (gint64) ow_host_get_uptime_ms (self));
   ow_json_add_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
   ow_json_add_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
+  json_builder_set_member_name (builder, "paused");
+  json_builder_add_boolean_value (builder, self->paused);
   ow_json_add_string (builder, "fingerprint",
                       self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
   json_builder_set_member_name (builder, "workspaces");
@@ -592,6 +608,186 @@ ow_host_build_status (OwHost *self)
   return json_builder_get_root (builder);
 }
 
+/* What the desktop face shows and does: the core objects, and the owner's actions. */
+
+OwPairing *
+ow_host_get_pairing (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->pairing;
+}
+
+OwPermissions *
+ow_host_get_permissions (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->permissions;
+}
+
+OwTasks *
+ow_host_get_tasks (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->tasks;
+}
+
+OwDeviceRegistry *
+ow_host_get_devices (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->devices;
+}
+
+OwDiscovery *
+ow_host_get_discovery (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->discovery;
+}
+
+OwMetrics *
+ow_host_get_metrics (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->metrics;
+}
+
+const char *
+ow_host_get_fingerprint (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->identity ? ow_identity_get_fingerprint (self->identity) : NULL;
+}
+
+const char *
+ow_host_get_runtime_binary (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->runtime_binary;
+}
+
+guint
+ow_host_get_port (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), 0);
+  return self->gateway ? ow_gateway_get_port (self->gateway) : 0;
+}
+
+guint
+ow_host_count_clients (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), 0);
+  return self->gateway ? ow_gateway_count_streams (self->gateway) : 0;
+}
+
+JsonNode *
+ow_host_describe_offer (OwHost *self, gboolean renew)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  g_return_val_if_fail (self->gateway != NULL, NULL);
+
+  ow_gateway_describe_offer (self->gateway, builder,
+                             renew ? ow_pairing_renew_offer (self->pairing)
+                                   : ow_pairing_get_offer (self->pairing, TRUE));
+  return json_builder_get_root (builder);
+}
+
+gboolean
+ow_host_get_paused (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), FALSE);
+  return self->paused;
+}
+
+void
+ow_host_set_paused (OwHost *self, gboolean paused)
+{
+  g_return_if_fail (OW_IS_HOST (self));
+
+  paused = !!paused;
+  if (self->paused == paused || self->gateway == NULL)
+    return;
+  self->paused = paused;
+  ow_gateway_set_paused (self->gateway, paused);
+  /* A paused host is not announced: devices would find it and be refused. */
+  if (self->discovery_enabled && paused)
+    ow_discovery_stop (self->discovery);
+  else if (self->discovery_enabled)
+    ow_discovery_start (self->discovery);
+  g_message (paused ? "Hosting paused by the owner: clients are refused until it resumes."
+                    : "Hosting resumed.");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+void
+ow_host_restart_runtime (OwHost *self)
+{
+  g_return_if_fail (OW_IS_HOST (self));
+  g_return_if_fail (self->supervisor != NULL);
+
+  g_message ("Restarting the runtime, as the owner asked.");
+  /* A start while the run is stopping starts it again once it is gone; a runtime that
+   * had given up starts afresh. */
+  ow_runtime_supervisor_stop_async (self->supervisor, NULL, NULL, NULL);
+  ow_runtime_supervisor_start (self->supervisor);
+}
+
+void
+ow_host_announce_again (OwHost *self)
+{
+  g_return_if_fail (OW_IS_HOST (self));
+
+  if (self->discovery == NULL || !self->discovery_enabled || self->paused)
+    return;
+  ow_discovery_stop (self->discovery);
+  ow_discovery_start (self->discovery);
+}
+
+gboolean
+ow_host_add_workspace (OwHost *self, const char *path, GError **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *config_path =
+    g_build_filename (ow_paths_get_config_dir (self->paths), "host.conf", NULL);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new ();
+
+  g_return_val_if_fail (OW_IS_HOST (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  for (guint i = 0; i < self->workspaces->len; i++)
+    {
+      OwWorkspace *workspace = g_ptr_array_index (self->workspaces, i);
+
+      g_hash_table_add (seen, g_strdup (workspace->path));
+    }
+  if (!add_workspace (self->workspaces, seen, path, error))
+    return FALSE;
+
+  /* Kept for the next start: every folder now shared, in order. */
+  for (guint i = 0; i < self->workspaces->len; i++)
+    g_ptr_array_add (paths, ((OwWorkspace *) g_ptr_array_index (self->workspaces, i))->path);
+  g_key_file_set_string_list (self->config, "host", "workspaces",
+                              (const char *const *) paths->pdata, paths->len);
+  return g_key_file_save_to_file (self->config, config_path, error);
+}
+
+static void
+ow_host_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  OwHost *self = OW_HOST (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 ow_host_dispose (GObject *object)
 {
@@ -638,6 +834,12 @@ ow_host_class_init (OwHostClass *klass)
 
   object_class->dispose = ow_host_dispose;
   object_class->finalize = ow_host_finalize;
+  object_class->get_property = ow_host_get_property;
+
+  /* Whether the owner paused hosting (ow_host_set_paused()). */
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void

@@ -3,7 +3,13 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "ow-device-registry.h"
+#include "ow-discovery.h"
+#include "ow-metrics.h"
+#include "ow-pairing.h"
 #include "ow-paths.h"
+#include "ow-permissions.h"
+#include "ow-tasks.h"
 #include "ow-runtime-supervisor.h"
 #include "ow-token-store.h"
 
@@ -25,6 +31,10 @@ typedef struct
   OwScope permission_answers;      /* who may answer permission requests (owner or
                                     * collaborator) */
   gboolean discovery;              /* announce the gateway over mDNS */
+  /* Defaults for what host.conf may set ([metrics] enabled, [permissions] sensitive-tools):
+   * the desktop face's settings. host.conf wins where it has the key. */
+  gboolean no_metrics;                /* record no local metrics */
+  const char *const *sensitive_tools; /* nullable: the built-in list */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())
@@ -61,5 +71,37 @@ guint64 ow_host_get_uptime_ms (OwHost *self);
 
 /* The state `openwork-host status --json` prints: `{host: {…}, gateway: {…}, runtime: {…}}`. */
 JsonNode *ow_host_build_status (OwHost *self);
+
+/* The core objects, for the desktop face to show and to listen to. Valid once started. */
+OwPairing *ow_host_get_pairing (OwHost *self);
+OwPermissions *ow_host_get_permissions (OwHost *self);
+OwTasks *ow_host_get_tasks (OwHost *self);
+OwDeviceRegistry *ow_host_get_devices (OwHost *self);
+OwDiscovery *ow_host_get_discovery (OwHost *self);
+OwMetrics *ow_host_get_metrics (OwHost *self);
+const char *ow_host_get_fingerprint (OwHost *self);
+const char *ow_host_get_runtime_binary (OwHost *self);
+/* The gateway's HTTPS port. */
+guint ow_host_get_port (OwHost *self);
+/* Clients with an event stream open now. */
+guint ow_host_count_clients (OwHost *self);
+
+/* Returns: (transfer full): what `pair --json` prints: `{name, fingerprint, port,
+ * addresses, offer: {code, expiresAt, uri, connectRemote}}`, with a new offer if @renew */
+JsonNode *ow_host_describe_offer (OwHost *self, gboolean renew);
+
+/* Pausing refuses every client (503), ends their streams and withdraws the announcement;
+ * the runtime keeps running. Notifies "paused". */
+gboolean ow_host_get_paused (OwHost *self);
+void ow_host_set_paused (OwHost *self, gboolean paused);
+
+/* Stops the runtime and starts it again, also after it gave up. */
+void ow_host_restart_runtime (OwHost *self);
+
+/* Withdraws the mDNS announcement and announces again (after a network change). */
+void ow_host_announce_again (OwHost *self);
+
+/* Shares @path with clients from now on and saves it in host.conf for the next start. */
+gboolean ow_host_add_workspace (OwHost *self, const char *path, GError **error);
 
 G_END_DECLS

@@ -1,28 +1,590 @@
 #include "config.h"
 
 #include "ow-desktop.h"
+#include "ow-approval-dialog.h"
+#include "ow-desktop-util.h"
+#include "ow-devices-window.h"
+#include "ow-health-window.h"
+#include "ow-onboarding-window.h"
+#include "ow-permission-dialog.h"
 #include "ow-status-window.h"
+#include "ow-tray.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
-static void
-on_activate (GtkApplication *application, OwHost *host)
+#define APPLICATION_ID "org.openwork.Host"
+
+/* The desktop face: the tray, the windows, the notifications, and the application's
+ * actions that they share. Everything it shows comes from the host's core objects and
+ * their signals. */
+typedef struct
 {
-  GList *windows = gtk_application_get_windows (application);
+  GtkApplication *application;
+  OwHost *host;
+  GSettings *settings; /* nullable: the schema is not installed */
+  OwTray *tray;
+  char *no_tray_reason; /* nullable: why the main window stands in for the tray */
 
-  if (windows == NULL)
+  OwStatusWindow *main_window;
+  OwOnboardingWindow *onboarding;
+  OwApprovalDialog *approvals;
+  OwPermissionDialog *permissions;
+  OwDevicesWindow *devices;
+  OwHealthWindow *health;
+
+  GHashTable *task_states; /* task id → the last state told about */
+} OwDesktop;
+
+static void
+present (GtkWindow *window)
+{
+  gtk_window_present (window);
+}
+
+/* State of the tray */
+
+static guint
+count_items (JsonNode *node)
+{
+  return node ? json_array_get_length (json_node_get_array (node)) : 0;
+}
+
+static guint
+count_running_tasks (OwDesktop *desktop)
+{
+  g_autoptr (JsonNode) tasks = ow_tasks_to_json (ow_host_get_tasks (desktop->host), NULL, NULL);
+  JsonArray *items = json_node_get_array (tasks);
+  guint running = 0;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      GtkWindow *window = GTK_WINDOW (ow_status_window_new (application, host));
+      const char *state =
+        json_object_get_string_member (json_array_get_object_element (items, i), "state");
 
-      gtk_widget_show (GTK_WIDGET (window));
-      /* Otherwise the first selectable label takes the focus and shows a caret. */
-      gtk_window_set_focus (window, NULL);
+      if (g_strcmp0 (state, "running") == 0 || g_strcmp0 (state, "waiting") == 0)
+        running++;
+    }
+  return running;
+}
+
+static void
+update_tray (OwDesktop *desktop)
+{
+  OwRuntimeSupervisor *runtime = ow_host_get_supervisor (desktop->host);
+  OwRuntimeState runtime_state = ow_runtime_supervisor_get_state (runtime);
+  g_autoptr (JsonNode) pairing = ow_pairing_list_pending (ow_host_get_pairing (desktop->host));
+  g_autoptr (JsonNode) permissions = ow_permissions_list (ow_host_get_permissions (desktop->host));
+  guint devices_waiting = count_items (pairing);
+  guint permissions_waiting = count_items (permissions);
+  guint running = count_running_tasks (desktop);
+  g_autofree char *line = NULL;
+  OwTrayState state;
+
+  if (permissions_waiting > 0)
+    {
+      state = OW_TRAY_ATTENTION;
+      line =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u permission request waits for you",
+                                      "%u permission requests wait for you", permissions_waiting),
+                         permissions_waiting);
+    }
+  else if (devices_waiting > 0)
+    {
+      state = OW_TRAY_ATTENTION;
+      line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u device waits for approval",
+                                           "%u devices wait for approval", devices_waiting),
+                              devices_waiting);
+    }
+  else if (runtime_state == OW_RUNTIME_STATE_FAILED)
+    {
+      state = OW_TRAY_ERROR;
+      line = g_strdup (_("OpenCode keeps failing: see Health"));
+    }
+  else if (runtime_state == OW_RUNTIME_STATE_RESTARTING)
+    {
+      state = OW_TRAY_ERROR;
+      line = g_strdup (_("OpenCode stopped and is being restarted"));
+    }
+  else if (running > 0)
+    {
+      state = OW_TRAY_RUNNING;
+      line = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%u task running", "%u tasks running", running), running);
     }
   else
     {
-      gtk_window_present (windows->data);
+      state = OW_TRAY_IDLE;
+      if (ow_host_get_paused (desktop->host))
+        line = g_strdup (_("Hosting paused"));
+      else if (runtime_state == OW_RUNTIME_STATE_RUNNING)
+        line = g_strdup (_("Ready for tasks"));
+      else
+        line = g_strdup (_("Starting OpenCode…"));
     }
+
+  if (desktop->tray)
+    ow_tray_set_state (desktop->tray, state, line);
+  if (desktop->main_window)
+    ow_status_window_set_status_line (desktop->main_window, line);
+}
+
+/* Notifications */
+
+static void
+notify (OwDesktop *desktop,
+        const char *id,
+        const char *title,
+        const char *body,
+        const char *action,
+        GNotificationPriority priority)
+{
+  g_autoptr (GNotification) notification = g_notification_new (title);
+
+  if (body)
+    g_notification_set_body (notification, body);
+  if (action)
+    g_notification_set_default_action (notification, action);
+  g_notification_set_priority (notification, priority);
+  g_application_send_notification (G_APPLICATION (desktop->application), id, notification);
+}
+
+static char *
+notification_id (const char *kind, const char *id)
+{
+  return g_strconcat (kind, "-", id, NULL);
+}
+
+static void
+on_pairing_request_added (OwPairing *pairing, const char *id, OwDesktop *desktop)
+{
+  g_autoptr (JsonNode) pending = ow_pairing_list_pending (pairing);
+  JsonArray *items = json_node_get_array (pending);
+  g_autofree char *key = notification_id ("pair", id);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
+        {
+          /* TRANSLATORS: %s is a device's name */
+          g_autofree char *title = g_strdup_printf (
+            _("“%s” wants to pair"), json_object_get_string_member (item, "name"));
+
+          notify (desktop, key, title,
+                  _("Allow or deny it in OpenWork Host."), "app.approvals",
+                     G_NOTIFICATION_PRIORITY_HIGH);
+        }
+    }
+
+  if (desktop->onboarding == NULL || !ow_onboarding_window_take_request (desktop->onboarding, id))
+    ow_approval_dialog_add (desktop->approvals, id);
+  update_tray (desktop);
+}
+
+static void
+on_pairing_request_decided (OwPairing *pairing,
+                            const char *id,
+                            gboolean approved,
+                            OwDesktop *desktop)
+{
+  g_autofree char *key = notification_id ("pair", id);
+
+  g_application_withdraw_notification (G_APPLICATION (desktop->application), key);
+  update_tray (desktop);
+}
+
+static void
+on_permission_asked (OwPermissions *permissions, const char *id, OwDesktop *desktop)
+{
+  g_autoptr (JsonNode) list = ow_permissions_list (permissions);
+  JsonArray *items = json_node_get_array (list);
+  g_autofree char *key = notification_id ("permission", id);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      g_autoptr (JsonNode) task = NULL;
+      g_autofree char *title = NULL;
+      const char *device = NULL;
+      JsonArray *patterns;
+
+      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) != 0)
+        continue;
+      task =
+        ow_tasks_to_json (ow_host_get_tasks (desktop->host),
+                          json_object_get_string_member_with_default (item, "sessionID", ""), NULL);
+      if (task)
+        device =
+          json_object_get_string_member_with_default (json_node_get_object (task), "device", NULL);
+      /* TRANSLATORS: “device” wants to <run a command, change files, …> */
+      title = g_strdup_printf (
+        _("“%s” wants to %s"),
+           device ? device
+                  : _("This computer"),
+                       ow_permission_action (
+                         json_object_get_string_member_with_default (item, "permission", "")));
+      patterns = json_object_has_member (item, "patterns")
+                   ? json_object_get_array_member (item, "patterns")
+                   : NULL;
+      notify (desktop, key, title,
+              patterns && json_array_get_length (patterns) > 0
+                ? json_array_get_string_element (patterns, 0)
+                : NULL,
+              "app.permissions", G_NOTIFICATION_PRIORITY_URGENT);
+    }
+  update_tray (desktop);
+}
+
+static void
+on_permission_withdrawn (OwPermissions *permissions,
+                         const char *id,
+                         const char *answered_by,
+                         OwDesktop *desktop)
+{
+  g_autofree char *key = notification_id ("permission", id);
+
+  g_application_withdraw_notification (G_APPLICATION (desktop->application), key);
+  update_tray (desktop);
+}
+
+static void
+on_task_changed (OwTasks *tasks, const char *id, OwDesktop *desktop)
+{
+  g_autoptr (JsonNode) node = ow_tasks_to_json (tasks, id, NULL);
+  JsonObject *task = node ? json_node_get_object (node) : NULL;
+  const char *state = task ? json_object_get_string_member (task, "state") : NULL;
+  const char *device = task ? json_object_get_string_member_with_default (task, "device", "") : "";
+  const char *reason =
+    task ? json_object_get_string_member_with_default (task, "reason", NULL) : NULL;
+  g_autofree char *key = notification_id ("task", id);
+  g_autofree char *body = NULL;
+
+  update_tray (desktop);
+  if (state == NULL || g_strcmp0 (g_hash_table_lookup (desktop->task_states, id), state) == 0)
+    return;
+  g_hash_table_replace (desktop->task_states, g_strdup (id), g_strdup (state));
+
+  if (g_str_equal (state, "succeeded"))
+    {
+      /* TRANSLATORS: %s is a device's name */
+      body = g_strdup_printf (_("The task from “%s” is done."), device);
+      notify (desktop, key,
+              _("Task finished"), body, "app.health", G_NOTIFICATION_PRIORITY_NORMAL);
+    }
+  else if (g_str_equal (state, "failed") || g_str_equal (state, "interrupted"))
+    {
+      /* TRANSLATORS: a device's name, then why its task failed */
+      body = g_strdup_printf (_("The task from “%s” failed: %s"), device,
+                                 reason ? reason : _("no reason given"));
+      notify (desktop, key, _("Task failed"), body, "app.health", G_NOTIFICATION_PRIORITY_HIGH);
+    }
+}
+
+/* Actions */
+
+static OwOnboardingWindow *
+ensure_onboarding (OwDesktop *desktop)
+{
+  if (desktop->onboarding == NULL)
+    desktop->onboarding = ow_onboarding_window_new (desktop->application, desktop->host);
+  return desktop->onboarding;
+}
+
+static gboolean
+has_devices (OwDesktop *desktop)
+{
+  g_autoptr (GPtrArray) devices =
+    ow_device_registry_list (ow_host_get_devices (desktop->host), NULL);
+
+  return devices && devices->len > 0;
+}
+
+static void
+on_pair (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_onboarding_window_start (ensure_onboarding (desktop), !has_devices (desktop));
+}
+
+static void
+on_new_code (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  g_autoptr (JsonNode) offer = ow_host_describe_offer (desktop->host, TRUE);
+  ow_onboarding_window_start (ensure_onboarding (desktop), FALSE);
+}
+
+static void
+on_devices (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  if (desktop->devices == NULL)
+    desktop->devices = ow_devices_window_new (desktop->application, desktop->host);
+  present (GTK_WINDOW (desktop->devices));
+}
+
+static void
+on_health (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  if (desktop->health == NULL)
+    desktop->health = ow_health_window_new (desktop->application, desktop->host);
+  present (GTK_WINDOW (desktop->health));
+}
+
+static void
+on_approvals (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+  g_autoptr (JsonNode) pending = ow_pairing_list_pending (ow_host_get_pairing (desktop->host));
+  JsonArray *items = json_node_get_array (pending);
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    ow_approval_dialog_add (desktop->approvals, json_object_get_string_member (
+                                                  json_array_get_object_element (items, i), "id"));
+}
+
+static void
+on_permissions (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_permission_dialog_present (desktop->permissions);
+}
+
+static void
+on_pause_change_state (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_host_set_paused (desktop->host, g_variant_get_boolean (value));
+}
+
+static void
+on_host_paused (OwHost *host, GParamSpec *pspec, OwDesktop *desktop)
+{
+  GAction *pause = g_action_map_lookup_action (G_ACTION_MAP (desktop->application), "pause");
+  gboolean paused = ow_host_get_paused (host);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (paused));
+  if (desktop->tray)
+    ow_tray_set_paused (desktop->tray, paused);
+  update_tray (desktop);
+}
+
+static void
+on_open_logs (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_open_folder (NULL, ow_paths_get_log_dir (ow_host_get_paths (desktop->host)));
+}
+
+static void
+on_restart_runtime (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_host_restart_runtime (desktop->host);
+}
+
+static void
+on_announce (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  ow_host_announce_again (desktop->host);
+}
+
+static void
+on_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+
+  g_application_quit (G_APPLICATION (desktop->application));
+}
+
+/* Start at login: an autostart entry, written or removed as the setting changes. */
+static void
+on_start_at_login_changed (GSettings *settings, const char *key, OwDesktop *desktop)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "autostart", NULL);
+  g_autofree char *path = g_build_filename (dir, APPLICATION_ID ".desktop", NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (g_settings_get_boolean (settings, "start-at-login"))
+    {
+      g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *quoted = g_shell_quote (self_path ? self_path : "openwork-host");
+      g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\n"
+                                                "Type=Application\n"
+                                                "Name=OpenWork Host\n"
+                                                "Exec=%s\n"
+                                                "Icon=" APPLICATION_ID "\n"
+                                                "X-GNOME-Autostart-enabled=true\n"
+                                                "NoDisplay=true\n",
+                                                quoted);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0 ||
+          !g_file_set_contents_full (path, entry, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+        g_message ("Start at login cannot be turned on: %s",
+                   error ? error->message : g_strerror (errno));
+    }
+  else if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      g_message ("Start at login cannot be turned off: %s: %s", path, g_strerror (errno));
+    }
+}
+
+/* Without a StatusNotifier host (a desktop without a tray), the main window stands in. */
+
+static gboolean
+on_quit_window (OwDesktop *desktop)
+{
+  g_application_quit (G_APPLICATION (desktop->application));
+  return TRUE;
+}
+
+static void
+show_main_window (OwDesktop *desktop)
+{
+  if (desktop->main_window == NULL)
+    {
+      desktop->main_window = ow_status_window_new (desktop->application, desktop->host);
+      ow_status_window_set_no_tray_reason (desktop->main_window, desktop->no_tray_reason);
+      /* Without a tray nothing could bring the window back: closing it quits. */
+      g_signal_connect_swapped (desktop->main_window, "delete-event", G_CALLBACK (on_quit_window),
+                                desktop);
+      update_tray (desktop);
+    }
+  gtk_window_present (GTK_WINDOW (desktop->main_window));
+}
+
+static void
+on_watcher_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autoptr (GVariant) value = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(v)", &value);
+  if (value && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) &&
+      g_variant_get_boolean (value))
+    return;
+
+  desktop->no_tray_reason = g_strdup (
+    _("No system tray was found on this desktop, so OpenWork Host shows this window instead. "
+      "Closing it stops hosting. On GNOME, the AppIndicator extension adds the tray icon."));
+  g_message ("No StatusNotifier host on the session bus (%s); showing the main window.",
+             error ? error->message : "none registered");
+  show_main_window (desktop);
+}
+
+static void
+check_for_tray (OwDesktop *desktop)
+{
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (desktop->application));
+
+  if (bus == NULL)
+    {
+      on_watcher_checked (NULL, NULL, desktop);
+      return;
+    }
+  g_dbus_connection_call (
+    bus, "org.kde.StatusNotifierWatcher", "/StatusNotifierWatcher",
+    "org.freedesktop.DBus.Properties", "Get",
+    g_variant_new ("(ss)", "org.kde.StatusNotifierWatcher", "IsStatusNotifierHostRegistered"),
+    G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 5000, NULL, on_watcher_checked,
+    desktop);
+}
+
+/* Where the tray icons are: installed, or in the source tree when run from a build. */
+static char *
+find_icon_theme_path (void)
+{
+  g_autofree char *installed = g_build_filename (OW_DATADIR, "icons", NULL);
+  g_autofree char *probe = g_build_filename (installed, "hicolor", "scalable", "status",
+                                             "org.openwork.Host-idle-symbolic.svg", NULL);
+
+  if (g_file_test (probe, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&installed);
+  return g_build_filename (OW_SOURCE_DIR, "data", "icons", NULL);
+}
+
+static void
+on_startup (GApplication *application, OwDesktop *desktop)
+{
+  /* clang-format off */
+  const GActionEntry actions[] = {
+    { "pair", on_pair, NULL, NULL, NULL },
+    { "new-code", on_new_code, NULL, NULL, NULL },
+    { "devices", on_devices, NULL, NULL, NULL },
+    { "health", on_health, NULL, NULL, NULL },
+    { "approvals", on_approvals, NULL, NULL, NULL },
+    { "permissions", on_permissions, NULL, NULL, NULL },
+    { "pause", NULL, NULL, "false", on_pause_change_state },
+    { "open-logs", on_open_logs, NULL, NULL, NULL },
+    { "restart-runtime", on_restart_runtime, NULL, NULL, NULL },
+    { "announce", on_announce, NULL, NULL, NULL },
+    { "quit", on_quit, NULL, NULL, NULL },
+  };
+  /* clang-format on */
+  g_autofree char *icon_theme_path = find_icon_theme_path ();
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), actions, G_N_ELEMENTS (actions),
+                                   desktop);
+  if (desktop->settings)
+    {
+      g_autoptr (GAction) start_at_login =
+        g_settings_create_action (desktop->settings, "start-at-login");
+
+      g_action_map_add_action (G_ACTION_MAP (application), start_at_login);
+      g_signal_connect (desktop->settings, "changed::start-at-login",
+                        G_CALLBACK (on_start_at_login_changed), desktop);
+    }
+  gtk_icon_theme_append_search_path (gtk_icon_theme_get_default (), icon_theme_path);
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+
+  desktop->tray = ow_tray_new (application, icon_theme_path);
+  desktop->approvals = ow_approval_dialog_new (desktop->application, desktop->host);
+  desktop->permissions = ow_permission_dialog_new (desktop->application, desktop->host);
+
+  g_signal_connect (ow_host_get_pairing (desktop->host), "request-added",
+                    G_CALLBACK (on_pairing_request_added), desktop);
+  g_signal_connect (ow_host_get_pairing (desktop->host), "request-decided",
+                    G_CALLBACK (on_pairing_request_decided), desktop);
+  g_signal_connect (ow_host_get_permissions (desktop->host), "asked",
+                    G_CALLBACK (on_permission_asked), desktop);
+  g_signal_connect (ow_host_get_permissions (desktop->host), "withdrawn",
+                    G_CALLBACK (on_permission_withdrawn), desktop);
+  g_signal_connect (ow_host_get_tasks (desktop->host), "changed", G_CALLBACK (on_task_changed),
+                    desktop);
+  g_signal_connect_swapped (ow_host_get_supervisor (desktop->host), "notify::state",
+                            G_CALLBACK (update_tray), desktop);
+  g_signal_connect (desktop->host, "notify::paused", G_CALLBACK (on_host_paused), desktop);
+  update_tray (desktop);
+  check_for_tray (desktop);
+}
+
+static void
+on_activate (GApplication *application, OwDesktop *desktop)
+{
+  /* The first start: nothing paired yet, so show how. */
+  if (!has_devices (desktop))
+    ow_onboarding_window_start (ensure_onboarding (desktop), TRUE);
+  else if (desktop->no_tray_reason)
+    show_main_window (desktop);
 }
 
 static gboolean
@@ -45,26 +607,72 @@ ow_desktop_open_display (void)
   return gtk_init_check (NULL, NULL);
 }
 
-int
-ow_desktop_run (OwHost *host, int argc, char **argv)
+void
+ow_desktop_show_startup_error (const char *message)
 {
-  /* Several hosts (one per data folder) may run at once, so no single-instance ownership. */
-  g_autoptr (GtkApplication) application =
-    gtk_application_new ("org.openwork.Host", G_APPLICATION_NON_UNIQUE);
+  GtkWidget *dialog = gtk_message_dialog_new (NULL, 0, GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE,
+                                              _("OpenWork Host cannot start"));
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", message);
+  gtk_window_set_title (GTK_WINDOW (dialog), _("OpenWork Host"));
+  ow_check_layout_when_shown (GTK_WINDOW (dialog));
+  gtk_dialog_run (GTK_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+}
+
+GSettings *
+ow_desktop_open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema =
+    source ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+
+  if (schema == NULL)
+    {
+      g_message ("The settings schema %s is not installed; using the defaults. Install the host "
+                 "(meson install) or set GSETTINGS_SCHEMA_DIR.",
+                 APPLICATION_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+int
+ow_desktop_run (OwHost *host, GSettings *settings, int argc, char **argv)
+{
+  OwDesktop desktop = { .host = host };
   g_autoptr (GMainLoop) stopping = g_main_loop_new (NULL, FALSE);
   guint sigint_id, sigterm_id;
   int status;
 
-  g_signal_connect (application, "activate", G_CALLBACK (on_activate), host);
-  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, application);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, application);
+  /* Several hosts (one per data folder) may run at once, so no single-instance ownership. */
+  desktop.application = gtk_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
+  desktop.settings = settings ? g_object_ref (settings) : NULL;
+  desktop.task_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_signal_connect (desktop.application, "startup", G_CALLBACK (on_startup), &desktop);
+  g_signal_connect (desktop.application, "activate", G_CALLBACK (on_activate), &desktop);
+  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, desktop.application);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, desktop.application);
 
-  status = g_application_run (G_APPLICATION (application), argc, argv);
+  status = g_application_run (G_APPLICATION (desktop.application), argc, argv);
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (ow_host_get_pairing (host), &desktop);
+  g_signal_handlers_disconnect_by_data (ow_host_get_permissions (host), &desktop);
+  g_signal_handlers_disconnect_by_data (ow_host_get_tasks (host), &desktop);
+  g_signal_handlers_disconnect_by_data (ow_host_get_supervisor (host), &desktop);
+  g_signal_handlers_disconnect_by_data (host, &desktop);
+  if (desktop.settings)
+    g_signal_handlers_disconnect_by_data (desktop.settings, &desktop);
 
   ow_host_stop_async (host, on_host_stopped, stopping);
   g_main_loop_run (stopping);
+
+  g_clear_object (&desktop.tray);
+  g_clear_object (&desktop.settings);
+  g_clear_pointer (&desktop.task_states, g_hash_table_unref);
+  g_clear_pointer (&desktop.no_tray_reason, g_free);
+  g_clear_object (&desktop.application);
   return status;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-status-window.h"
+#include "ow-desktop-util.h"
 #include "core/ow-workspace.h"
 
 #include <glib/gi18n.h>
@@ -11,6 +12,10 @@ struct _OwStatusWindow
 
   OwHost *host;
 
+  GtkInfoBar *no_tray_bar;
+  GtkLabel *no_tray_label;
+  GtkLabel *status_line;
+  GtkWidget *start_at_login;
   GtkLabel *headline;
   GtkLabel *state_label;
   GtkLabel *restarts_label;
@@ -88,6 +93,10 @@ ow_status_window_class_init (OwStatusWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/openwork/Host/ow-status-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, no_tray_bar);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, no_tray_label);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, status_line);
+  gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, start_at_login);
   gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, headline);
   gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, state_label);
   gtk_widget_class_bind_template_child (widget_class, OwStatusWindow, restarts_label);
@@ -100,6 +109,23 @@ static void
 ow_status_window_init (OwStatusWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ow_check_layout_when_shown (GTK_WINDOW (self));
+}
+
+void
+ow_status_window_set_status_line (OwStatusWindow *self, const char *line)
+{
+  g_return_if_fail (OW_IS_STATUS_WINDOW (self));
+  gtk_label_set_text (self->status_line, line);
+}
+
+void
+ow_status_window_set_no_tray_reason (OwStatusWindow *self, const char *reason)
+{
+  g_return_if_fail (OW_IS_STATUS_WINDOW (self));
+
+  gtk_label_set_text (self->no_tray_label, reason ? reason : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->no_tray_bar), reason != NULL);
 }
 
 OwStatusWindow *
@@ -113,6 +139,10 @@ ow_status_window_new (GtkApplication *application, OwHost *host)
 
   self = g_object_new (OW_TYPE_STATUS_WINDOW, "application", application, NULL);
   self->host = g_object_ref (host);
+  /* Without the settings schema there is nothing to remember the choice in. */
+  gtk_widget_set_visible (
+    self->start_at_login,
+    g_action_map_lookup_action (G_ACTION_MAP (application), "start-at-login") != NULL);
 
   for (guint i = 0; i < workspaces->len; i++)
     g_string_append_printf (paths, "%s%s", i ? ", " : "",
