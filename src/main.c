@@ -128,7 +128,10 @@ main (int argc, char **argv)
    * to die. */
   signal (SIGPIPE, SIG_IGN);
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* OPENWORK_HOST_LOCALEDIR: translations from a build tree (<build>/po), for the tests. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OPENWORK_HOST_LOCALEDIR")
+                                     ? g_getenv ("OPENWORK_HOST_LOCALEDIR")
+                                     : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

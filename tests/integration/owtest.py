@@ -122,7 +122,7 @@ class Host:
     """An openwork-host process with its own data folder and isolated XDG folders."""
 
     def __init__(self, opencode, llm=None, extra_args=(), env=None, config=None,
-                 discovery=False, wrap=(), opencode_config=None):
+                 discovery=False, wrap=(), opencode_config=None, headless=True):
         self.root = tempfile.mkdtemp(prefix="ow-it-")
         self.data_dir = os.path.join(self.root, "data")
         self.workspace = os.path.join(self.root, "workspace")
@@ -151,6 +151,8 @@ class Host:
         if not discovery:
             self.extra_args.append("--no-discovery")
         self.wrap = list(wrap)
+        # The ui suite runs the desktop face (env then names the display).
+        self.headless = headless
         self.stderr_path = os.path.join(self.root, "host.stderr")
         self.process = self.start_process(opencode)
 
@@ -158,7 +160,8 @@ class Host:
         """Starts (or, after a kill, starts again) the host process on this data folder."""
         with open(self.stderr_path, "ab") as stderr:
             return subprocess.Popen(
-                [*self.wrap, HOST_BIN, "--headless", "--data-dir", self.data_dir, "--port", "0",
+                [*self.wrap, HOST_BIN, *(["--headless"] if self.headless else []),
+                 "--data-dir", self.data_dir, "--port", "0",
                  "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
 
