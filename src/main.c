@@ -121,7 +121,7 @@ main (int argc, char **argv)
   g_autoptr (OwPaths) paths = NULL;
   g_autoptr (GSettings) settings = NULL;
   g_auto (GStrv) sensitive_tools = NULL;
-  gboolean desktop = FALSE;
+  gboolean desktop G_GNUC_UNUSED = FALSE; /* without the desktop face, never set */
   OwHostOptions options;
 
   /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason

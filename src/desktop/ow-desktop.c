@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
+#include <string.h>
 
 #define APPLICATION_ID "org.openwork.Host"
 
@@ -412,6 +413,25 @@ on_quit (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_application_quit (G_APPLICATION (desktop->application));
 }
 
+/* A path as one argument of a desktop entry's Exec key: double quotes where needed, with
+ * ", `, $ and \ escaped (the Desktop Entry Specification's rules, not the shell's). */
+static char *
+quote_exec_argument (const char *path)
+{
+  g_autoptr (GString) quoted = g_string_new ("\"");
+
+  if (strpbrk (path, " \t\n\"'\\><~|&;$*?#()`") == NULL)
+    return g_strdup (path);
+  for (const char *c = path; *c; c++)
+    {
+      if (strchr ("\"`$\\", *c))
+        g_string_append_c (quoted, '\\');
+      g_string_append_c (quoted, *c);
+    }
+  g_string_append_c (quoted, '"');
+  return g_string_free (g_steal_pointer (&quoted), FALSE);
+}
+
 /* Start at login: an autostart entry, written or removed as the setting changes. */
 static void
 on_start_at_login_changed (GSettings *settings, const char *key, OwDesktop *desktop)
@@ -423,7 +443,7 @@ on_start_at_login_changed (GSettings *settings, const char *key, OwDesktop *desk
   if (g_settings_get_boolean (settings, "start-at-login"))
     {
       g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
-      g_autofree char *quoted = g_shell_quote (self_path ? self_path : "openwork-host");
+      g_autofree char *quoted = quote_exec_argument (self_path ? self_path : "openwork-host");
       g_autofree char *entry = g_strdup_printf ("[Desktop Entry]\n"
                                                 "Type=Application\n"
                                                 "Name=OpenWork Host\n"

@@ -38,6 +38,7 @@ on_revoke_clicked (GtkButton *button, OwDevicesWindow *self)
     GTK_MESSAGE_DIALOG (dialog),
     _("It is disconnected at once and can no longer reach this computer. To use it again, pair "
       "it again."));
+  gtk_window_set_title (GTK_WINDOW (dialog), _("Revoke Device"));
   gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
   gtk_style_context_add_class (gtk_widget_get_style_context (
     gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Revoke"), GTK_RESPONSE_ACCEPT)),

@@ -333,6 +333,16 @@ class DesktopTest(unittest.TestCase):
         dialog = display.window("Permission Request")
         display.keys(dialog, "alt+d")  # _Deny, for the second
         display.wait_gone("Permission Request")
+        # A lone request answered by a client closes the window by itself.
+        third = self.start_task(phone_token, "[[bash:touch third]]")
+        display.window("Permission Request", timeout=60)
+        request = wait_until(lambda: self.permissions(), 20, what="the third request")[0]
+        status, _, _ = self.gateway.request(
+            "POST", "/opencode/permission/%s/reply" % request["id"], token=owner,
+            body={"reply": "once"})
+        self.assertEqual(status, 200)
+        display.wait_gone("Permission Request")
+        wait_until(lambda: self.task_state(third) == "succeeded", 60, what="the third task")
         wait_until(lambda: self.task_state(second) in ("succeeded", "failed"), 60,
                    what="the second task to end")
         self.assertFalse(os.path.exists(os.path.join(host.workspace, "second")))
@@ -344,6 +354,14 @@ class DesktopTest(unittest.TestCase):
         window = display.window("Devices")
         self.wait_checked("Devices")
         display.screenshot(window, "devices")
+        display.keys(window, "alt+r", "space")  # the newest device's _Revoke…
+        confirm = display.window("Revoke Device")
+        display.screenshot(confirm, "devices-revoke")
+        display.keys(confirm, "alt+r")  # _Revoke
+        wait_until(lambda: [d["name"] for d in pairing.devices(host)] == ["Ana's phone"], 10,
+                   what="the device to be revoked")
+        time.sleep(1)
+        display.screenshot(window, "devices-after-revoke")
         tray.click("_Health…")
         window = display.window("Health")
         self.wait_checked("Health")
@@ -382,11 +400,45 @@ class DesktopTest(unittest.TestCase):
             window = display.window(title)
             self.wait_checked(title)
             display.screenshot(window, name)
+        # Start at login writes an autostart entry and removes it again.
+        autostart = os.path.join(self.host.env["XDG_CONFIG_HOME"], "autostart",
+                                 "org.openwork.Host.desktop")
+        display.keys(main, "alt+s")
+        wait_until(lambda: os.path.exists(autostart), 10, what="the autostart entry")
+        with open(autostart) as f:
+            self.assertIn("Exec=" + owtest.HOST_BIN, f.read())
+        display.keys(main, "alt+s")
+        wait_until(lambda: not os.path.exists(autostart), 10, what="the entry to go")
         self.start_task(self.token("collaborator", "Telefon"), "[[bash:touch x]]")
         window = display.window("Berechtigungsanfrage", timeout=60)
         self.wait_checked("Berechtigungsanfrage")
         display.screenshot(window, "permission-dialog-de")
         self.assert_layout_clean()
+
+
+class StartupErrorTest(unittest.TestCase):
+    def test_missing_runtime_is_explained_in_a_window(self):
+        owtest.require_env()
+        display = Display()
+        self.addCleanup(display.close)
+        root = __import__("tempfile").mkdtemp(prefix="ow-ui-")
+        self.addCleanup(shutil.rmtree, root, True)
+        env = dict(os.environ, DISPLAY=display.name, NO_AT_BRIDGE="1",
+                   XDG_CONFIG_HOME=os.path.join(root, "config"),
+                   XDG_DATA_HOME=os.path.join(root, "data"),
+                   XDG_STATE_HOME=os.path.join(root, "state"),
+                   OPENWORK_HOST_CHECK_LAYOUT="1")
+        process = subprocess.Popen(
+            [owtest.HOST_BIN, "--data-dir", os.path.join(root, "host"), "--port", "0",
+             "--opencode", os.path.join(root, "no-such-opencode")], env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        window = display.window("OpenWork Host")
+        display.screenshot(window, "startup-error")
+        display.keys(window, "Return")  # Close
+        _, err = process.communicate(timeout=20)
+        self.assertEqual(process.returncode, 1)
+        self.assertIn("no-such-opencode", err)
+        self.assertNotIn("clipped", err)
 
 
 if __name__ == "__main__":
