@@ -96,6 +96,25 @@ ow_format_duration (guint64 ms)
 }
 
 const char *
+ow_runtime_state_display_name (OwRuntimeState state)
+{
+  switch (state)
+    {
+    case OW_RUNTIME_STATE_STARTING:
+      return _("Starting");
+    case OW_RUNTIME_STATE_RUNNING:
+      return _("Running");
+    case OW_RUNTIME_STATE_RESTARTING:
+      return _("Restarting after a failure");
+    case OW_RUNTIME_STATE_FAILED:
+      return _("Failed; not restarted");
+    case OW_RUNTIME_STATE_STOPPED:
+    default:
+      return _("Stopped");
+    }
+}
+
+const char *
 ow_permission_action (const char *permission)
 {
   if (g_strcmp0 (permission, "bash") == 0)

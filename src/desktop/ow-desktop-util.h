@@ -2,6 +2,7 @@
 
 #include <gtk/gtk.h>
 
+#include "core/ow-runtime-supervisor.h"
 #include "core/ow-token-store.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,9 @@ char *ow_format_time_ago (gint64 unix_ms);
 
 /* "2 h 5 min", "3 days 4 h", … */
 char *ow_format_duration (guint64 ms);
+
+/* The runtime's state in words for people ("Running"). */
+const char *ow_runtime_state_display_name (OwRuntimeState state);
 
 /* What a permission request asks to do ("run a command"), for "“Device” wants to …". */
 const char *ow_permission_action (const char *permission);

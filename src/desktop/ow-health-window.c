@@ -293,7 +293,7 @@ refresh (gpointer user_data)
   set_value_take (self, ROW_CLIENTS, g_strdup_printf ("%u", ow_host_count_clients (self->host)));
 
   set_value (self, ROW_RUNTIME_STATE,
-             ow_runtime_state_to_string (ow_runtime_supervisor_get_state (runtime)));
+             ow_runtime_state_display_name (ow_runtime_supervisor_get_state (runtime)));
   set_value (self, ROW_RUNTIME_VERSION, ow_runtime_supervisor_get_version (runtime));
   set_value_take (self, ROW_RUNTIME_PID,
                   ow_runtime_supervisor_get_pid (runtime) > 0
