@@ -119,7 +119,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (OwHost) host = NULL;
   g_autoptr (OwPaths) paths = NULL;
-  g_autoptr (GSettings) settings = NULL;
+  G_GNUC_UNUSED g_autoptr (GSettings) settings = NULL; /* only the desktop face reads it */
   g_auto (GStrv) sensitive_tools = NULL;
   gboolean desktop G_GNUC_UNUSED = FALSE; /* without the desktop face, never set */
   OwHostOptions options;

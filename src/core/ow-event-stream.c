@@ -337,7 +337,7 @@ ow_event_stream_heartbeat (OwEventStream *self)
 void
 ow_event_stream_close (OwEventStream *self, const char *reason)
 {
-  g_autoptr (OwEventStream) keep = g_object_ref (self);
+  G_GNUC_UNUSED g_autoptr (OwEventStream) keep = g_object_ref (self); /* until the end */
   g_autofree char *properties = NULL;
 
   g_return_if_fail (OW_IS_EVENT_STREAM (self));

@@ -261,7 +261,7 @@ static void
 finish_run (Run *run)
 {
   OwRuntimeSupervisor *self = run->supervisor;
-  g_autoptr (Run) finished = run; /* takes over the supervisor's reference */
+  G_GNUC_UNUSED g_autoptr (Run) finished = run; /* takes over the supervisor's reference */
   g_autofree char *reason = NULL;
   guint64 healthy_ms = 0;
   guint delay_ms;
