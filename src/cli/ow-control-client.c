@@ -83,7 +83,7 @@ ow_control_client_request (const char *socket_path,
       JsonNode *root = json_parser_get_root (parser);
       const char *text = NULL;
 
-      if (JSON_NODE_HOLDS_OBJECT (root))
+      if (root && JSON_NODE_HOLDS_OBJECT (root))
         text =
           json_object_get_string_member_with_default (json_node_get_object (root), "message", NULL);
       g_set_error (error, OW_CONTROL_ERROR, OW_CONTROL_ERROR_PROTOCOL, "%s",
@@ -91,6 +91,9 @@ ow_control_client_request (const char *socket_path,
       return NULL;
     }
 
+  /* A blank body parses to no root at all. */
+  if (json_parser_get_root (parser) == NULL)
+    return json_node_new (JSON_NODE_NULL);
   return json_parser_steal_root (parser);
 }
 

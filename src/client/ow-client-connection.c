@@ -217,7 +217,8 @@ ow_client_connection_request (OwClientConnection *self,
       return NULL;
     }
 
-  if (length == 0)
+  /* A blank body parses to no root at all. */
+  if (length == 0 || json_parser_get_root (parser) == NULL)
     return json_node_new (JSON_NODE_NULL);
   return json_node_copy (json_parser_get_root (parser));
 }

@@ -5,6 +5,7 @@
  * the tests use it as the phone. */
 
 #include "cli/ow-cli.h"
+#include "core/ow-http.h"
 #include "core/ow-pair-protocol.h"
 #include "core/ow-sse-parser.h"
 #include "ow-client-connection.h"
@@ -324,7 +325,6 @@ client_pair (const char *dir, int argc, char **argv)
       if (uri->kind == OW_PAIR_URI_PAIR)
         {
           g_autoptr (GBytes) password = g_bytes_new (uri->secret, sizeof uri->secret);
-          g_auto (GStrv) addresses = NULL;
 
           if (host_option)
             {
@@ -554,7 +554,7 @@ static void
 handle_event (const OwSseEvent *event, gpointer user_data)
 {
   Run *run = user_data;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonObject) event_object = NULL;
   JsonObject *payload;
   JsonObject *properties;
   const char *type;
@@ -564,11 +564,10 @@ handle_event (const OwSseEvent *event, gpointer user_data)
       g_free (run->last_event_id);
       run->last_event_id = g_strdup (event->id);
     }
-  if (run->done || !json_parser_load_from_data (parser, event->data, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (run->done || (event_object = ow_json_parse_object (event->data, -1, NULL)) == NULL)
     return;
 
-  payload = json_node_get_object (json_parser_get_root (parser));
+  payload = event_object;
   /* The global stream wraps the runtime's event. */
   if (object_member (payload, "payload"))
     payload = object_member (payload, "payload");

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-event-hub.h"
+#include "ow-http.h"
 #include "ow-sse-parser.h"
 
 #include <json-glib/json-glib.h>
@@ -167,18 +168,14 @@ static void
 on_upstream_event (const OwSseEvent *sse, gpointer user_data)
 {
   OwEventHub *self = user_data;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *object;
+  g_autoptr (JsonObject) object = ow_json_parse_object (sse->data, -1, NULL);
   JsonNode *payload;
   const char *type;
   const char *directory;
   g_autofree char *payload_json = NULL;
 
-  if (!json_parser_load_from_data (parser, sse->data, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (object == NULL)
     return;
-
-  object = json_node_get_object (json_parser_get_root (parser));
   payload = json_object_get_member (object, "payload");
   if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
     return;

@@ -16,20 +16,13 @@ ow_gateway_read_json_object (OwGatewayRequest *request)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (request->message);
   g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-  JsonNode *root;
+  JsonObject *object =
+    ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &error) ||
-      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                           "The body must be a JSON object.");
-      return NULL;
-    }
-
-  return json_object_ref (json_node_get_object (root));
+  if (object == NULL)
+    ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
+                         "The body must be a JSON object.");
+  return object;
 }
 
 static void

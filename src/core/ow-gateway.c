@@ -538,11 +538,10 @@ force_sensitive_tools (OwGatewayRequest *request)
   OwGateway *self = request->gateway;
   SoupMessageBody *body = soup_server_message_get_request_body (request->message);
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonObject) object = NULL;
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
   gsize length;
-  JsonObject *object;
   JsonNode *rules;
   JsonArray *array;
 
@@ -552,18 +551,17 @@ force_sensitive_tools (OwGatewayRequest *request)
 
   bytes = soup_message_body_flatten (body);
   if (g_bytes_get_size (bytes) == 0)
-    root = json_node_init_object (json_node_alloc (), json_object_new ());
-  else if (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                       (gssize) g_bytes_get_size (bytes), NULL))
-    root = json_node_copy (json_parser_get_root (parser));
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    object = json_object_new ();
+  else
+    object = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
+                                   (gssize) g_bytes_get_size (bytes), NULL);
+  if (object == NULL)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
                            "A session's body must be a JSON object.");
       return FALSE;
     }
 
-  object = json_node_get_object (root);
   rules = json_object_get_member (object, "permission");
   if (rules && !JSON_NODE_HOLDS_ARRAY (rules) && !JSON_NODE_HOLDS_NULL (rules))
     {
@@ -584,6 +582,7 @@ force_sensitive_tools (OwGatewayRequest *request)
       json_array_add_object_element (array, rule);
     }
 
+  root = json_node_init_object (json_node_alloc (), object);
   text = json_to_string (root, FALSE);
   length = strlen (text);
   soup_message_body_truncate (body);
@@ -621,20 +620,18 @@ on_session_created (SoupServerMessage *message, NewTask *new_task)
 {
   SoupMessageBody *body = soup_server_message_get_response_body (message);
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr (JsonObject) session = NULL;
+  const char *id;
 
   if (soup_server_message_get_status (message) != SOUP_STATUS_OK)
     return;
   bytes = soup_message_body_flatten (body);
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), NULL) ||
-      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
-    return;
-  if (json_object_get_string_member_with_default (json_node_get_object (root), "id", NULL))
-    ow_tasks_add (
-      new_task->tasks, json_object_get_string_member (json_node_get_object (root), "id"),
-      new_task->token_id, new_task->device, new_task->workspace_id, new_task->directory);
+  session =
+    ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
+  id = session ? json_object_get_string_member_with_default (session, "id", NULL) : NULL;
+  if (id)
+    ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device,
+                  new_task->workspace_id, new_task->directory);
 }
 
 static void
@@ -1076,13 +1073,15 @@ on_request_started (SoupServer *server, SoupServerMessage *message, OwGateway *s
 }
 
 /* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
- * which can carry tokens. */
+ * which can carry tokens. A request libsoup could not parse has neither method nor URI. */
 static void
 on_request_finished (SoupServer *server, SoupServerMessage *message, gpointer user_data)
 {
-  g_debug ("%s %s → %u", soup_server_message_get_method (message),
-           g_uri_get_path (soup_server_message_get_uri (message)),
-           soup_server_message_get_status (message));
+  const char *method = soup_server_message_get_method (message);
+  GUri *uri = soup_server_message_get_uri (message);
+
+  g_debug ("%s %s → %u", method ? method : "(unparsable request)",
+           uri ? g_uri_get_path (uri) : "", soup_server_message_get_status (message));
 }
 
 /* Public API */

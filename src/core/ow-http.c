@@ -48,3 +48,21 @@ ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
 }
+
+JsonObject *
+ow_json_parse_object (const char *data, gssize length, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, data, length, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           "The JSON text is not an object");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}

@@ -142,18 +142,15 @@ withdraw (OwPermissions *self, const char *id, const char *answered_by)
 static void
 on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
 {
-  g_autoptr (JsonParser) parser = NULL;
-  JsonObject *payload;
+  g_autoptr (JsonObject) payload = NULL;
   JsonObject *properties;
   const char *type;
 
   if (strstr (event->payload, "\"permission.") == NULL)
     return;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, event->payload, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  payload = ow_json_parse_object (event->payload, -1, NULL);
+  if (payload == NULL)
     return;
-  payload = json_node_get_object (json_parser_get_root (parser));
   type = member_string (payload, "type");
   properties = json_object_get_member (payload, "properties") &&
                    JSON_NODE_HOLDS_OBJECT (json_object_get_member (payload, "properties"))

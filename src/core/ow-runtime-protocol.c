@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-runtime-protocol.h"
+#include "ow-http.h"
 #include "ow-runtime-error.h"
 
 #include <gio/gio.h>
@@ -46,24 +47,20 @@ ow_runtime_parse_listening_line (const char *line, guint *port)
 gboolean
 ow_runtime_parse_health (const char *body, gsize length, char **version, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *object;
+  g_autoptr (JsonObject) object = NULL;
   JsonNode *healthy;
   const char *reported_version;
 
   g_return_val_if_fail (version != NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, body, (gssize) length, error))
-    return FALSE;
-
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  object = ow_json_parse_object (body, (gssize) length, NULL);
+  if (object == NULL)
     {
       g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
                            "The runtime's health answer is not a JSON object");
       return FALSE;
     }
 
-  object = json_node_get_object (json_parser_get_root (parser));
   healthy = json_object_get_member (object, "healthy");
   if (healthy == NULL || json_node_get_value_type (healthy) != G_TYPE_BOOLEAN)
     {

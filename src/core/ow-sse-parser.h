@@ -42,7 +42,8 @@ guint ow_sse_parser_get_dropped (OwSseParser *parser);
  * @text: (nullable): a Last-Event-ID header, `since` parameter or event id
  * @seq: (out): the sequence number
  *
- * Returns: %TRUE if @text is a plain decimal number that fits a guint64, nothing else
+ * Returns: %TRUE if @text is a plain decimal number of at most 20 digits that fits a
+ *   guint64, nothing else
  */
 gboolean ow_sse_parse_event_id (const char *text, guint64 *seq);
 

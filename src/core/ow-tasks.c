@@ -156,8 +156,7 @@ error_reason (JsonObject *error)
 static void
 on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *payload;
+  g_autoptr (JsonObject) payload = NULL;
   JsonObject *properties;
   const char *type;
   Task *task;
@@ -165,11 +164,10 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
   /* Only events about sessions that are tasks are read whole. */
   if (g_hash_table_size (self->by_id) == 0 || strstr (event->payload, "\"sessionID\"") == NULL)
     return;
-  if (!json_parser_load_from_data (parser, event->payload, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  payload = ow_json_parse_object (event->payload, -1, NULL);
+  if (payload == NULL)
     return;
 
-  payload = json_node_get_object (json_parser_get_root (parser));
   type = member_string (payload, "type");
   properties = member_object (payload, "properties");
   task = g_hash_table_lookup (self->by_id, member_string (properties, "sessionID") ?: "");

@@ -62,6 +62,7 @@ test_health (void)
     { "{\"healthy\":true,\"version\":7}", NULL, OW_RUNTIME_ERROR_BAD_OUTPUT },
     { "[true]", NULL, OW_RUNTIME_ERROR_BAD_OUTPUT },
     { "{}", NULL, OW_RUNTIME_ERROR_BAD_OUTPUT },
+    { " \n", NULL, OW_RUNTIME_ERROR_BAD_OUTPUT }, /* JSON with no root at all */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
