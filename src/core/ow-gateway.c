@@ -3,6 +3,7 @@
 #include "ow-gateway.h"
 #include "ow-gateway-private.h"
 #include "ow-event-stream.h"
+#include "ow-hangup-watch.h"
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
 #include "ow-sse-parser.h"
@@ -1292,6 +1293,7 @@ ow_gateway_new (OwIdentity *identity,
 
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);
+  ow_hangup_watch_attach (self->server);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);

@@ -449,6 +449,40 @@ class GatewayTest(unittest.TestCase):
         self.assertIn("Retry-After", headers)
         self.assertIn("status", answer["message"])
 
+    def test_connections_clients_close_are_released(self):
+        # libsoup 3.2 keeps a keep-alive connection that its client closed (CLOSE_WAIT) and
+        # its descriptor forever, unless the host closes it (ow-hangup-watch.c). Requests,
+        # event streams and the control socket: each connection closed here must go.
+        host = self.start_host("--http-port", "0")
+        gateway = Gateway(host)
+        token = self.token(host, "viewer")
+        descriptors = "/proc/%d/fd" % host.process.pid
+        control(host, "GET", "/v1/status")
+        baseline = len(os.listdir(descriptors))
+
+        for _ in range(40):
+            status, _, headers = gateway.request("GET", "/health")
+            self.assertEqual(status, 200)
+            self.assertNotEqual(headers.get("Connection", "").lower(), "close")
+        http_port = host.status()["gateway"]["httpPort"]
+        for _ in range(20):
+            with socket.create_connection(("127.0.0.1", http_port)) as plain:
+                plain.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                self.assertIn(b"200 OK", plain.recv(4096))
+        for _ in range(5):
+            with socket.create_connection(("localhost", gateway.port)) as raw:
+                with gateway.context.wrap_socket(raw, server_hostname="localhost") as stream:
+                    stream.sendall(b"GET /opencode/event HTTP/1.1\r\nHost: localhost\r\n"
+                                   b"Authorization: Bearer " + token.encode() + b"\r\n\r\n")
+                    self.assertIn(b"200 OK", stream.recv(4096))
+        for _ in range(20):
+            self.assertEqual(control(host, "GET", "/v1/status")[0], 200)
+
+        def released():
+            return len(os.listdir(descriptors)) <= baseline
+        wait_until(released, 10, what="the closed connections' descriptors to be released "
+                   "(%d open before them)" % baseline)
+
     def test_a_taken_port_is_a_clear_error(self):
         host = self.start_host()
         port = str(host.status()["gateway"]["port"])
