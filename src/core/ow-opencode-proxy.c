@@ -22,6 +22,7 @@ struct _OwOpencodeProxy
   OwEventHub *hub;
   SoupSession *session;
   gsize max_body_bytes;
+  GHashTable *forwards; /* Forward: every request on its way through */
 };
 
 G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
@@ -29,6 +30,7 @@ G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
 /* One client request on its way through. */
 typedef struct
 {
+  OwOpencodeProxy *proxy;     /* NULL once the proxy is gone */
   SoupServerMessage *message; /* owned */
   SoupMessage *upstream;
   GInputStream *body;
@@ -36,6 +38,7 @@ typedef struct
   gsize unwritten; /* appended to the client's body but not yet written */
   gboolean reading;
   gboolean sending;
+  gboolean relaying; /* the client's reply is the runtime's answer, read from body */
   gboolean finished; /* the client's exchange is over: touch the message no more */
   gboolean eof;
 
@@ -60,6 +63,8 @@ static void read_more (Forward *forward);
 static void
 forward_free (Forward *forward)
 {
+  if (forward->proxy)
+    g_hash_table_remove (forward->proxy->forwards, forward);
   if (forward->writable)
     {
       g_source_destroy (forward->writable);
@@ -292,7 +297,8 @@ static void
 on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
 {
   forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
-  if (!forward->reading && !forward->eof && forward->unwritten < MAX_UNWRITTEN)
+  if (forward->relaying && !forward->reading && !forward->eof &&
+      forward->unwritten < MAX_UNWRITTEN)
     read_more (forward);
 }
 
@@ -334,6 +340,10 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 read_more (Forward *forward)
 {
+  /* A cancelled read of libsoup 3.2's body stream may never complete; the forward ends
+   * with its message instead. */
+  if (g_cancellable_is_cancelled (forward->cancellable))
+    return;
   forward->reading = TRUE;
   g_input_stream_read_bytes_async (forward->body, READ_SIZE, G_PRIORITY_DEFAULT,
                                    forward->cancellable, on_read, forward);
@@ -372,6 +382,12 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  /* The request body outgrew the limit while the runtime was already answering: the
+   * answer is dropped, and never read with the cancelled cancellable (libsoup 3.2 then
+   * drops the read without completing it). */
+  if (forward->body && g_cancellable_is_cancelled (forward->cancellable))
+    g_clear_object (&forward->body);
+
   if (forward->body == NULL)
     {
       gboolean too_large = forward->received > forward->max_body_bytes;
@@ -401,6 +417,7 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   copy_response_headers (forward->upstream, forward->message);
   forward->wait_for_answer = FALSE;
   update_pause (forward);
+  forward->relaying = TRUE;
   read_more (forward);
 }
 
@@ -452,6 +469,8 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   target =
     g_strdup_printf ("%s%s%s", path && *path ? path : "/", query ? "?" : "", query ? query : "");
   forward = g_new0 (Forward, 1);
+  forward->proxy = self;
+  g_hash_table_add (self->forwards, forward);
   forward->max_body_bytes = self->max_body_bytes;
   g_queue_init (&forward->pending);
   forward->message = g_object_ref (message);
@@ -528,6 +547,21 @@ static void
 ow_opencode_proxy_dispose (GObject *object)
 {
   OwOpencodeProxy *self = OW_OPENCODE_PROXY (object);
+  GHashTableIter iter;
+  Forward *forward;
+
+  /* Requests under way end first, each through its own callback: aborting the session
+   * with a read still pending would drop that read without ever completing it. */
+  g_hash_table_iter_init (&iter, self->forwards);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &forward, NULL))
+    {
+      g_hash_table_iter_remove (&iter);
+      forward->proxy = NULL;
+      forward->finished = TRUE;
+      g_cancellable_cancel (forward->cancellable);
+      if (!forward->reading && !forward->sending)
+        forward_free (forward);
+    }
 
   if (self->session)
     soup_session_abort (self->session);
@@ -539,14 +573,26 @@ ow_opencode_proxy_dispose (GObject *object)
 }
 
 static void
+ow_opencode_proxy_finalize (GObject *object)
+{
+  OwOpencodeProxy *self = OW_OPENCODE_PROXY (object);
+
+  g_hash_table_unref (self->forwards);
+
+  G_OBJECT_CLASS (ow_opencode_proxy_parent_class)->finalize (object);
+}
+
+static void
 ow_opencode_proxy_class_init (OwOpencodeProxyClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ow_opencode_proxy_dispose;
+  G_OBJECT_CLASS (klass)->finalize = ow_opencode_proxy_finalize;
 }
 
 static void
 ow_opencode_proxy_init (OwOpencodeProxy *self)
 {
+  self->forwards = g_hash_table_new (NULL, NULL);
   /* Event streams hold a connection each for as long as a client listens, so the
    * per-host limit must not be libsoup's small default. No timeout: streams are long. */
   self->session = soup_session_new_with_options ("max-conns", 4096, "max-conns-per-host", 4096,
