@@ -26,12 +26,16 @@ static gboolean
 on_hangup (int fd, GIOCondition condition, gpointer user_data)
 {
   Watch *watch = user_data;
+  GSocket *socket = watch->socket;
 
   watch->source_id = 0;
   /* libsoup sees the closed socket at its next read or write and ends the connection,
-   * and with it any response still under way: nobody is left to read it. */
-  if (!g_socket_is_closed (watch->socket) && !(condition & G_IO_NVAL))
-    g_socket_close (watch->socket, NULL);
+   * and with it any response still under way: nobody is left to read it. G_IO_NVAL: libsoup
+   * closed it already. */
+  if (!g_socket_is_closed (socket) && !(condition & G_IO_NVAL))
+    g_socket_close (socket, NULL);
+  /* Freed now, not with the socket: libsoup 3.2 never frees accepted sockets. */
+  g_object_set_data (G_OBJECT (socket), WATCH_KEY, NULL);
   return G_SOURCE_REMOVE;
 }
 

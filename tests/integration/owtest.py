@@ -19,6 +19,8 @@ HOST_BIN = os.environ.get("OW_HOST_BIN")
 FAKE_LLM = os.environ.get("OW_FAKE_LLM")
 FAKE_RUNTIME = os.environ.get("OW_FAKE_RUNTIME")
 PINNED_VERSION = os.environ.get("OW_OPENCODE_VERSION")
+# `meson test --setup valgrind` runs every host process under memcheck (see close()).
+VALGRIND = os.environ.get("OW_VALGRIND_SUPPRESSIONS")
 
 
 def require_env():
@@ -156,11 +158,21 @@ class Host:
         self.stderr_path = os.path.join(self.root, "host.stderr")
         self.process = self.start_process(opencode)
 
+    def memcheck(self):
+        """The valgrind command line the host runs under, or nothing."""
+        if not VALGRIND:
+            return []
+        # Each start of the host writes its own log (%p: the pid).
+        return ["valgrind", "--tool=memcheck", "--leak-check=full",
+                "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
+                "--num-callers=40", "--suppressions=" + VALGRIND,
+                "--log-file=" + os.path.join(self.root, "memcheck.%p.log")]
+
     def start_process(self, opencode):
         """Starts (or, after a kill, starts again) the host process on this data folder."""
         with open(self.stderr_path, "ab") as stderr:
             return subprocess.Popen(
-                [*self.wrap, HOST_BIN, *(["--headless"] if self.headless else []),
+                [*self.wrap, *self.memcheck(), HOST_BIN, *(["--headless"] if self.headless else []),
                  "--data-dir", self.data_dir, "--port", "0",
                  "--workspace", self.workspace, "--opencode", opencode, *self.extra_args],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
@@ -211,6 +223,18 @@ class Host:
     def runtime_password(self, pid):
         return process_environ(pid)["OPENCODE_SERVER_PASSWORD"]
 
+    def memcheck_errors(self):
+        """The memcheck logs that report errors (a host killed with SIGKILL reports none)."""
+        found = []
+        for name in sorted(os.listdir(self.root)):
+            if not name.startswith("memcheck."):
+                continue
+            with open(os.path.join(self.root, name), errors="replace") as f:
+                log = f.read()
+            if "ERROR SUMMARY: 0 errors" not in log and "ERROR SUMMARY:" in log:
+                found.append(log[-20000:])
+        return "\n".join(found)
+
     def stderr(self):
         with open(self.stderr_path, errors="replace") as f:
             return f.read()
@@ -226,7 +250,10 @@ class Host:
                 self.process.kill()
                 self.process.wait()
         stderr = self.stderr()
+        memcheck = self.memcheck_errors()
         shutil.rmtree(self.root, ignore_errors=True)
+        if memcheck:
+            raise AssertionError("memcheck found errors in the host:\n" + memcheck)
         # Under the sanitizers a report at exit (a leak, say) must fail the test.
         for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
             if marker in stderr:

@@ -322,8 +322,10 @@ class EventsTest(unittest.TestCase):
             thread.join(timeout=5)
         print("streams closed %.3f s and %.3f s after revocation"
               % (ended["sse"] - revoked_at, ended["websocket"] - revoked_at))
-        self.assertLess(ended["sse"] - revoked_at, 1.0)
-        self.assertLess(ended["websocket"] - revoked_at, 1.0)
+        # memcheck runs the host some 20 times slower; the bound is for real runs.
+        bound = 5.0 if owtest.VALGRIND else 1.0
+        self.assertLess(ended["sse"] - revoked_at, bound)
+        self.assertLess(ended["websocket"] - revoked_at, bound)
         self.assertIn("revoked", websocket.close_reason)
         sse.close()
         websocket.close()

@@ -336,7 +336,8 @@ class GatewayTest(unittest.TestCase):
             self.assertIn('"bytes":%d' % size, body)
         growth_mb = (self.peak_rss_kb(host) - before) / 1024
         print("peak memory grew by %.1f MiB while 24 MiB went through" % growth_mb)
-        if not os.environ.get("OW_SANITIZED"):
+        # Sanitizers and memcheck keep freed memory aside, so peak memory says nothing there.
+        if not os.environ.get("OW_SANITIZED") and not owtest.VALGRIND:
             # Kept whole, one upload alone would add 12 MiB.
             self.assertLess(growth_mb, 6)
 
