@@ -28,6 +28,8 @@ struct _OwEventStream
   SoupWebsocketConnection *connection; /* or WebSocket … */
   GSocket *socket;                     /* … over this socket, for pacing */
   GSource *writable;
+  guint pump_id;   /* the hub has new events: pumped once the current burst is published */
+  GString *frames; /* SSE frames of one pump, written as one chunk */
 
   guint64 cursor; /* the last sequence number dealt with */
   gsize unwritten;
@@ -65,23 +67,35 @@ matches (OwEventStream *self, const OwHubEvent *event)
 
 /* Writing */
 
+/* Adds an SSE frame to the chunk being put together; flush_sse() writes it. One chunk
+ * for all the events of a pump is one write and one TLS record, not one per event. */
 static void
 write_sse (OwEventStream *self, const guint64 *seq, const char *data)
 {
-  GString *frame = g_string_new (NULL);
   g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  gsize before;
+
+  if (self->frames == NULL)
+    self->frames = g_string_new (NULL);
+  before = self->frames->len;
+  if (seq)
+    g_string_append_printf (self->frames, "id: %" G_GUINT64_FORMAT "\n", *seq);
+  for (guint i = 0; lines[i]; i++)
+    g_string_append_printf (self->frames, "data: %s\n", lines[i]);
+  g_string_append_c (self->frames, '\n');
+  self->unwritten += self->frames->len - before;
+}
+
+static void
+flush_sse (OwEventStream *self)
+{
   gsize length;
 
-  if (seq)
-    g_string_append_printf (frame, "id: %" G_GUINT64_FORMAT "\n", *seq);
-  for (guint i = 0; lines[i]; i++)
-    g_string_append_printf (frame, "data: %s\n", lines[i]);
-  g_string_append_c (frame, '\n');
-
-  length = frame->len;
-  self->unwritten += length;
+  if (self->frames == NULL || self->message == NULL)
+    return;
+  length = self->frames->len;
   soup_message_body_append (soup_server_message_get_response_body (self->message), SOUP_MEMORY_TAKE,
-                            g_string_free (frame, FALSE), length);
+                            g_string_free (g_steal_pointer (&self->frames), FALSE), length);
   soup_server_message_unpause (self->message);
 }
 
@@ -110,6 +124,7 @@ write_notice (OwEventStream *self, const char *type, const char *properties)
     {
       text = g_strdup_printf ("{\"type\":\"%s\",\"properties\":%s}", type, properties);
       write_sse (self, NULL, text);
+      flush_sse (self);
     }
   else
     {
@@ -183,12 +198,26 @@ pump (OwEventStream *self)
       if (matches (self, event))
         write_event (self, event);
     }
+  flush_sse (self);
 }
 
+static gboolean
+on_pump (gpointer user_data)
+{
+  OwEventStream *self = user_data;
+
+  self->pump_id = 0;
+  pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The runtime's events come in bursts (one read of its stream holds several); they are
+ * sent on together once the burst is published. */
 static void
 on_hub_event (OwEventHub *hub, const OwHubEvent *event, OwEventStream *self)
 {
-  pump (self);
+  if (self->pump_id == 0)
+    self->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_pump, self, NULL);
 }
 
 static void
@@ -345,6 +374,7 @@ ow_event_stream_close (OwEventStream *self, const char *reason)
   if (self->closed)
     return;
   self->closed = TRUE;
+  g_clear_handle_id (&self->pump_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->hub, self);
   if (self->writable)
     {
@@ -400,6 +430,9 @@ ow_event_stream_dispose (GObject *object)
       g_source_destroy (self->writable);
       g_clear_pointer (&self->writable, g_source_unref);
     }
+  g_clear_handle_id (&self->pump_id, g_source_remove);
+  if (self->frames)
+    g_string_free (g_steal_pointer (&self->frames), TRUE);
   g_clear_object (&self->message);
   g_clear_object (&self->connection);
   g_clear_object (&self->socket);

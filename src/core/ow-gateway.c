@@ -9,6 +9,7 @@
 #include "ow-sse-parser.h"
 #include "ow-workspace.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 /* Who may use a route. */
@@ -631,8 +632,8 @@ on_session_created (SoupServerMessage *message, NewTask *new_task)
     ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
   id = session ? json_object_get_string_member_with_default (session, "id", NULL) : NULL;
   if (id)
-    ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device,
-                  new_task->workspace_id, new_task->directory);
+    ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device, new_task->workspace_id,
+                  new_task->directory);
 }
 
 static void
@@ -1081,19 +1082,59 @@ on_request_finished (SoupServer *server, SoupServerMessage *message, gpointer us
   const char *method = soup_server_message_get_method (message);
   GUri *uri = soup_server_message_get_uri (message);
 
-  g_debug ("%s %s → %u", method ? method : "(unparsable request)",
-           uri ? g_uri_get_path (uri) : "", soup_server_message_get_status (message));
+  g_debug ("%s %s → %u", method ? method : "(unparsable request)", uri ? g_uri_get_path (uri) : "",
+           soup_server_message_get_status (message));
 }
 
 /* Public API */
+
+/* Connections that may wait to be accepted. GLib's default is 10: when many clients
+ * reconnect at once (after a network blip, or 500 in the benchmark), the rest see their
+ * SYNs dropped and retry after 1, 3, 7, 15 s. */
+#define LISTEN_BACKLOG 512
+
+/* Listens on @port of every IPv4 address, and of every IPv6 one where the machine has
+ * IPv6; returns the port (the chosen one for 0), or 0 with @error set. */
+static guint
+listen_any (OwGateway *self,
+            GSocketFamily family,
+            guint port,
+            SoupServerListenOptions options,
+            GError **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) any = g_inet_address_new_any (family);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (any, (guint16) port);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return 0;
+  if (family == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return 0;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->server, socket, options, error))
+    return 0;
+  bound = g_socket_get_local_address (socket, error);
+  return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+}
 
 static gboolean
 listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GError) ipv6_error = NULL;
+  guint chosen = listen_any (self, G_SOCKET_FAMILY_IPV4, port, options, &local_error);
 
-  if (soup_server_listen_all (self->server, port, options, &local_error))
-    return TRUE;
+  if (chosen != 0)
+    {
+      /* The same port on IPv6, unless the machine has no IPv6. */
+      if (listen_any (self, G_SOCKET_FAMILY_IPV6, chosen, options, &ipv6_error) == 0)
+        g_message ("The gateway listens on IPv4 only: %s", ipv6_error->message);
+      return TRUE;
+    }
 
   g_set_error (error, G_IO_ERROR, local_error->code,
                "The gateway could not listen on port %u: %s. Choose another port with --port, "
