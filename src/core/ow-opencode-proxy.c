@@ -297,8 +297,7 @@ static void
 on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
 {
   forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
-  if (forward->relaying && !forward->reading && !forward->eof &&
-      forward->unwritten < MAX_UNWRITTEN)
+  if (forward->relaying && !forward->reading && !forward->eof && forward->unwritten < MAX_UNWRITTEN)
     read_more (forward);
 }
 
