@@ -369,7 +369,8 @@ run_request (const char *data, gsize size)
   const char *space;
   gsize line_length;
 
-  if (size < 2 || line_end == NULL)
+  /* The first byte is the token's; the request line follows it. */
+  if (size < 2 || line_end == NULL || line_end < p)
     return;
   line_length = (gsize) (line_end - p);
   space = memchr (p, ' ', line_length);
