@@ -343,18 +343,21 @@ test_attempts_are_limited_per_address (Fixture *fixture, gconstpointer data)
 
   for (guint i = 0; i < 2; i++)
     {
-      G_GNUC_UNUSED g_autofree char *id = run_pairing (fixture, "10.0.0.2", wrong, FINGERPRINT, &client, &error);
+      G_GNUC_UNUSED g_autofree char *id =
+        run_pairing (fixture, "10.0.0.2", wrong, FINGERPRINT, &client, &error);
       g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_CONFIRMATION_FAILED);
       g_clear_error (&error);
     }
   {
-    G_GNUC_UNUSED g_autofree char *id = run_pairing (fixture, "10.0.0.2", code, FINGERPRINT, &client, &error);
+    G_GNUC_UNUSED g_autofree char *id =
+      run_pairing (fixture, "10.0.0.2", code, FINGERPRINT, &client, &error);
     g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
     g_clear_error (&error);
   }
   {
     /* Another address is not held back. */
-    G_GNUC_UNUSED g_autofree char *id = run_pairing (fixture, "10.0.0.3", code, FINGERPRINT, &client, &error);
+    G_GNUC_UNUSED g_autofree char *id =
+      run_pairing (fixture, "10.0.0.3", code, FINGERPRINT, &client, &error);
     g_assert_no_error (error);
   }
 }
