@@ -7,10 +7,7 @@
 
 #include "cli/ow-cli.h"
 #include "core/ow-host.h"
-
-#if OW_HAVE_GUI
-#include "desktop/ow-desktop.h"
-#endif
+#include "ow-desktop-loader.h"
 
 typedef struct
 {
@@ -119,9 +116,9 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (OwHost) host = NULL;
   g_autoptr (OwPaths) paths = NULL;
-  G_GNUC_UNUSED g_autoptr (GSettings) settings = NULL; /* only the desktop face reads it */
+  g_autoptr (GSettings) settings = NULL; /* only the desktop face reads it */
   g_auto (GStrv) sensitive_tools = NULL;
-  gboolean desktop G_GNUC_UNUSED = FALSE; /* without the desktop face, never set */
+  const OwDesktopFace *desktop = NULL;
   OwHostOptions options;
 
   /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason
@@ -208,21 +205,23 @@ main (int argc, char **argv)
 
   if (!headless && display_available ())
     {
-#if OW_HAVE_GUI
-      desktop = ow_desktop_open_display ();
-      if (!desktop)
-        g_message ("The display %s cannot be opened; running headless.",
-                   g_getenv ("WAYLAND_DISPLAY") ? g_getenv ("WAYLAND_DISPLAY")
-                                                : g_getenv ("DISPLAY"));
-#else
-      g_message ("This build has no desktop face; running headless.");
-#endif
+      g_autoptr (GError) load_error = NULL;
+
+      desktop = ow_desktop_load (&load_error);
+      if (desktop == NULL)
+        g_message ("%s Running headless.", load_error->message);
+      else if (!desktop->open_display ())
+        {
+          g_message ("The display %s cannot be opened. Running headless.",
+                     g_getenv ("WAYLAND_DISPLAY") ? g_getenv ("WAYLAND_DISPLAY")
+                                                  : g_getenv ("DISPLAY"));
+          desktop = NULL;
+        }
     }
 
   options = (OwHostOptions){ .no_metrics = FALSE };
-#if OW_HAVE_GUI
   /* The desktop face's settings stand in for what the command line does not say. */
-  if (desktop && (settings = ow_desktop_open_settings ()) != NULL)
+  if (desktop && (settings = desktop->open_settings ()) != NULL)
     {
       if (port == PORT_NOT_GIVEN)
         port = (int) g_settings_get_uint (settings, "port");
@@ -232,7 +231,6 @@ main (int argc, char **argv)
       options.no_metrics = !g_settings_get_boolean (settings, "metrics");
       sensitive_tools = g_settings_get_strv (settings, "sensitive-tools");
     }
-#endif
   if (port == PORT_NOT_GIVEN)
     port = OW_DEFAULT_GATEWAY_PORT;
   if (http_port == PORT_NOT_GIVEN)
@@ -257,16 +255,12 @@ main (int argc, char **argv)
   if (host == NULL || !ow_host_start (host, &error))
     {
       g_printerr ("%s\n", error->message);
-#if OW_HAVE_GUI
       if (desktop)
-        ow_desktop_show_startup_error (error->message);
-#endif
+        desktop->show_startup_error (error->message);
       return OW_CLI_EXIT_FAILURE;
     }
 
-#if OW_HAVE_GUI
   if (desktop)
-    return ow_desktop_run (host, settings, argc, argv);
-#endif
+    return desktop->run (host, settings, argc, argv);
   return run_headless (host);
 }

@@ -621,8 +621,8 @@ on_host_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (user_data);
 }
 
-gboolean
-ow_desktop_open_display (void)
+static gboolean
+open_display (void)
 {
   /* Nothing here draws with OpenGL. Left on, GTK loads the GL driver at start to choose
    * visuals: on Xvfb that is Mesa's llvmpipe, 50 MiB of the desktop host's 98 MiB. */
@@ -630,8 +630,8 @@ ow_desktop_open_display (void)
   return gtk_init_check (NULL, NULL);
 }
 
-void
-ow_desktop_show_startup_error (const char *message)
+static void
+show_startup_error (const char *message)
 {
   GtkWidget *dialog = gtk_message_dialog_new (NULL, 0, GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE,
                                               _("OpenWork Host cannot start"));
@@ -643,8 +643,8 @@ ow_desktop_show_startup_error (const char *message)
   gtk_widget_destroy (dialog);
 }
 
-GSettings *
-ow_desktop_open_settings (void)
+static GSettings *
+open_settings (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr (GSettingsSchema) schema =
@@ -660,8 +660,8 @@ ow_desktop_open_settings (void)
   return g_settings_new_full (schema, NULL, NULL);
 }
 
-int
-ow_desktop_run (OwHost *host, GSettings *settings, int argc, char **argv)
+static int
+run (OwHost *host, GSettings *settings, int argc, char **argv)
 {
   OwDesktop desktop = { .host = host };
   g_autoptr (GMainLoop) stopping = g_main_loop_new (NULL, FALSE);
@@ -698,4 +698,18 @@ ow_desktop_run (OwHost *host, GSettings *settings, int argc, char **argv)
   g_clear_pointer (&desktop.no_tray_reason, g_free);
   g_clear_object (&desktop.application);
   return status;
+}
+
+const OwDesktopFace *
+ow_desktop_face (void)
+{
+  static const OwDesktopFace face = {
+    .version = PACKAGE_VERSION,
+    .open_display = open_display,
+    .open_settings = open_settings,
+    .run = run,
+    .show_startup_error = show_startup_error,
+  };
+
+  return &face;
 }

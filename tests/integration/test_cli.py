@@ -2,6 +2,7 @@
 These use the stand-in runtime, so they need no OpenCode install."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -84,13 +85,14 @@ class CliTest(unittest.TestCase):
         # The refused second host did not disturb the first.
         self.assertEqual(host.runtime()["pid"], runtime["pid"])
 
-    def test_an_unusable_display_falls_back_to_headless(self):
-        # Without --headless: the host must notice the display cannot be opened.
+    def start_with_unusable_display(self, binary):
+        """Starts @binary with a display that cannot be opened and without --headless; waits
+        until its host runs and returns what it said on stderr."""
         tmp = self.tmp.name
         env = dict(os.environ, DISPLAY=":4711", OW_FAKE_RUNTIME_MODE="ok")
         env.pop("WAYLAND_DISPLAY", None)
         with open(os.path.join(tmp, "stderr"), "wb") as stderr:
-            process = subprocess.Popen([owtest.HOST_BIN, "--data-dir", tmp, "--port", "0",
+            process = subprocess.Popen([binary, "--data-dir", tmp, "--port", "0",
                                         "--opencode", owtest.FAKE_RUNTIME],
                                        env=env, stdin=subprocess.DEVNULL, stderr=stderr)
         self.addCleanup(process.wait)
@@ -102,7 +104,44 @@ class CliTest(unittest.TestCase):
             return result.returncode == 0 and '"running"' in result.stdout
         wait_until(running, 20, 0.1, "the host to run headless")
         with open(os.path.join(tmp, "stderr")) as f:
-            self.assertIn("running headless", f.read())
+            return f.read()
+
+    def test_an_unusable_display_falls_back_to_headless(self):
+        # Without --headless: the host must notice the display cannot be opened.
+        said = self.start_with_unusable_display(owtest.HOST_BIN)
+        if os.environ.get("OW_HAVE_GUI") == "1":
+            self.assertIn("The display :4711 cannot be opened. Running headless.", said)
+        else:
+            self.assertIn("This build has no desktop face. Running headless.", said)
+
+    def test_headless_hosts_and_commands_never_map_the_toolkit(self):
+        # The desktop face is a module, loaded only with a display: a headless host and a
+        # command stay small and quick to start.
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"})
+        self.addCleanup(host.close)
+        host.wait_running(timeout=20)
+        with open("/proc/%d/maps" % host.process.pid) as f:
+            libraries = {line.split()[-1] for line in f if ".so" in line}
+        self.assertTrue(any("libsoup-3.0" in name for name in libraries), libraries)
+        self.assertEqual([name for name in libraries if "libgtk" in name or "libgdk-" in name],
+                         [])
+        self.assertNotIn("libgtk", subprocess.run(
+            ["ldd", owtest.HOST_BIN], capture_output=True, text=True, check=True).stdout)
+
+    def test_a_binary_without_its_desktop_face_runs_headless_and_says_why(self):
+        # A copy of the binary outside its build tree looks for the installed face; this
+        # build has not installed one (or, built headless-only, has none at all).
+        installed = os.environ["OW_INSTALLED_DESKTOP_MODULE"]
+        if os.environ.get("OW_HAVE_GUI") == "1" and os.path.exists(installed):
+            self.skipTest("a desktop face is installed at " + installed)
+        binary = os.path.join(self.tmp.name, "openwork-host")
+        shutil.copy(owtest.HOST_BIN, binary)
+        said = self.start_with_unusable_display(binary)
+        if os.environ.get("OW_HAVE_GUI") == "1":
+            self.assertIn("The desktop face cannot be loaded: " + installed, said)
+            self.assertIn("Reinstall OpenWork Host. Running headless.", said)
+        else:
+            self.assertIn("This build has no desktop face. Running headless.", said)
 
     def test_workspaces_come_from_the_command_line_and_the_config(self):
         folders = [os.path.join(self.tmp.name, name) for name in ("alpha", "beta")]

@@ -57,6 +57,16 @@ class InstallTest(unittest.TestCase):
         self.installed("share", "metainfo", "org.openwork.Host.metainfo.xml")
         self.installed("share", "glib-2.0", "schemas", "org.openwork.Host.gschema.xml")
         self.installed("share", "icons", "hicolor", "scalable", "apps", "org.openwork.Host.svg")
+        # The desktop face, where the installed binary looks for it, exporting its table.
+        modules = [os.path.join(d, f) for d, _, files in os.walk(self.root) for f in files
+                   if f == "libopenwork-host-desktop.so"]
+        self.assertEqual(len(modules), 1, modules)
+        self.assertEqual(os.path.basename(os.path.dirname(modules[0])), "openwork-host")
+        self.assertEqual(modules[0], self.root + os.environ["OW_INSTALLED_DESKTOP_MODULE"][
+            len(PREFIX):])
+        exported = subprocess.run(["nm", "-D", "--defined-only", modules[0]],
+                                  capture_output=True, text=True, check=True).stdout
+        self.assertIn(" T ow_desktop_face\n", exported)
         for state in ("idle", "running", "attention", "error"):
             self.installed("share", "icons", "hicolor", "scalable", "status",
                            "org.openwork.Host-%s-symbolic.svg" % state)
