@@ -57,6 +57,9 @@ class InstallTest(unittest.TestCase):
         self.installed("share", "metainfo", "org.openwork.Host.metainfo.xml")
         self.installed("share", "glib-2.0", "schemas", "org.openwork.Host.gschema.xml")
         self.installed("share", "icons", "hicolor", "scalable", "apps", "org.openwork.Host.svg")
+        for size in (16, 24, 32, 48, 64, 128):
+            self.installed("share", "icons", "hicolor", "%dx%d" % (size, size), "apps",
+                           "org.openwork.Host.png")
         # The desktop face, where the installed binary looks for it, exporting its table.
         modules = [os.path.join(d, f) for d, _, files in os.walk(self.root) for f in files
                    if f == "libopenwork-host-desktop.so"]
