@@ -46,8 +46,9 @@ struct _OwGateway
   GPtrArray *streams; /* OwEventStream */
   guint heartbeat_id;
   GPtrArray *workspaces;
-  guint port;
-  int http_port;
+  guint port;    /* asked for; once listening, the one in use */
+  int http_port; /* likewise; -1: plain HTTP is off */
+  gboolean listening;
   GStrv cors_origins;
   gsize max_body_bytes;
   OwScope permission_answers;

@@ -1121,7 +1121,8 @@ listen_any (OwGateway *self,
   return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
 }
 
-static gboolean
+/* Listens on @port (0: a free one) of every address; returns the port, or 0 with @error. */
+static guint
 listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
@@ -1133,64 +1134,59 @@ listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError 
       /* The same port on IPv6, unless the machine has no IPv6. */
       if (listen_any (self, G_SOCKET_FAMILY_IPV6, chosen, options, &ipv6_error) == 0)
         g_message ("The gateway listens on IPv4 only: %s", ipv6_error->message);
-      return TRUE;
+      return chosen;
     }
 
   g_set_error (error, G_IO_ERROR, local_error->code,
                "The gateway could not listen on port %u: %s. Choose another port with --port, "
                "or 0 for any free one.",
                port, local_error->message);
-  return FALSE;
+  return 0;
 }
 
 gboolean
 ow_gateway_listen (OwGateway *self, GError **error)
 {
+  guint https_port, http_port = 0;
+
   g_return_val_if_fail (OW_IS_GATEWAY (self), FALSE);
+  g_return_val_if_fail (!self->listening, FALSE);
 
   self->started_us = g_get_monotonic_time ();
-  if (!listen_on (self, self->port, SOUP_SERVER_LISTEN_HTTPS, error))
+  https_port = listen_on (self, self->port, SOUP_SERVER_LISTEN_HTTPS, error);
+  if (https_port == 0)
     return FALSE;
-  self->port = ow_gateway_get_port (self);
+  if (self->http_port >= 0 &&
+      (http_port = listen_on (self, (guint) self->http_port, 0, error)) == 0)
+    {
+      soup_server_disconnect (self->server);
+      return FALSE;
+    }
 
+  self->port = https_port;
   if (self->http_port >= 0)
     {
-      if (!listen_on (self, (guint) self->http_port, 0, error))
-        return FALSE;
-      self->http_port = (int) ow_gateway_get_http_port (self);
+      self->http_port = (int) http_port;
       g_warning ("Plain HTTP is on at port %d: tokens and tasks cross the network unencrypted. "
                  "Use it only for older clients on a network you trust.",
                  self->http_port);
     }
-
+  self->listening = TRUE;
   return TRUE;
-}
-
-static guint
-port_for_scheme (OwGateway *self, const char *scheme)
-{
-  g_autoptr (GSList) uris = soup_server_get_uris (self->server);
-  guint port = 0;
-
-  for (GSList *l = uris; l; l = l->next)
-    if (port == 0 && g_strcmp0 (g_uri_get_scheme (l->data), scheme) == 0)
-      port = (guint) g_uri_get_port (l->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-  return port;
 }
 
 guint
 ow_gateway_get_port (OwGateway *self)
 {
   g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
-  return port_for_scheme (self, "https");
+  return self->listening ? self->port : 0;
 }
 
 guint
 ow_gateway_get_http_port (OwGateway *self)
 {
   g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
-  return self->http_port >= 0 ? port_for_scheme (self, "http") : 0;
+  return self->listening && self->http_port >= 0 ? (guint) self->http_port : 0;
 }
 
 JsonNode *
