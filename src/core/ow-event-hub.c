@@ -11,6 +11,7 @@
 #define READ_SIZE (16 * 1024)
 #define MAX_EVENT_BYTES (4 * 1024 * 1024)
 #define RESUBSCRIBE_MS 500
+#define MAX_DRAIN_READS 16
 
 struct _OwEventHub
 {
@@ -227,6 +228,40 @@ subscription_lost (OwEventHub *self, const char *why)
     self->resubscribe_id = g_timeout_add (RESUBSCRIBE_MS, on_resubscribe, self);
 }
 
+/* Feeds the parser what else the runtime has sent already. libsoup hands a chunk of its
+ * stream over in pieces (the first with the chunk's size line), each a callback of its
+ * own: without this, the streams' pumps would run between them and send one burst of
+ * events in two writes. Bounded, so that a flood cannot hold the main loop. Returns FALSE
+ * when the subscription ended. */
+static gboolean
+drain (OwEventHub *self)
+{
+  guint8 buffer[READ_SIZE];
+  GPollableInputStream *pollable;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->stream) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->stream)))
+    return TRUE;
+  pollable = G_POLLABLE_INPUT_STREAM (self->stream);
+
+  for (guint i = 0; i < MAX_DRAIN_READS && self->stream; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize got = g_pollable_input_stream_read_nonblocking (pollable, buffer, sizeof buffer,
+                                                             self->cancellable, &error);
+
+      if (got < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return TRUE;
+      if (got <= 0)
+        {
+          subscription_lost (self, error ? error->message : "end of stream");
+          return FALSE;
+        }
+      ow_sse_parser_feed (self->parser, (const char *) buffer, (gsize) got);
+    }
+  return self->stream != NULL;
+}
+
 /* Callbacks hold no reference: dispose cancels the subscription, and a cancelled
  * operation always reports G_IO_ERROR_CANCELLED, so they never touch a gone hub. */
 static void
@@ -248,6 +283,8 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 
   ow_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (self->stream && !drain (self))
+    return;
   if (self->stream)
     g_input_stream_read_bytes_async (self->stream, READ_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
                                      on_read, self);

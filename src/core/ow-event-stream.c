@@ -13,6 +13,10 @@
 /* … and the kernel may hold this much more for it: without a bound, the send buffer grows
  * to megabytes per client and a client that has stopped reading is never noticed. */
 #define SOCKET_SEND_BUFFER (64 * 1024)
+/* A WebSocket whose socket could take more is sent up to this many events before its
+ * socket is asked again: so a burst costs one check, and libsoup's queue for a client that
+ * stalls holds at most this many frames. */
+#define WEBSOCKET_SENDS_PER_CHECK 64
 
 struct _OwEventStream
 {
@@ -33,6 +37,7 @@ struct _OwEventStream
 
   guint64 cursor; /* the last sequence number dealt with */
   gsize unwritten;
+  guint websocket_sends; /* still allowed before the socket is checked again */
   gboolean closed;
   gboolean dropped; /* by the client: its connection went away */
 };
@@ -165,8 +170,16 @@ client_keeps_up (OwEventStream *self)
   if (self->message)
     return self->unwritten < MAX_UNWRITTEN;
 
+  if (self->websocket_sends > 0)
+    {
+      self->websocket_sends--;
+      return TRUE;
+    }
   if (self->socket == NULL || g_socket_condition_check (self->socket, G_IO_OUT) & G_IO_OUT)
-    return TRUE;
+    {
+      self->websocket_sends = WEBSOCKET_SENDS_PER_CHECK - 1;
+      return TRUE;
+    }
   if (self->writable == NULL)
     {
       self->writable = g_socket_create_source (self->socket, G_IO_OUT, NULL);
@@ -198,6 +211,8 @@ pump (OwEventStream *self)
       if (matches (self, event))
         write_event (self, event);
     }
+  /* The next pump asks the socket afresh. */
+  self->websocket_sends = 0;
   flush_sse (self);
 }
 
@@ -214,17 +229,26 @@ on_pump (gpointer user_data)
 /* The runtime's events come in bursts (one read of its stream holds several); they are
  * sent on together once the burst is published. */
 static void
-on_hub_event (OwEventHub *hub, const OwHubEvent *event, OwEventStream *self)
+schedule_pump (OwEventStream *self)
 {
   if (self->pump_id == 0)
     self->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_pump, self, NULL);
 }
 
 static void
+on_hub_event (OwEventHub *hub, const OwHubEvent *event, OwEventStream *self)
+{
+  schedule_pump (self);
+}
+
+/* A chunk went out: room for more. Pumping right here would send what has come of a burst
+ * so far as a chunk of its own; the pump sends it with the rest. */
+static void
 on_wrote_body_data (SoupServerMessage *message, guint chunk_size, OwEventStream *self)
 {
   self->unwritten = chunk_size > self->unwritten ? 0 : self->unwritten - chunk_size;
-  pump (self);
+  if (self->cursor < ow_event_hub_get_last_seq (self->hub))
+    schedule_pump (self);
 }
 
 /* Ends on the client's side: it went away. */

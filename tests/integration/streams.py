@@ -54,9 +54,8 @@ class SseStream(_TlsStream):
         self.reader = self.tls.makefile("rb")
         self.status, self.headers = _read_head(self.reader)
 
-    def _body_lines(self):
-        """The body's lines, through chunked transfer decoding."""
-        pending = b""
+    def chunks(self):
+        """The body's chunks as the host wrote them (chunked transfer decoding)."""
         while True:
             size_line = self.reader.readline()
             if not size_line:
@@ -64,8 +63,15 @@ class SseStream(_TlsStream):
             size = int(size_line.split(b";")[0].strip() or b"0", 16)
             if size == 0:
                 return
-            pending += self.reader.read(size)
+            chunk = self.reader.read(size)
             self.reader.readline()
+            yield chunk
+
+    def _body_lines(self):
+        """The body's lines."""
+        pending = b""
+        for chunk in self.chunks():
+            pending += chunk
             while b"\n" in pending:
                 line, pending = pending.split(b"\n", 1)
                 yield line.rstrip(b"\r").decode()

@@ -256,6 +256,28 @@ class EventsTest(unittest.TestCase):
         self.assertIn("Too slow", slow_socket.close_reason)
         self.assertIn("Closing an event stream", host.stderr())
 
+    def test_a_burst_of_runtime_events_goes_out_as_one_chunk(self):
+        # The stand-in runtime sends its events in ticks of about 10 ms, each tick one chunk
+        # of about ten. The gateway passes each tick on as one chunk (one write, one TLS
+        # record), not split where libsoup hands the tick over in pieces.
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok",
+                                              "OW_FAKE_RUNTIME_EVENT_RATE": "1000"})
+        self.addCleanup(host.close)
+        host.wait_running(timeout=60)
+        token = host.cli("token", "create", "--scope", "viewer", "--name", "phone")
+        self.assertEqual(token.returncode, 0, token.stderr)
+        stream = SseStream(Gateway(host), "/opencode/global/event", token.stdout.strip())
+        self.addCleanup(stream.close)
+        counts = []
+        for chunk in stream.chunks():
+            counts.append(chunk.count(b'"bench.tick"'))
+            if len(counts) == 60:
+                break
+        ticks = [count for count in counts[5:] if count > 0]  # once the stream is up
+        print("events per chunk:", ticks)
+        self.assertGreater(len(ticks), 40)
+        self.assertLess(sum(1 for count in ticks if count == 1), len(ticks) // 10, ticks)
+
     def test_an_open_stream_goes_on_across_a_runtime_restart(self):
         host = self.start(reply="short answer")
         stream = SseStream(self.gateway, self.base + "/event", self.token)
