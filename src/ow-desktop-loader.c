@@ -2,7 +2,6 @@
 
 #include "ow-desktop-loader.h"
 
-#include <glib/gi18n.h>
 #include <stdlib.h>
 
 #if OW_HAVE_GUI
@@ -31,19 +30,20 @@ ow_desktop_load (GError **error)
   const OwDesktopFace *face;
   GModule *module;
 
-  /* Local binding: the module's own symbols stay its own. */
+  /* Local binding: the module's own symbols stay its own. Its messages, like the host's
+   * other log lines, are not translated. */
   module = g_module_open (path, G_MODULE_BIND_LOCAL);
   if (module == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The desktop face cannot be loaded: %s. Reinstall OpenWork Host."),
-                      g_module_error ());
+                   "The desktop face cannot be loaded: %s. Reinstall OpenWork Host.",
+                   g_module_error ());
       return NULL;
     }
   if (!g_module_symbol (module, OW_DESKTOP_FACE_SYMBOL, (gpointer *) &get_face) || get_face == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("%s is not an OpenWork Host desktop face. Reinstall OpenWork Host."), path);
+                   "%s is not an OpenWork Host desktop face. Reinstall OpenWork Host.", path);
       g_module_close (module);
       return NULL;
     }
@@ -51,9 +51,9 @@ ow_desktop_load (GError **error)
   if (g_strcmp0 (face->version, PACKAGE_VERSION) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The desktop face %s is from version %s, this binary from %s. Reinstall "
-                     "OpenWork Host."),
-                      path, face->version, PACKAGE_VERSION);
+                   "The desktop face %s is from version %s, this binary from %s. Reinstall "
+                   "OpenWork Host.",
+                   path, face->version, PACKAGE_VERSION);
       g_module_close (module);
       return NULL;
     }
@@ -62,7 +62,7 @@ ow_desktop_load (GError **error)
   return face;
 #else
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("This build has no desktop face."));
+                       "This build has no desktop face.");
   return NULL;
 #endif
 }
