@@ -414,6 +414,9 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   soup_server_message_set_status (forward->message, soup_message_get_status (forward->upstream),
                                   soup_message_get_reason_phrase (forward->upstream));
   copy_response_headers (forward->upstream, forward->message);
+  /* What went out is let go: an answer streams through without being kept whole. */
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
+                                    FALSE);
   forward->wait_for_answer = FALSE;
   update_pause (forward);
   forward->relaying = TRUE;
