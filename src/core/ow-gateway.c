@@ -656,7 +656,9 @@ forward_session_write (OwGatewayRequest *request, const char *directory, const c
       g_signal_connect_data (request->message, "wrote-body", G_CALLBACK (on_session_created),
                              new_task, new_task_free, 0);
     }
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory, FALSE);
+  /* on_session_created() reads the new session from the answer. */
+  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
+                             OW_PROXY_FORWARD_KEEP_ANSWER);
 }
 
 static void
@@ -707,7 +709,8 @@ handle_opencode (OwGatewayRequest *request)
   if (!request->early && serve_events (request, directory, FALSE))
     return;
   ow_opencode_proxy_forward (request->gateway->proxy, request->message, request->rest, directory,
-                             request->early);
+                             request->early ? OW_PROXY_FORWARD_BODY_FOLLOWS
+                                            : OW_PROXY_FORWARD_NONE);
 }
 
 static void
@@ -765,7 +768,8 @@ handle_workspace_opencode (OwGatewayRequest *request)
   if (!request->early && serve_events (request, directory, header == NULL && query == NULL))
     return;
   ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
-                             request->early);
+                             request->early ? OW_PROXY_FORWARD_BODY_FOLLOWS
+                                            : OW_PROXY_FORWARD_NONE);
 }
 
 /* Oversized request bodies */

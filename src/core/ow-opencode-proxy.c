@@ -38,8 +38,9 @@ typedef struct
   gsize unwritten; /* appended to the client's body but not yet written */
   gboolean reading;
   gboolean sending;
-  gboolean relaying; /* the client's reply is the runtime's answer, read from body */
-  gboolean finished; /* the client's exchange is over: touch the message no more */
+  gboolean relaying;    /* the client's reply is the runtime's answer, read from body */
+  gboolean keep_answer; /* OW_PROXY_FORWARD_KEEP_ANSWER */
+  gboolean finished;    /* the client's exchange is over: touch the message no more */
   gboolean eof;
 
   /* A request body that streams to the runtime as it arrives, through a pipe. */
@@ -415,8 +416,9 @@ on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
                                   soup_message_get_reason_phrase (forward->upstream));
   copy_response_headers (forward->upstream, forward->message);
   /* What went out is let go: an answer streams through without being kept whole. */
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
-                                    FALSE);
+  if (!forward->keep_answer)
+    soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
+                                      FALSE);
   forward->wait_for_answer = FALSE;
   update_pause (forward);
   forward->relaying = TRUE;
@@ -452,8 +454,9 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
                            SoupServerMessage *message,
                            const char *path,
                            const char *directory,
-                           gboolean body_follows)
+                           OwProxyForwardFlags flags)
 {
+  gboolean body_follows = (flags & OW_PROXY_FORWARD_BODY_FOLLOWS) != 0;
   GUri *client_uri = soup_server_message_get_uri (message);
   g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
   g_autofree char *target = NULL;
@@ -474,6 +477,7 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   forward->proxy = self;
   g_hash_table_add (self->forwards, forward);
   forward->max_body_bytes = self->max_body_bytes;
+  forward->keep_answer = (flags & OW_PROXY_FORWARD_KEEP_ANSWER) != 0;
   g_queue_init (&forward->pending);
   forward->message = g_object_ref (message);
   forward->cancellable = g_cancellable_new ();

@@ -15,14 +15,24 @@ G_DECLARE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, OW, OPENCODE_PROXY, GO
 OwOpencodeProxy *
 ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_body_bytes);
 
+typedef enum
+{
+  OW_PROXY_FORWARD_NONE = 0,
+  /* Called as the headers arrive (an early handler): the request body then streams to the
+   * runtime as it comes, and ow_opencode_proxy_resume() must be called from the normal
+   * handler. Without it, the body is already read. */
+  OW_PROXY_FORWARD_BODY_FOLLOWS = 1 << 0,
+  /* The answer stays whole in the message's response body once written, for a "wrote-body"
+   * handler to read; only for small answers. Without it, what is written is let go. */
+  OW_PROXY_FORWARD_KEEP_ANSWER = 1 << 1,
+} OwProxyForwardFlags;
+
 /**
  * ow_opencode_proxy_forward:
  * @message: the client's request, already authorised
  * @path: the runtime path, e.g. "/session"
  * @directory: the folder the request works in, already checked against the workspaces
- * @body_follows: %TRUE when called as the headers arrive (an early handler): the request
- *   body then streams to the runtime as it comes, and ow_opencode_proxy_resume() must be
- *   called from the normal handler; %FALSE when the body is already read
+ * @flags: see #OwProxyForwardFlags
  *
  * Sends @message to the runtime with the runtime's basic auth and @directory as its only
  * folder (`x-opencode-directory`, percent-encoded), having dropped the client's
@@ -34,7 +44,7 @@ void ow_opencode_proxy_forward (OwOpencodeProxy *self,
                                 SoupServerMessage *message,
                                 const char *path,
                                 const char *directory,
-                                gboolean body_follows);
+                                OwProxyForwardFlags flags);
 
 /**
  * ow_opencode_proxy_resume:
