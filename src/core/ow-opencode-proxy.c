@@ -12,6 +12,9 @@
 /* One read from the runtime's answer; a slow client holds at most a few of these. */
 #define READ_SIZE (64 * 1024)
 #define MAX_UNWRITTEN (256 * 1024)
+/* Reads of what the runtime has sent already, at once, before waiting for more. */
+#define MAX_READY_READS 4
+#define READY_READ_SIZE (16 * 1024)
 #define FORWARD_KEY "ow-forward"
 
 struct _OwOpencodeProxy
@@ -302,6 +305,28 @@ on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forwa
     read_more (forward);
 }
 
+/* Passes a read of the runtime's answer on to the client: @size bytes, or its end (0, or
+ * -1 when it broke off with @error). Returns whether to read on. */
+static gboolean
+relay (Forward *forward, const void *data, gssize size, const GError *error)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (forward->message);
+
+  if (size <= 0)
+    {
+      /* The runtime's answer ended (or broke off; the client sees a short body). */
+      if (error)
+        g_debug ("The runtime's answer broke off: %s", error->message);
+      forward->eof = TRUE;
+      soup_message_body_complete (body);
+      return FALSE; /* "finished" frees the forward */
+    }
+
+  forward->unwritten += (gsize) size;
+  soup_message_body_append (body, SOUP_MEMORY_COPY, data, (gsize) size);
+  return forward->unwritten < MAX_UNWRITTEN;
+}
+
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -309,7 +334,7 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes =
     g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  SoupMessageBody *body;
+  gboolean more;
 
   forward->reading = FALSE;
   if (forward->finished)
@@ -318,23 +343,39 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
-  body = soup_server_message_get_response_body (forward->message);
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    {
-      /* The runtime's answer ended (or broke off; the client sees a short body). */
-      if (error)
-        g_debug ("The runtime's answer broke off: %s", error->message);
-      forward->eof = TRUE;
-      soup_message_body_complete (body);
-      soup_server_message_unpause (forward->message);
-      return; /* "finished" frees the forward */
-    }
-
-  forward->unwritten += g_bytes_get_size (bytes);
-  soup_message_body_append_bytes (body, bytes);
+  more = relay (forward, bytes ? g_bytes_get_data (bytes, NULL) : NULL,
+                bytes ? (gssize) g_bytes_get_size (bytes) : -1, error);
   soup_server_message_unpause (forward->message);
-  if (forward->unwritten < MAX_UNWRITTEN)
+  if (more)
     read_more (forward);
+}
+
+/* Relays what the runtime has sent already, without a round through the main loop for each
+ * read: a small answer and its end go on in one go. Returns whether to read on. */
+static gboolean
+relay_ready (Forward *forward)
+{
+  GPollableInputStream *pollable;
+  guint8 buffer[READY_READ_SIZE];
+  gboolean more = TRUE;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (forward->body) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (forward->body)))
+    return TRUE;
+  pollable = G_POLLABLE_INPUT_STREAM (forward->body);
+
+  for (guint i = 0; more && i < MAX_READY_READS; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      gssize got = g_pollable_input_stream_read_nonblocking (pollable, buffer, sizeof buffer,
+                                                             forward->cancellable, &error);
+
+      if (got < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      more = relay (forward, buffer, got, error);
+      soup_server_message_unpause (forward->message);
+    }
+  return more;
 }
 
 static void
@@ -342,7 +383,7 @@ read_more (Forward *forward)
 {
   /* A cancelled read of libsoup 3.2's body stream may never complete; the forward ends
    * with its message instead. */
-  if (g_cancellable_is_cancelled (forward->cancellable))
+  if (g_cancellable_is_cancelled (forward->cancellable) || !relay_ready (forward))
     return;
   forward->reading = TRUE;
   g_input_stream_read_bytes_async (forward->body, READ_SIZE, G_PRIORITY_DEFAULT,
