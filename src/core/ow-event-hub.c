@@ -237,20 +237,13 @@ static gboolean
 drain (OwEventHub *self)
 {
   guint8 buffer[READ_SIZE];
-  GPollableInputStream *pollable;
-
-  if (!G_IS_POLLABLE_INPUT_STREAM (self->stream) ||
-      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->stream)))
-    return TRUE;
-  pollable = G_POLLABLE_INPUT_STREAM (self->stream);
 
   for (guint i = 0; i < MAX_DRAIN_READS && self->stream; i++)
     {
       g_autoptr (GError) error = NULL;
-      gssize got = g_pollable_input_stream_read_nonblocking (pollable, buffer, sizeof buffer,
-                                                             self->cancellable, &error);
+      gssize got = ow_read_ready (self->stream, buffer, sizeof buffer, self->cancellable, &error);
 
-      if (got < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (got == OW_READ_WOULD_BLOCK)
         return TRUE;
       if (got <= 0)
         {

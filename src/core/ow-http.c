@@ -66,3 +66,23 @@ ow_json_parse_object (const char *data, gssize length, GError **error)
     }
   return json_object_ref (json_node_get_object (root));
 }
+
+gssize
+ow_read_ready (
+  GInputStream *stream, void *buffer, gsize size, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gssize got;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (stream) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (stream)))
+    return OW_READ_WOULD_BLOCK;
+
+  got = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buffer, size,
+                                                  cancellable, &local_error);
+  if (got < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return OW_READ_WOULD_BLOCK;
+  if (got < 0)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return got;
+}

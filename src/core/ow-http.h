@@ -18,6 +18,21 @@ void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *nod
 void
 ow_http_reply_error (SoupServerMessage *message, guint status, const char *code, const char *text);
 
+#define OW_READ_WOULD_BLOCK ((gssize) -2)
+
+/**
+ * ow_read_ready:
+ *
+ * Reads what @stream holds already, without waiting: for an answer that has arrived, one
+ * call instead of a round through the main loop per asynchronous read.
+ *
+ * Returns: the bytes read; 0 at its end; -1 with @error set when it broke off; or
+ *   %OW_READ_WOULD_BLOCK when nothing is there yet, or @stream cannot be read without
+ *   waiting (then read it asynchronously)
+ */
+gssize ow_read_ready (
+  GInputStream *stream, void *buffer, gsize size, GCancellable *cancellable, GError **error);
+
 /* Adds a member to the object being built: a string, or null for %NULL. */
 void ow_json_add_string (JsonBuilder *builder, const char *name, const char *value);
 void ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value);

@@ -355,26 +355,23 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 relay_ready (Forward *forward)
 {
-  GPollableInputStream *pollable;
   guint8 buffer[READY_READ_SIZE];
   gboolean more = TRUE;
-
-  if (!G_IS_POLLABLE_INPUT_STREAM (forward->body) ||
-      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (forward->body)))
-    return TRUE;
-  pollable = G_POLLABLE_INPUT_STREAM (forward->body);
+  gboolean relayed = FALSE;
 
   for (guint i = 0; more && i < MAX_READY_READS; i++)
     {
       g_autoptr (GError) error = NULL;
-      gssize got = g_pollable_input_stream_read_nonblocking (pollable, buffer, sizeof buffer,
-                                                             forward->cancellable, &error);
+      gssize got =
+        ow_read_ready (forward->body, buffer, sizeof buffer, forward->cancellable, &error);
 
-      if (got < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (got == OW_READ_WOULD_BLOCK)
         break;
       more = relay (forward, buffer, got, error);
-      soup_server_message_unpause (forward->message);
+      relayed = TRUE;
     }
+  if (relayed)
+    soup_server_message_unpause (forward->message);
   return more;
 }
 
