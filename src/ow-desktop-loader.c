@@ -16,8 +16,8 @@ module_path (void)
   g_autofree char *build_folder = realpath (OW_BUILD_SRC_DIR, NULL);
 
   if (folder && build_folder && g_str_equal (folder, build_folder))
-    return g_build_filename (build_folder, OW_DESKTOP_MODULE_NAME, NULL);
-  return g_build_filename (OW_PKGLIBDIR, OW_DESKTOP_MODULE_NAME, NULL);
+    return g_build_filename (build_folder, OW_DESKTOP_MODULE_FILE, NULL);
+  return g_build_filename (OW_PKGLIBDIR, OW_DESKTOP_MODULE_FILE, NULL);
 }
 #endif
 
@@ -30,8 +30,8 @@ ow_desktop_load (GError **error)
   const OwDesktopFace *face;
   GModule *module;
 
-  /* Local binding: the module's own symbols stay its own. Its messages, like the host's
-   * other log lines, are not translated. */
+  /* Local binding: the module's own symbols stay its own. (The messages below are log
+   * lines, untranslated like the host's others.) */
   module = g_module_open (path, G_MODULE_BIND_LOCAL);
   if (module == NULL)
     {

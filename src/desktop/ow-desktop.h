@@ -34,7 +34,6 @@ typedef struct
   void (*show_startup_error) (const char *message);
 } OwDesktopFace;
 
-#define OW_DESKTOP_MODULE_NAME "libopenwork-host-desktop.so"
 #define OW_DESKTOP_FACE_SYMBOL "ow_desktop_face"
 
 typedef const OwDesktopFace *(*OwDesktopFaceFunc) (void);
