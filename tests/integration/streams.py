@@ -20,7 +20,8 @@ def _connect(gateway, receive_buffer=None):
     return gateway.context.wrap_socket(raw, server_hostname="localhost")
 
 
-def _read_head(reader):
+def read_head(reader):
+    """The status line and the headers (names in lower case) of an HTTP answer."""
     status = reader.readline().decode()
     headers = {}
     while True:
@@ -29,6 +30,20 @@ def _read_head(reader):
             return status, headers
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+
+
+def read_chunks(reader):
+    """A chunked body's chunks as they were written (chunked transfer decoding)."""
+    while True:
+        size_line = reader.readline()
+        if not size_line:
+            return
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            return
+        chunk = reader.read(size)
+        reader.readline()
+        yield chunk
 
 
 class _TlsStream:
@@ -52,20 +67,11 @@ class SseStream(_TlsStream):
             request += "Last-Event-ID: %s\r\n" % last_event_id
         self.tls.sendall((request + "\r\n").encode())
         self.reader = self.tls.makefile("rb")
-        self.status, self.headers = _read_head(self.reader)
+        self.status, self.headers = read_head(self.reader)
 
     def chunks(self):
-        """The body's chunks as the host wrote them (chunked transfer decoding)."""
-        while True:
-            size_line = self.reader.readline()
-            if not size_line:
-                return
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                return
-            chunk = self.reader.read(size)
-            self.reader.readline()
-            yield chunk
+        """The body's chunks as the host wrote them."""
+        return read_chunks(self.reader)
 
     def _body_lines(self):
         """The body's lines."""
@@ -100,7 +106,7 @@ class WebSocketStream(_TlsStream):
                           "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n"
                           % (path, key, token)).encode())
         self.reader = self.tls.makefile("rb")
-        self.status, self.headers = _read_head(self.reader)
+        self.status, self.headers = read_head(self.reader)
         self.close_reason = None
 
     def _send(self, opcode, payload=b""):

@@ -11,6 +11,7 @@ import unittest
 
 import owtest
 from owtest import Host, Gateway, control, wait_until
+from streams import read_chunks, read_head
 
 # Every route of the API with the least scope that may use it. The test fails when the
 # host's own route table (from its control socket) differs, so no route goes untested.
@@ -360,26 +361,13 @@ class GatewayTest(unittest.TestCase):
             tls.sendall(("GET /opencode/_download?bytes=%d%s HTTP/1.1\r\nHost: localhost\r\n"
                          "Authorization: Bearer %s\r\nConnection: close\r\n\r\n"
                          % (size, "&chunked=1" if chunked else "", token)).encode())
-            answer = b""
-            while True:
-                piece = tls.recv(65536)
-                if not piece:
-                    break
-                answer += piece
-        head, _, body = answer.partition(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")
-        headers = {name.lower(): value.strip() for name, _, value in
-                   (line.partition(":") for line in lines[1:])}
-        if headers.get("transfer-encoding") == "chunked":
-            decoded = b""
-            while True:
-                size_line, _, body = body.partition(b"\r\n")
-                length = int(size_line, 16)
-                if length == 0:
-                    break
-                decoded, body = decoded + body[:length], body[length + 2:]
-            body = decoded
-        return int(lines[0].split()[1]), headers, body
+            with tls.makefile("rb") as reader:
+                status, headers = read_head(reader)
+                if headers.get("transfer-encoding") == "chunked":
+                    body = b"".join(read_chunks(reader))
+                else:
+                    body = reader.read()
+        return int(status.split()[1]), headers, body
 
     def test_answers_stream_from_the_runtime_whole(self):
         host = self.start_host()
