@@ -1,20 +1,24 @@
 #include "config.h"
 
 #include "ow-opencode-proxy.h"
+#include "ow-chunked-decoder.h"
 #include "ow-http.h"
+#include "ow-runtime-pool.h"
 
-#include <fcntl.h>
-#include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
-#include <glib-unix.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
-/* One read from the runtime's answer; a slow client holds at most a few of these. */
+/* The runtime's answer is read in pieces of this size; a slow client holds at most a few. */
 #define READ_SIZE (64 * 1024)
 #define MAX_UNWRITTEN (256 * 1024)
 /* Reads of what the runtime has sent already, at once, before waiting for more. */
-#define MAX_READY_READS 4
-#define READY_READ_SIZE (16 * 1024)
+#define MAX_READS_PER_WAKE 4
+/* A request body streams on; the client waits while this much is not yet sent. */
+#define MAX_UNSENT (64 * 1024)
+#define MAX_ANSWER_HEAD (64 * 1024)
+/* Idle keep-alive connections kept for later requests. */
+#define MAX_IDLE_CONNECTIONS 64
 #define FORWARD_KEY "ow-forward"
 
 struct _OwOpencodeProxy
@@ -23,66 +27,103 @@ struct _OwOpencodeProxy
 
   OwRuntimeSupervisor *runtime;
   OwEventHub *hub;
-  SoupSession *session;
+  OwRuntimePool *pool;
   gsize max_body_bytes;
   GHashTable *forwards; /* Forward: every request on its way through */
+  char *password;       /* of the runtime, and the Authorization header made from it */
+  char *authorization;
 };
 
 G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
 
-/* One client request on its way through. */
+typedef enum
+{
+  ANSWER_HEAD, /* waiting for the runtime's status line and headers */
+  ANSWER_BODY,
+  ANSWER_DONE, /* relayed whole, broken off, or replaced by the gateway's own error */
+} AnswerState;
+
+typedef enum
+{
+  FRAMING_NONE,
+  FRAMING_LENGTH,
+  FRAMING_CHUNKED,
+  FRAMING_UNTIL_CLOSE,
+} Framing;
+
+/* One client request on its way through: an HTTP/1.1 exchange with the runtime on one of
+ * the pool's connections, driven by that connection's readiness. */
 typedef struct
 {
   OwOpencodeProxy *proxy;     /* NULL once the proxy is gone */
   SoupServerMessage *message; /* owned */
-  SoupMessage *upstream;
-  GInputStream *body;
-  GCancellable *cancellable;
-  gsize unwritten; /* appended to the client's body but not yet written */
-  gboolean reading;
-  gboolean sending;
-  gboolean relaying;    /* the client's reply is the runtime's answer, read from body */
+  OwRuntimeConnection *connection;
+  gboolean connecting;
+  gboolean retried;     /* on a fresh connection, after a kept one turned out closed */
   gboolean keep_answer; /* OW_PROXY_FORWARD_KEEP_ANSWER */
-  gboolean finished;    /* the client's exchange is over: touch the message no more */
-  gboolean eof;
+  gboolean is_head;
+  gboolean finished; /* the client's exchange is over: touch the message no more */
+  guint busy;        /* in a callback that may see "finished": free the forward after */
 
-  /* A request body that streams to the runtime as it arrives, through a pipe. */
-  GOutputStream *sink;
-  GQueue pending;       /* GBytes not yet written to the pipe */
-  gsize pending_offset; /* of the first one */
-  GSource *writable;
+  /* The request as sent: head and body. A request read whole stays whole here, so that it
+   * can go again on another connection; a streaming body is let go as it leaves. */
+  GString *out;
+  gsize out_offset;
+  gboolean streaming; /* OW_PROXY_FORWARD_BODY_FOLLOWS */
+  gboolean chunked_upload;
+  gboolean body_done; /* all of the request is in out */
+  gboolean discard;   /* the runtime no longer reads the body: drop the rest */
   gsize received;
   gsize max_body_bytes;
-  gboolean body_done;
-  gboolean discard; /* the runtime no longer reads the body: drop the rest */
+
+  /* The answer. */
+  AnswerState answer;
+  GByteArray *head; /* the answer so far, until its head is complete */
+  Framing framing;
+  guint64 remaining; /* FRAMING_LENGTH */
+  OwChunkedDecoder *decoder;
+  gboolean reusable; /* the connection can carry the next request after this one */
+  gboolean answered; /* any byte of the answer came */
+  gsize unwritten;   /* appended to the client's body but not yet written */
 
   /* Why the client's message is paused; it is paused while either holds. */
-  gboolean wait_for_pipe;
+  gboolean wait_for_upload;
   gboolean wait_for_answer;
   gboolean paused;
 } Forward;
 
-static void read_more (Forward *forward);
+static void
+on_connection_ready (OwRuntimeConnection *connection, GIOCondition condition, gpointer user_data);
 
 static void
 forward_free (Forward *forward)
 {
   if (forward->proxy)
     g_hash_table_remove (forward->proxy->forwards, forward);
-  if (forward->writable)
-    {
-      g_source_destroy (forward->writable);
-      g_source_unref (forward->writable);
-    }
-  g_queue_clear_full (&forward->pending, (GDestroyNotify) g_bytes_unref);
-  g_clear_object (&forward->sink);
-  g_object_set_data (G_OBJECT (forward->message), FORWARD_KEY, NULL);
+  if (forward->connection)
+    ow_runtime_connection_release (forward->connection, FALSE);
+  if (forward->streaming)
+    g_object_set_data (G_OBJECT (forward->message), FORWARD_KEY, NULL);
   g_signal_handlers_disconnect_by_data (forward->message, forward);
   g_clear_object (&forward->message);
-  g_clear_object (&forward->upstream);
-  g_clear_object (&forward->body);
-  g_clear_object (&forward->cancellable);
+  g_string_free (forward->out, TRUE);
+  if (forward->head)
+    g_byte_array_unref (forward->head);
+  g_clear_pointer (&forward->decoder, ow_chunked_decoder_free);
   g_free (forward);
+}
+
+/* Ends a callback of the forward's; frees it if its exchange finished meanwhile. Returns
+ * whether the forward is still there. */
+static gboolean
+forward_leave (Forward *forward)
+{
+  if (--forward->busy == 0 && forward->finished)
+    {
+      forward_free (forward);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Hop-by-hop and credential headers never cross the proxy. */
@@ -156,7 +197,7 @@ ow_opencode_proxy_strip_query (const char *query)
 static void
 update_pause (Forward *forward)
 {
-  gboolean wanted = forward->wait_for_pipe || forward->wait_for_answer;
+  gboolean wanted = forward->wait_for_upload || forward->wait_for_answer;
 
   if (forward->finished || wanted == forward->paused)
     return;
@@ -167,230 +208,248 @@ update_pause (Forward *forward)
     soup_server_message_unpause (forward->message);
 }
 
-/* Request bodies */
+static gsize
+unsent (Forward *forward)
+{
+  return forward->out->len - forward->out_offset;
+}
 
-static void flush_pending (Forward *forward);
+/* What the connection is watched for: sending while anything is unsent (or the connect is
+ * under way), reading while the answer goes on and the client keeps up with it. */
+static void
+update_watch (Forward *forward)
+{
+  GIOCondition condition = 0;
+
+  if (forward->connection == NULL)
+    return;
+  if (forward->connecting || (unsent (forward) > 0 && !forward->discard))
+    condition |= G_IO_OUT;
+  if (!forward->connecting && forward->answer != ANSWER_DONE && forward->unwritten < MAX_UNWRITTEN)
+    condition |= G_IO_IN;
+  ow_runtime_connection_watch (forward->connection, condition, on_connection_ready, forward);
+}
+
+/* The connection is done with: kept for the next request if this exchange ended cleanly on
+ * both sides. */
+static void
+let_connection_go (Forward *forward)
+{
+  gboolean clean = forward->answer == ANSWER_DONE && forward->reusable && forward->body_done &&
+                   !forward->discard && unsent (forward) == 0;
+
+  if (forward->connection == NULL)
+    return;
+  ow_runtime_connection_release (forward->connection, clean);
+  forward->connection = NULL;
+}
+
+/* The runtime could not be reached or sent no answer: the gateway answers instead. */
+static void
+fail (Forward *forward, const GError *error)
+{
+  gboolean too_large = forward->received > forward->max_body_bytes;
+
+  g_debug ("No answer from the runtime: %s", error ? error->message : "too large");
+  forward->answer = ANSWER_DONE;
+  forward->discard = TRUE; /* whatever of the body is still to come */
+  let_connection_go (forward);
+  if (forward->finished)
+    return;
+  if (too_large)
+    {
+      ow_http_reply_error (forward->message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                           "The request body is larger than the host allows.");
+    }
+  else
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (forward->message),
+                                    "Retry-After", "2");
+      ow_http_reply_error (forward->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
+                           "The OpenCode runtime could not be reached; it may be restarting. "
+                           "Try again in a few seconds.");
+    }
+  forward->wait_for_upload = FALSE;
+  forward->wait_for_answer = FALSE;
+  update_pause (forward);
+}
 
 static gboolean
-on_sink_writable (GObject *stream, gpointer user_data)
+start_exchange (Forward *forward, gboolean fresh)
 {
-  Forward *forward = user_data;
+  g_autoptr (GError) error = NULL;
+  guint port = ow_runtime_supervisor_get_port (forward->proxy->runtime);
 
-  g_clear_pointer (&forward->writable, g_source_unref);
-  flush_pending (forward);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-close_sink (Forward *forward)
-{
-  if (forward->sink)
-    g_output_stream_close (forward->sink, NULL, NULL);
-  g_clear_object (&forward->sink);
-}
-
-/* Writes what is pending into the pipe without blocking. When the pipe is full, the client
- * is paused until it drains: the body is never held in memory beyond a chunk. */
-static void
-flush_pending (Forward *forward)
-{
-  while (!g_queue_is_empty (&forward->pending) && forward->sink && !forward->discard)
+  forward->connection = ow_runtime_pool_take (forward->proxy->pool, port, fresh, &error);
+  if (forward->connection == NULL)
     {
-      GBytes *chunk = g_queue_peek_head (&forward->pending);
-      gsize size;
-      const guint8 *data = g_bytes_get_data (chunk, &size);
-      g_autoptr (GError) error = NULL;
-      gssize written = g_pollable_output_stream_write_nonblocking (
-        G_POLLABLE_OUTPUT_STREAM (forward->sink), data + forward->pending_offset,
-        size - forward->pending_offset, NULL, &error);
+      fail (forward, error);
+      return FALSE;
+    }
+  forward->connecting = !ow_runtime_connection_is_reused (forward->connection);
+  forward->out_offset = 0;
+  forward->answer = ANSWER_HEAD;
+  forward->answered = FALSE;
+  return TRUE;
+}
 
-      if (written < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+/* A kept connection that the runtime closed before this request reached it: the request
+ * goes again on a fresh one, if it is still whole. */
+static gboolean
+retry (Forward *forward)
+{
+  if (forward->retried || forward->streaming || forward->answered || forward->connection == NULL ||
+      !ow_runtime_connection_is_reused (forward->connection))
+    return FALSE;
+  forward->retried = TRUE;
+  ow_runtime_connection_release (forward->connection, FALSE);
+  forward->connection = NULL;
+  if (start_exchange (forward, TRUE))
+    update_watch (forward);
+  return TRUE;
+}
+
+/* Sends what is unsent without blocking. Returns %FALSE when the connection broke. */
+static gboolean
+send_out (Forward *forward)
+{
+  int fd = ow_runtime_connection_get_fd (forward->connection);
+
+  while (unsent (forward) > 0 && !forward->discard)
+    {
+      gssize sent =
+        send (fd, forward->out->str + forward->out_offset, unsent (forward), MSG_NOSIGNAL);
+
+      if (sent < 0 && errno == EINTR)
+        continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (sent < 0)
         {
-          /* Once the runtime has answered, a full pipe means it stopped reading. */
-          if (forward->upstream && soup_message_get_status (forward->upstream) != 0 &&
-              !forward->sending)
+          int saved = errno;
+
+          /* Once the runtime has answered, it has stopped reading the body. */
+          if (forward->answer != ANSWER_HEAD)
             {
               forward->discard = TRUE;
               break;
             }
-          if (forward->writable == NULL)
+          if (!retry (forward))
             {
-              forward->writable = g_pollable_output_stream_create_source (
-                G_POLLABLE_OUTPUT_STREAM (forward->sink), NULL);
-              g_source_set_callback (
-                forward->writable, (GSourceFunc) (void (*) (void)) on_sink_writable, forward, NULL);
-              g_source_attach (forward->writable, NULL);
+              g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                                      "Sending failed: %s", g_strerror (saved));
+              fail (forward, error);
             }
-          forward->wait_for_pipe = TRUE;
-          update_pause (forward);
-          return;
+          return FALSE;
         }
-      if (written < 0)
-        {
-          forward->discard = TRUE; /* the runtime closed the body: nothing more to send */
-          break;
-        }
-
-      forward->pending_offset += (gsize) written;
-      if (forward->pending_offset == size)
-        {
-          g_bytes_unref (g_queue_pop_head (&forward->pending));
-          forward->pending_offset = 0;
-        }
+      forward->out_offset += (gsize) sent;
     }
 
-  if (forward->discard)
+  if (forward->streaming)
     {
-      g_queue_clear_full (&forward->pending, (GDestroyNotify) g_bytes_unref);
-      forward->pending_offset = 0;
+      /* What left is let go; the client waits while much is still to go. */
+      if (forward->out_offset == forward->out->len || forward->discard)
+        {
+          g_string_truncate (forward->out, 0);
+          forward->out_offset = 0;
+        }
+      else if (forward->out_offset >= MAX_UNSENT)
+        {
+          g_string_erase (forward->out, 0, (gssize) forward->out_offset);
+          forward->out_offset = 0;
+        }
+      forward->wait_for_upload = unsent (forward) >= MAX_UNSENT;
+      update_pause (forward);
     }
-  if (forward->body_done || forward->discard)
-    close_sink (forward);
-  forward->wait_for_pipe = FALSE;
-  update_pause (forward);
-}
-
-static void
-on_request_chunk (SoupServerMessage *message, GBytes *chunk, Forward *forward)
-{
-  forward->received += g_bytes_get_size (chunk);
-  if (forward->received > forward->max_body_bytes)
-    {
-      /* Only a body of unknown length gets here; a declared one was checked upfront. */
-      forward->discard = TRUE;
-      g_cancellable_cancel (forward->cancellable);
-      return;
-    }
-  if (!forward->discard)
-    g_queue_push_tail (&forward->pending, g_bytes_ref (chunk));
-  flush_pending (forward);
-}
-
-static void
-on_request_body (SoupServerMessage *message, Forward *forward)
-{
-  forward->body_done = TRUE;
-  flush_pending (forward);
-}
-
-gboolean
-ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *message)
-{
-  Forward *forward = g_object_get_data (G_OBJECT (message), FORWARD_KEY);
-
-  if (forward == NULL)
-    return FALSE;
-
-  /* The body is in; the client waits for the runtime's answer, if it is not there yet. */
-  forward->wait_for_answer = forward->sending;
-  update_pause (forward);
   return TRUE;
 }
 
+/* The runtime's answer */
+
+/* Passes @size bytes of the answer's body on to the client. */
 static void
-on_message_finished (SoupServerMessage *message, Forward *forward)
+relay (Forward *forward, const guint8 *data, gsize size)
 {
-  forward->finished = TRUE;
-  g_cancellable_cancel (forward->cancellable);
-  /* A callback still under way frees the forward when it sees the cancellation. */
-  if (!forward->reading && !forward->sending)
-    forward_free (forward);
-}
-
-static void
-on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
-{
-  forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
-  if (forward->relaying && !forward->reading && !forward->eof && forward->unwritten < MAX_UNWRITTEN)
-    read_more (forward);
-}
-
-/* Passes a read of the runtime's answer on to the client: @size bytes, or its end (0, or
- * -1 when it broke off with @error). Returns whether to read on. */
-static gboolean
-relay (Forward *forward, const void *data, gssize size, const GError *error)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (forward->message);
-
-  if (size <= 0)
-    {
-      /* The runtime's answer ended (or broke off; the client sees a short body). */
-      if (error)
-        g_debug ("The runtime's answer broke off: %s", error->message);
-      forward->eof = TRUE;
-      soup_message_body_complete (body);
-      return FALSE; /* "finished" frees the forward */
-    }
-
-  forward->unwritten += (gsize) size;
-  soup_message_body_append (body, SOUP_MEMORY_COPY, data, (gsize) size);
-  return forward->unwritten < MAX_UNWRITTEN;
-}
-
-static void
-on_read (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Forward *forward = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes =
-    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  gboolean more;
-
-  forward->reading = FALSE;
-  if (forward->finished)
-    {
-      forward_free (forward);
-      return;
-    }
-
-  more = relay (forward, bytes ? g_bytes_get_data (bytes, NULL) : NULL,
-                bytes ? (gssize) g_bytes_get_size (bytes) : -1, error);
-  soup_server_message_unpause (forward->message);
-  if (more)
-    read_more (forward);
-}
-
-/* Relays what the runtime has sent already, without a round through the main loop for each
- * read: a small answer and its end go on in one go. Returns whether to read on. */
-static gboolean
-relay_ready (Forward *forward)
-{
-  guint8 buffer[READY_READ_SIZE];
-  gboolean more = TRUE;
-  gboolean relayed = FALSE;
-
-  for (guint i = 0; more && i < MAX_READY_READS; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize got =
-        ow_read_ready (forward->body, buffer, sizeof buffer, forward->cancellable, &error);
-
-      if (got == OW_READ_WOULD_BLOCK)
-        break;
-      more = relay (forward, buffer, got, error);
-      relayed = TRUE;
-    }
-  if (relayed)
-    soup_server_message_unpause (forward->message);
-  return more;
-}
-
-static void
-read_more (Forward *forward)
-{
-  /* A cancelled read of libsoup 3.2's body stream may never complete; the forward ends
-   * with its message instead. */
-  if (g_cancellable_is_cancelled (forward->cancellable) || !relay_ready (forward))
+  if (size == 0 || forward->finished)
     return;
-  forward->reading = TRUE;
-  g_input_stream_read_bytes_async (forward->body, READ_SIZE, G_PRIORITY_DEFAULT,
-                                   forward->cancellable, on_read, forward);
+  forward->unwritten += size;
+  soup_message_body_append (soup_server_message_get_response_body (forward->message),
+                            SOUP_MEMORY_COPY, data, size);
 }
 
 static void
-copy_response_headers (SoupMessage *upstream, SoupServerMessage *message)
+end_answer (Forward *forward, gboolean whole)
 {
-  SoupMessageHeaders *from = soup_message_get_response_headers (upstream);
+  if (!whole)
+    {
+      /* The client sees a short body; the connection is not reused. */
+      g_debug ("The runtime's answer broke off");
+      forward->reusable = FALSE;
+    }
+  forward->answer = ANSWER_DONE;
+  if (!forward->finished)
+    soup_message_body_complete (soup_server_message_get_response_body (forward->message));
+  /* An answer that came before the whole body was sent ends the body too. */
+  if (!forward->body_done || unsent (forward) > 0)
+    {
+      forward->discard = TRUE;
+      forward->wait_for_upload = FALSE;
+      update_pause (forward);
+    }
+  let_connection_go (forward);
+}
+
+/* Passes on the body bytes of @data (writable: a chunked body is decoded in place). */
+static void
+take_body (Forward *forward, guint8 *data, gsize size)
+{
+  switch (forward->framing)
+    {
+    case FRAMING_LENGTH:
+      {
+        gsize span = (gsize) MIN ((guint64) size, forward->remaining);
+
+        relay (forward, data, span);
+        forward->remaining -= span;
+        if (span < size)
+          forward->reusable = FALSE; /* more than the answer: the connection is confused */
+        if (forward->remaining == 0)
+          end_answer (forward, TRUE);
+      }
+      break;
+
+    case FRAMING_CHUNKED:
+      {
+        g_autoptr (GError) error = NULL;
+        gsize decoded, consumed;
+
+        if (!ow_chunked_decoder_feed (forward->decoder, data, size, &decoded, &consumed, &error))
+          {
+            g_debug ("The runtime's answer cannot be read: %s", error->message);
+            end_answer (forward, FALSE);
+            return;
+          }
+        relay (forward, data, decoded);
+        if (consumed < size)
+          forward->reusable = FALSE;
+        if (ow_chunked_decoder_is_done (forward->decoder))
+          end_answer (forward, TRUE);
+      }
+      break;
+
+    case FRAMING_UNTIL_CLOSE:
+      relay (forward, data, size);
+      break;
+
+    case FRAMING_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+copy_response_headers (SoupMessageHeaders *from, SoupServerMessage *message)
+{
   SoupMessageHeaders *to = soup_server_message_get_response_headers (message);
   SoupMessageHeadersIter iter;
   const char *name, *value;
@@ -406,61 +465,270 @@ copy_response_headers (SoupMessage *upstream, SoupServerMessage *message)
     soup_message_headers_set_encoding (to, SOUP_ENCODING_CHUNKED);
 }
 
-static void
-on_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+/* Finds the end of an answer's head: the offset just past its empty line, or 0. */
+static gsize
+find_head_end (const guint8 *data, gsize length)
 {
-  Forward *forward = user_data;
-  g_autoptr (GError) error = NULL;
+  for (gsize i = 0; i < length; i++)
+    if (data[i] == '\n' &&
+        ((i >= 1 && data[i - 1] == '\n') || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n')))
+      return i + 1;
+  return 0;
+}
 
-  forward->sending = FALSE;
-  forward->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (forward->finished)
+/* Parses the answer's head once it is whole and passes status and headers on; then what
+ * came after it, the start of the body. */
+static void
+take_head (Forward *forward, const guint8 *data, gsize size)
+{
+  g_autoptr (SoupMessageHeaders) headers = NULL;
+  g_autofree char *reason = NULL;
+  SoupHTTPVersion version;
+  guint status;
+  gsize head_length;
+  GByteArray *head;
+
+  g_byte_array_append (forward->head, data, (guint) size);
+  head = forward->head;
+  head_length = find_head_end (head->data, head->len);
+  if (head_length == 0)
     {
-      forward_free (forward);
+      if (head->len > MAX_ANSWER_HEAD)
+        {
+          g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                                          "The answer's head is too long");
+          fail (forward, error);
+        }
       return;
     }
 
-  /* The request body outgrew the limit while the runtime was already answering: the
-   * answer is dropped, and never read with the cancelled cancellable (libsoup 3.2 then
-   * drops the read without completing it). */
-  if (forward->body && g_cancellable_is_cancelled (forward->cancellable))
-    g_clear_object (&forward->body);
-
-  if (forward->body == NULL)
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  if (!soup_headers_parse_response ((const char *) head->data, (int) head_length, headers, &version,
+                                    &status, &reason))
     {
-      gboolean too_large = forward->received > forward->max_body_bytes;
-
-      forward->discard = TRUE; /* whatever of the body is still to come */
-      flush_pending (forward);
-      if (too_large)
+      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                                      "The answer's head cannot be read");
+      fail (forward, error);
+      return;
+    }
+  if (SOUP_STATUS_IS_INFORMATIONAL (status))
+    {
+      /* An interim answer (100 Continue): the real one follows. */
+      g_byte_array_remove_range (head, 0, (guint) head_length);
+      if (head->len > 0)
         {
-          ow_http_reply_error (forward->message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
-                               "The request body is larger than the host allows.");
+          g_autoptr (GByteArray) rest =
+            g_byte_array_new_take (g_memdup2 (head->data, head->len), head->len);
+          g_byte_array_set_size (head, 0);
+          take_head (forward, rest->data, rest->len);
         }
-      else
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (forward->message),
-                                        "Retry-After", "2");
-          ow_http_reply_error (forward->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
-                               "The OpenCode runtime could not be reached; it may be restarting. "
-                               "Try again in a few seconds.");
-        }
-      forward->wait_for_answer = FALSE;
-      update_pause (forward);
-      return; /* "finished" frees the forward */
+      return;
     }
 
-  soup_server_message_set_status (forward->message, soup_message_get_status (forward->upstream),
-                                  soup_message_get_reason_phrase (forward->upstream));
-  copy_response_headers (forward->upstream, forward->message);
-  /* What went out is let go: an answer streams through without being kept whole. */
-  if (!forward->keep_answer)
-    soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
-                                      FALSE);
-  forward->wait_for_answer = FALSE;
+  forward->answer = ANSWER_BODY;
+  forward->reusable = version == SOUP_HTTP_1_1 &&
+                      !soup_message_headers_header_contains (headers, "Connection", "close");
+  if (forward->is_head || status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED)
+    forward->framing = FRAMING_NONE;
+  else
+    switch (soup_message_headers_get_encoding (headers))
+      {
+      case SOUP_ENCODING_CHUNKED:
+        forward->framing = FRAMING_CHUNKED;
+        forward->decoder = ow_chunked_decoder_new ();
+        break;
+      case SOUP_ENCODING_CONTENT_LENGTH:
+        forward->framing = FRAMING_LENGTH;
+        forward->remaining = (guint64) soup_message_headers_get_content_length (headers);
+        break;
+      default:
+        forward->framing = FRAMING_UNTIL_CLOSE;
+        forward->reusable = FALSE;
+        break;
+      }
+
+  if (!forward->finished)
+    {
+      soup_server_message_set_status (forward->message, status, reason);
+      copy_response_headers (headers, forward->message);
+      /* What went out is let go: an answer streams through without being kept whole. */
+      if (!forward->keep_answer)
+        soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
+                                          FALSE);
+      forward->wait_for_answer = FALSE;
+      update_pause (forward);
+    }
+
+  if (forward->framing == FRAMING_NONE ||
+      (forward->framing == FRAMING_LENGTH && forward->remaining == 0))
+    {
+      if (head->len > head_length)
+        forward->reusable = FALSE;
+      end_answer (forward, TRUE);
+    }
+  else if (head->len > head_length)
+    take_body (forward, head->data + head_length, head->len - head_length);
+  g_clear_pointer (&forward->head, g_byte_array_unref);
+}
+
+/* Reads what the runtime has sent, a few reads at most before the others get their turn. */
+static void
+read_answer (Forward *forward)
+{
+  int fd = ow_runtime_connection_get_fd (forward->connection);
+  guint8 buffer[READ_SIZE];
+  gboolean relayed = FALSE;
+
+  for (guint i = 0; i < MAX_READS_PER_WAKE && forward->answer != ANSWER_DONE &&
+                    forward->unwritten < MAX_UNWRITTEN;
+       i++)
+    {
+      gssize got = recv (fd, buffer, sizeof buffer, 0);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (got <= 0)
+        {
+          int saved = got < 0 ? errno : 0;
+
+          if (forward->answer == ANSWER_HEAD)
+            {
+              g_autoptr (GError) error = NULL;
+
+              if (retry (forward))
+                return;
+              error = g_error_new (
+                G_IO_ERROR, saved ? g_io_error_from_errno (saved) : G_IO_ERROR_CLOSED,
+                "The runtime closed the connection: %s", saved ? g_strerror (saved) : "no answer");
+              fail (forward, error);
+              return;
+            }
+          end_answer (forward, forward->framing == FRAMING_UNTIL_CLOSE && got == 0);
+          relayed = TRUE;
+          break;
+        }
+
+      forward->answered = TRUE;
+      if (forward->answer == ANSWER_HEAD)
+        take_head (forward, buffer, (gsize) got);
+      else
+        take_body (forward, buffer, (gsize) got);
+      relayed = TRUE;
+    }
+
+  if (relayed && !forward->finished && forward->answer != ANSWER_HEAD)
+    soup_server_message_unpause (forward->message);
+}
+
+static void
+on_connection_ready (OwRuntimeConnection *connection, GIOCondition condition, gpointer user_data)
+{
+  Forward *forward = user_data;
+
+  forward->busy++;
+  if (forward->connecting)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!ow_runtime_connection_check_connected (connection, &error))
+        {
+          fail (forward, error);
+          goto out;
+        }
+      forward->connecting = FALSE;
+    }
+  if (!send_out (forward) || forward->connection != connection)
+    goto out;
+  if (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR))
+    read_answer (forward);
+
+out:
+  if (forward_leave (forward))
+    update_watch (forward);
+}
+
+/* Request bodies */
+
+static void
+queue_body (Forward *forward, const char *data, gsize size)
+{
+  if (forward->chunked_upload)
+    g_string_append_printf (forward->out, "%" G_GSIZE_MODIFIER "x\r\n", size);
+  g_string_append_len (forward->out, data, (gssize) size);
+  if (forward->chunked_upload)
+    g_string_append (forward->out, "\r\n");
+}
+
+static void
+on_request_chunk (SoupServerMessage *message, GBytes *chunk, Forward *forward)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (chunk, &size);
+
+  forward->received += size;
+  if (forward->received > forward->max_body_bytes)
+    {
+      /* Only a body of unknown length gets here; a declared one was checked upfront. */
+      forward->discard = TRUE;
+      if (forward->answer == ANSWER_HEAD)
+        fail (forward, NULL);
+      return;
+    }
+  if (forward->discard || size == 0)
+    return;
+  queue_body (forward, data, size);
+  if (forward->connection && !forward->connecting)
+    send_out (forward);
+  forward->wait_for_upload = unsent (forward) >= MAX_UNSENT;
   update_pause (forward);
-  forward->relaying = TRUE;
-  read_more (forward);
+  update_watch (forward);
+}
+
+static void
+on_request_body (SoupServerMessage *message, Forward *forward)
+{
+  forward->body_done = TRUE;
+  if (forward->discard)
+    return;
+  if (forward->chunked_upload)
+    g_string_append (forward->out, "0\r\n\r\n");
+  if (forward->connection && !forward->connecting)
+    send_out (forward);
+  update_watch (forward);
+}
+
+gboolean
+ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *message)
+{
+  Forward *forward = g_object_get_data (G_OBJECT (message), FORWARD_KEY);
+
+  if (forward == NULL)
+    return FALSE;
+
+  /* The body is in; the client waits for the runtime's answer, if it is not there yet. */
+  forward->wait_for_answer = forward->answer == ANSWER_HEAD;
+  update_pause (forward);
+  return TRUE;
+}
+
+static void
+on_message_finished (SoupServerMessage *message, Forward *forward)
+{
+  forward->finished = TRUE;
+  if (forward->busy == 0)
+    forward_free (forward);
+}
+
+static void
+on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
+{
+  gboolean was_full = forward->unwritten >= MAX_UNWRITTEN;
+
+  forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
+  if (was_full && forward->unwritten < MAX_UNWRITTEN)
+    update_watch (forward);
 }
 
 static gboolean
@@ -487,6 +755,69 @@ runtime_is_ready (OwOpencodeProxy *self, SoupServerMessage *message)
   return FALSE;
 }
 
+/* A request target is sent as it is: it must not be able to end the request line. */
+static gboolean
+is_sendable_target (const char *target)
+{
+  for (const char *p = target; *p; p++)
+    if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+get_authorization (OwOpencodeProxy *self)
+{
+  const char *password = ow_runtime_supervisor_get_password (self->runtime);
+
+  if (g_strcmp0 (password, self->password) != 0)
+    {
+      g_autofree char *credentials = g_strconcat ("opencode:", password, NULL);
+      g_autofree char *encoded =
+        g_base64_encode ((const guchar *) credentials, strlen (credentials));
+
+      g_free (self->password);
+      g_free (self->authorization);
+      self->password = g_strdup (password);
+      self->authorization = g_strconcat ("Basic ", encoded, NULL);
+    }
+  return self->authorization;
+}
+
+/* Writes the request's head: the client's headers less the dropped ones, the runtime's
+ * credentials and the checked folder. */
+static void
+write_request_head (Forward *forward,
+                    SoupServerMessage *message,
+                    const char *target,
+                    const char *directory,
+                    goffset body_length)
+{
+  OwOpencodeProxy *self = forward->proxy;
+  SoupMessageHeaders *from = soup_server_message_get_request_headers (message);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
+  GString *out = forward->out;
+
+  g_string_append_printf (out, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: %s\r\n",
+                          soup_server_message_get_method (message), target,
+                          ow_runtime_supervisor_get_port (self->runtime), get_authorization (self));
+  soup_message_headers_iter_init (&iter, from);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (!is_request_header_dropped (name) && strpbrk (name, "\r\n") == NULL &&
+        strpbrk (value, "\r\n") == NULL)
+      g_string_append_printf (out, "%s: %s\r\n", name, value);
+  /* The runtime decodes this header once, so it reads back exactly the checked folder. */
+  g_string_append_printf (out, "x-opencode-directory: %s\r\n", encoded_directory);
+  if (forward->chunked_upload)
+    g_string_append (out, "Transfer-Encoding: chunked\r\n");
+  else if (body_length > 0 ||
+           !(g_str_equal (soup_server_message_get_method (message), "GET") || forward->is_head))
+    g_string_append_printf (out, "Content-Length: %" G_GOFFSET_FORMAT "\r\n", body_length);
+  g_string_append (out, "\r\n");
+}
+
 void
 ow_opencode_proxy_forward (OwOpencodeProxy *self,
                            SoupServerMessage *message,
@@ -494,14 +825,11 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
                            const char *directory,
                            OwProxyForwardFlags flags)
 {
-  gboolean body_follows = (flags & OW_PROXY_FORWARD_BODY_FOLLOWS) != 0;
   GUri *client_uri = soup_server_message_get_uri (message);
   g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
   g_autofree char *target = NULL;
-  SoupMessageHeaders *from, *to;
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-  SoupMessageBody *request_body;
+  SoupMessageBody *request_body = soup_server_message_get_request_body (message);
+  goffset body_length = 0;
   Forward *forward;
 
   g_return_if_fail (OW_IS_OPENCODE_PROXY (self));
@@ -511,80 +839,67 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
 
   target =
     g_strdup_printf ("%s%s%s", path && *path ? path : "/", query ? "?" : "", query ? query : "");
+  if (!is_sendable_target (target))
+    {
+      ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path",
+                           "This path cannot be forwarded to the runtime.");
+      return;
+    }
+
   forward = g_new0 (Forward, 1);
   forward->proxy = self;
   g_hash_table_add (self->forwards, forward);
   forward->max_body_bytes = self->max_body_bytes;
   forward->keep_answer = (flags & OW_PROXY_FORWARD_KEEP_ANSWER) != 0;
-  g_queue_init (&forward->pending);
+  forward->streaming = (flags & OW_PROXY_FORWARD_BODY_FOLLOWS) != 0;
+  forward->is_head = g_str_equal (soup_server_message_get_method (message), "HEAD");
   forward->message = g_object_ref (message);
-  forward->cancellable = g_cancellable_new ();
-  forward->upstream = ow_runtime_supervisor_new_request (
-    self->runtime, soup_server_message_get_method (message), target);
-  if (forward->upstream == NULL)
+  forward->out = g_string_sized_new (1024);
+  forward->head = g_byte_array_new ();
+
+  if (forward->streaming)
     {
-      ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path",
-                           "This path cannot be forwarded to the runtime.");
-      forward_free (forward);
-      return;
-    }
-
-  from = soup_server_message_get_request_headers (message);
-  to = soup_message_get_request_headers (forward->upstream);
-  soup_message_headers_iter_init (&iter, from);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    if (!is_request_header_dropped (name))
-      soup_message_headers_append (to, name, value);
-
-  /* The runtime decodes this header once, so it reads back exactly the checked folder. */
-  {
-    g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
-    soup_message_headers_replace (to, "x-opencode-directory", encoded_directory);
-  }
-
-  request_body = soup_server_message_get_request_body (message);
-  if (body_follows)
-    {
-      int fds[2];
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GInputStream) source = NULL;
       SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
-      goffset length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                         ? soup_message_headers_get_content_length (headers)
-                         : -1;
 
-      if (!g_unix_open_pipe (fds, FD_CLOEXEC, &error) ||
-          !g_unix_set_fd_nonblocking (fds[1], TRUE, &error))
-        {
-          ow_http_reply_error (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                               error->message);
-          forward_free (forward);
-          return;
-        }
-      source = g_unix_input_stream_new (fds[0], TRUE);
-      forward->sink = g_unix_output_stream_new (fds[1], TRUE);
-      soup_message_set_request_body (
-        forward->upstream, soup_message_headers_get_content_type (from, NULL), source, length);
+      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+        body_length = soup_message_headers_get_content_length (headers);
+      else
+        forward->chunked_upload = TRUE;
       soup_message_body_set_accumulate (request_body, FALSE);
       g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), forward);
       g_signal_connect (message, "got-body", G_CALLBACK (on_request_body), forward);
       g_object_set_data (G_OBJECT (message), FORWARD_KEY, forward);
     }
-  else if (request_body->length > 0)
+  else
+    {
+      body_length = request_body->length;
+      forward->body_done = TRUE;
+    }
+
+  write_request_head (forward, message, target, directory, body_length);
+  if (!forward->streaming && request_body->length > 0)
     {
       g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
-      soup_message_set_request_body_from_bytes (
-        forward->upstream, soup_message_headers_get_content_type (from, NULL), bytes);
+      gsize size;
+      const char *data = g_bytes_get_data (bytes, &size);
+
+      g_string_append_len (forward->out, data, (gssize) size);
     }
 
   g_signal_connect (message, "finished", G_CALLBACK (on_message_finished), forward);
   g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), forward);
-  forward->sending = TRUE;
   /* Without a body to read, the client now only waits for the runtime's answer. */
-  forward->wait_for_answer = !body_follows;
+  forward->wait_for_answer = !forward->streaming;
   update_pause (forward);
-  soup_session_send_async (self->session, forward->upstream, G_PRIORITY_DEFAULT,
-                           forward->cancellable, on_sent, forward);
+
+  forward->busy++;
+  /* A kept connection takes the request at once, without a round through the main loop. A
+   * streaming body cannot go again, so it never risks a kept connection the runtime may
+   * have closed meanwhile. */
+  if (start_exchange (forward, forward->streaming) && !forward->connecting)
+    send_out (forward);
+  if (forward_leave (forward))
+    update_watch (forward);
 }
 
 static void
@@ -594,22 +909,16 @@ ow_opencode_proxy_dispose (GObject *object)
   GHashTableIter iter;
   Forward *forward;
 
-  /* Requests under way end first, each through its own callback: aborting the session
-   * with a read still pending would drop that read without ever completing it. */
+  /* Requests under way end here: their connections close, their clients get no more. */
   g_hash_table_iter_init (&iter, self->forwards);
   while (g_hash_table_iter_next (&iter, (gpointer *) &forward, NULL))
     {
       g_hash_table_iter_remove (&iter);
       forward->proxy = NULL;
-      forward->finished = TRUE;
-      g_cancellable_cancel (forward->cancellable);
-      if (!forward->reading && !forward->sending)
-        forward_free (forward);
+      forward_free (forward);
     }
 
-  if (self->session)
-    soup_session_abort (self->session);
-  g_clear_object (&self->session);
+  g_clear_pointer (&self->pool, ow_runtime_pool_free);
   g_clear_object (&self->runtime);
   g_clear_object (&self->hub);
 
@@ -622,6 +931,8 @@ ow_opencode_proxy_finalize (GObject *object)
   OwOpencodeProxy *self = OW_OPENCODE_PROXY (object);
 
   g_hash_table_unref (self->forwards);
+  g_free (self->password);
+  g_free (self->authorization);
 
   G_OBJECT_CLASS (ow_opencode_proxy_parent_class)->finalize (object);
 }
@@ -637,11 +948,7 @@ static void
 ow_opencode_proxy_init (OwOpencodeProxy *self)
 {
   self->forwards = g_hash_table_new (NULL, NULL);
-  /* Event streams hold a connection each for as long as a client listens, so the
-   * per-host limit must not be libsoup's small default. No timeout: streams are long. */
-  self->session = soup_session_new_with_options ("max-conns", 4096, "max-conns-per-host", 4096,
-                                                 "timeout", 0, "idle-timeout", 60, NULL);
-  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_CONTENT_DECODER);
+  self->pool = ow_runtime_pool_new (MAX_IDLE_CONNECTIONS);
 }
 
 OwOpencodeProxy *

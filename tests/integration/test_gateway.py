@@ -394,6 +394,39 @@ class GatewayTest(unittest.TestCase):
             status, _, body = self.download(host, viewer, 5, chunked)
             self.assertEqual((status, body), (200, bytes(range(5))))
 
+    def test_requests_to_the_runtime_share_kept_connections(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+
+        def connections():
+            status, answer, _ = gateway.request("GET", "/opencode/_connections", token=viewer)
+            self.assertEqual(status, 200, answer)
+            return answer["connections"]
+
+        # One after another, 30 requests go over the connection the first one opened.
+        before = connections()
+        for _ in range(30):
+            status, answer, _ = gateway.request("GET", "/opencode/global/health", token=viewer)
+            self.assertEqual((status, answer["healthy"]), (200, True))
+        self.assertLessEqual(connections() - before, 1)
+
+        # A kept connection that the runtime closes just as the next request reaches it:
+        # the request goes again on a fresh connection, and the client never notices.
+        before = connections()
+        status, answer, _ = gateway.request("GET", "/opencode/_answer-then-close", token=viewer)
+        self.assertEqual((status, answer), (200, "ok"))
+        status, answer, _ = gateway.request("GET", "/opencode/global/health", token=viewer)
+        self.assertEqual((status, answer["healthy"]), (200, True))
+        # _answer-then-close, its connection again for /global/health (closed unanswered),
+        # the fresh one, now also carrying /_connections.
+        self.assertEqual(connections() - before, 1)
+
+        # A runtime that closes without ever answering gets the gateway's 502.
+        status, answer, headers = gateway.request("GET", "/opencode/_close", token=viewer)
+        self.assertEqual((status, answer["code"]), (502, "runtime_unreachable"))
+        self.assertEqual(headers.get("Retry-After"), "2")
+
     def test_cors_allowlist(self):
         host = self.start_host("--cors-origin", "https://app.openwork.example")
         gateway = Gateway(host)
