@@ -323,7 +323,13 @@ send_out (Forward *forward)
       if (sent < 0 && errno == EINTR)
         continue;
       if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        break;
+        {
+          /* Once the runtime answers, a full socket means it stopped reading the body:
+           * waiting for it would pause the client, and with it the answer. */
+          if (forward->answer != ANSWER_HEAD)
+            forward->discard = TRUE;
+          break;
+        }
       if (sent < 0)
         {
           int saved = errno;
