@@ -36,7 +36,6 @@ struct _OwEventHub
   OwSseParser *parser;
   gboolean live;
   guint resubscribe_id;
-  guint published_id; /* announces what a burst stored, once it is all in */
 };
 
 G_DEFINE_FINAL_TYPE (OwEventHub, ow_event_hub, G_TYPE_OBJECT)
@@ -44,7 +43,6 @@ G_DEFINE_FINAL_TYPE (OwEventHub, ow_event_hub, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_EVENT,
-  SIGNAL_PUBLISHED,
   N_SIGNALS
 };
 
@@ -76,16 +74,6 @@ drop_oldest (OwEventHub *self)
   self->first_seq++;
 }
 
-static gboolean
-on_published (gpointer user_data)
-{
-  OwEventHub *self = user_data;
-
-  self->published_id = 0;
-  g_signal_emit (self, signals[SIGNAL_PUBLISHED], 0);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 store (OwEventHub *self, const char *directory, const char *data, const char *payload)
 {
@@ -106,8 +94,6 @@ store (OwEventHub *self, const char *directory, const char *data, const char *pa
   self->bytes += event->size;
 
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
-  if (self->published_id == 0)
-    self->published_id = g_idle_add (on_published, self);
 }
 
 const OwHubEvent *
@@ -366,7 +352,6 @@ ow_event_hub_dispose (GObject *object)
   if (self->runtime)
     g_signal_handlers_disconnect_by_data (self->runtime, self);
   g_clear_handle_id (&self->resubscribe_id, g_source_remove);
-  g_clear_handle_id (&self->published_id, g_source_remove);
   end_subscription (self);
   g_clear_object (&self->session);
   g_clear_object (&self->runtime);
@@ -400,15 +385,6 @@ ow_event_hub_class_init (OwEventHubClass *klass)
    */
   signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
-
-  /**
-   * OwEventHub::published:
-   *
-   * New events are in, all of a burst (the runtime sends them several to a read): once
-   * per burst, after their #OwEventHub::event, for streams to send them on together.
-   */
-  signals[SIGNAL_PUBLISHED] = g_signal_new ("published", G_TYPE_FROM_CLASS (klass),
-                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -5,8 +5,6 @@
 #include <json-glib/json-glib.h>
 
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 /* An SSE client may have this much written but not yet taken by its socket; the rest of
@@ -172,6 +170,10 @@ client_keeps_up (OwEventStream *self)
   if (self->message)
     return self->unwritten < MAX_UNWRITTEN;
 
+  /* Closing (by the client, or by libsoup after an error) before "closed" comes: sending
+   * now would be a critical in libsoup. */
+  if (soup_websocket_connection_get_state (self->connection) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
   if (self->websocket_sends > 0)
     {
       self->websocket_sends--;
@@ -192,23 +194,10 @@ client_keeps_up (OwEventStream *self)
   return FALSE;
 }
 
-/* A WebSocket sends each event as a frame of its own, one TLS record and one send each;
- * corked, the frames of one pump leave the socket together. */
-static void
-cork (OwEventStream *self, gboolean corked)
-{
-  if (self->socket)
-    g_socket_set_option (self->socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
-}
-
 static void
 pump (OwEventStream *self)
 {
   guint64 last = ow_event_hub_get_last_seq (self->hub);
-  gboolean corked = self->socket && self->cursor < last;
-
-  if (corked)
-    cork (self, TRUE);
 
   while (!self->closed && self->cursor < last && client_keeps_up (self))
     {
@@ -217,8 +206,6 @@ pump (OwEventStream *self)
       if (event == NULL)
         {
           /* What it had not read yet left the buffer: it cannot keep up. */
-          if (corked)
-            cork (self, FALSE);
           ow_event_stream_close (self, "Too slow for the host's event buffer; reconnect "
                                        "from your last event id to resume.");
           return;
@@ -230,8 +217,6 @@ pump (OwEventStream *self)
     }
   /* The next pump asks the socket afresh. */
   self->websocket_sends = 0;
-  if (corked)
-    cork (self, FALSE);
   flush_sse (self);
 }
 
@@ -245,7 +230,8 @@ on_pump (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Pumps once the current callback is over. */
+/* The runtime's events come in bursts (one read of its stream holds several); they are
+ * sent on together once the burst is published. */
 static void
 schedule_pump (OwEventStream *self)
 {
@@ -253,12 +239,10 @@ schedule_pump (OwEventStream *self)
     self->pump_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_pump, self, NULL);
 }
 
-/* A burst is all in: one pump sends it on, for every stream in the same turn of the loop. */
 static void
-on_hub_published (OwEventHub *hub, OwEventStream *self)
+on_hub_event (OwEventHub *hub, const OwHubEvent *event, OwEventStream *self)
 {
-  g_clear_handle_id (&self->pump_id, g_source_remove);
-  pump (self);
+  schedule_pump (self);
 }
 
 /* A chunk went out: room for more. Pumping right here would send what has come of a burst
@@ -313,7 +297,7 @@ start (OwEventStream *self, const guint64 *resume_after)
       self->cursor = *resume_after;
     }
 
-  g_signal_connect_object (self->hub, "published", G_CALLBACK (on_hub_published), self, 0);
+  g_signal_connect_object (self->hub, "event", G_CALLBACK (on_hub_event), self, 0);
   pump (self);
 }
 
