@@ -30,8 +30,6 @@ struct _OwOpencodeProxy
   OwRuntimePool *pool;
   gsize max_body_bytes;
   GHashTable *forwards; /* Forward: every request on its way through */
-  char *password;       /* of the runtime, and the Authorization header made from it */
-  char *authorization;
 };
 
 G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
@@ -322,24 +320,19 @@ send_out (Forward *forward)
 
       if (sent < 0 && errno == EINTR)
         continue;
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      /* Once the runtime answers, a full or closed socket means it stopped reading the
+       * body: waiting for it would pause the client, and with it the answer. */
+      if (sent < 0 && forward->answer != ANSWER_HEAD)
         {
-          /* Once the runtime answers, a full socket means it stopped reading the body:
-           * waiting for it would pause the client, and with it the answer. */
-          if (forward->answer != ANSWER_HEAD)
-            forward->discard = TRUE;
+          forward->discard = TRUE;
           break;
         }
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
       if (sent < 0)
         {
           int saved = errno;
 
-          /* Once the runtime has answered, it has stopped reading the body. */
-          if (forward->answer != ANSWER_HEAD)
-            {
-              forward->discard = TRUE;
-              break;
-            }
           if (!retry (forward))
             {
               g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
@@ -771,25 +764,6 @@ is_sendable_target (const char *target)
   return TRUE;
 }
 
-static const char *
-get_authorization (OwOpencodeProxy *self)
-{
-  const char *password = ow_runtime_supervisor_get_password (self->runtime);
-
-  if (g_strcmp0 (password, self->password) != 0)
-    {
-      g_autofree char *credentials = g_strconcat ("opencode:", password, NULL);
-      g_autofree char *encoded =
-        g_base64_encode ((const guchar *) credentials, strlen (credentials));
-
-      g_free (self->password);
-      g_free (self->authorization);
-      self->password = g_strdup (password);
-      self->authorization = g_strconcat ("Basic ", encoded, NULL);
-    }
-  return self->authorization;
-}
-
 /* Writes the request's head: the client's headers less the dropped ones, the runtime's
  * credentials and the checked folder. */
 static void
@@ -808,7 +782,8 @@ write_request_head (Forward *forward,
 
   g_string_append_printf (out, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: %s\r\n",
                           soup_server_message_get_method (message), target,
-                          ow_runtime_supervisor_get_port (self->runtime), get_authorization (self));
+                          ow_runtime_supervisor_get_port (self->runtime),
+                          ow_runtime_supervisor_get_authorization (self->runtime));
   soup_message_headers_iter_init (&iter, from);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     if (!is_request_header_dropped (name) && strpbrk (name, "\r\n") == NULL &&
@@ -937,8 +912,6 @@ ow_opencode_proxy_finalize (GObject *object)
   OwOpencodeProxy *self = OW_OPENCODE_PROXY (object);
 
   g_hash_table_unref (self->forwards);
-  g_free (self->password);
-  g_free (self->authorization);
 
   G_OBJECT_CLASS (ow_opencode_proxy_parent_class)->finalize (object);
 }

@@ -176,6 +176,7 @@ connect_new (OwRuntimePool *pool, guint port, GError **error)
 OwRuntimeConnection *
 ow_runtime_pool_take (OwRuntimePool *pool, guint port, gboolean fresh, GError **error)
 {
+  OwRuntimeConnection *connection;
   GList *link;
 
   if (port != pool->port)
@@ -187,9 +188,10 @@ ow_runtime_pool_take (OwRuntimePool *pool, guint port, gboolean fresh, GError **
     return connect_new (pool, port, error);
 
   /* The most recently used one: the least likely to have been closed meanwhile. */
-  ((OwRuntimeConnection *) link->data)->reused = TRUE;
-  ((OwRuntimeConnection *) link->data)->func = NULL;
-  return link->data;
+  connection = link->data;
+  connection->reused = TRUE;
+  connection->func = NULL;
+  return connection;
 }
 
 void

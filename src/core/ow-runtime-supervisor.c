@@ -31,6 +31,7 @@ typedef struct
   guint port;
   char *base_url;
   char *password;
+  char *authorization; /* the basic-auth header made of it, for every request */
 
   guint open_pipes;
   gboolean exited;
@@ -136,6 +137,7 @@ run_free_contents (Run *run)
   g_clear_object (&run->process);
   g_free (run->base_url);
   g_free (run->password);
+  g_free (run->authorization);
   g_free (run->failure_reason);
   g_queue_clear_full (&run->stderr_tail, g_free);
 }
@@ -474,14 +476,11 @@ static SoupMessage *
 new_request (Run *run, const char *method, const char *path)
 {
   g_autofree char *url = g_strconcat (run->base_url, path, NULL);
-  g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
-  g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-  g_autofree char *authorization = g_strconcat ("Basic ", encoded, NULL);
   SoupMessage *message = soup_message_new (method, url);
 
   if (message)
     soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
-                                  authorization);
+                                  run->authorization);
   return message;
 }
 
@@ -672,6 +671,12 @@ spawn_run (OwRuntimeSupervisor *self)
     }
 
   run->password = new_password ();
+  {
+    g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
+    g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+
+    run->authorization = g_strconcat ("Basic ", encoded, NULL);
+  }
   port_text = g_strdup_printf ("%u", port);
 
   launcher =
@@ -868,6 +873,13 @@ ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self)
 {
   g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
   return self->run ? self->run->password : NULL;
+}
+
+const char *
+ow_runtime_supervisor_get_authorization (OwRuntimeSupervisor *self)
+{
+  g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
+  return self->run ? self->run->authorization : NULL;
 }
 
 SoupMessage *

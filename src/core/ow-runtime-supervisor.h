@@ -102,6 +102,8 @@ guint ow_runtime_supervisor_get_restarts (OwRuntimeSupervisor *self);
 const char *ow_runtime_supervisor_get_last_error (OwRuntimeSupervisor *self);
 /* The basic-auth password of the current run (user `opencode`); never log it. */
 const char *ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self);
+/* The Authorization header made of it ("Basic …"), for requests to the current run. */
+const char *ow_runtime_supervisor_get_authorization (OwRuntimeSupervisor *self);
 
 /**
  * ow_runtime_supervisor_new_request:
