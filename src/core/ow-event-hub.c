@@ -169,19 +169,23 @@ static void
 on_upstream_event (const OwSseEvent *sse, gpointer user_data)
 {
   OwEventHub *self = user_data;
-  g_autoptr (JsonObject) object = ow_json_parse_object (sse->data, -1, NULL);
-  JsonNode *payload;
-  const char *type;
-  const char *directory;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) object = ow_json_parse_object (sse->data, -1, &error);
+  g_autoptr (JsonNode) payload = NULL;
+  JsonObject *payload_object = NULL;
+  const char *type = "";
+  const char *directory = "global";
   g_autofree char *payload_json = NULL;
 
-  if (object == NULL)
-    return;
-  payload = json_object_get_member (object, "payload");
-  if (payload == NULL || !JSON_NODE_HOLDS_OBJECT (payload))
-    return;
+  if (object == NULL ||
+      !ow_json_get_object (object, "payload", OW_JSON_REQUIRED, &payload_object, &error) ||
+      !ow_json_get_string (payload_object, "type", OW_JSON_OPTIONAL, &type, &error) ||
+      !ow_json_get_string (object, "directory", OW_JSON_OPTIONAL, &directory, &error))
+    {
+      g_message ("Dropped an event the runtime sent: %s", error->message);
+      return;
+    }
 
-  type = json_object_get_string_member_with_default (json_node_get_object (payload), "type", "");
   /* These belong to the connection, not to the history: clients get their own. */
   if (g_str_equal (type, "server.connected"))
     {
@@ -191,7 +195,7 @@ on_upstream_event (const OwSseEvent *sse, gpointer user_data)
   if (g_str_equal (type, "server.heartbeat"))
     return;
 
-  directory = json_object_get_string_member_with_default (object, "directory", "global");
+  payload = json_node_init_object (json_node_alloc (), payload_object);
   payload_json = json_to_string (payload, FALSE);
   store (self, directory, sse->data, payload_json);
 }

@@ -16,13 +16,47 @@ ow_gateway_read_json_object (OwGatewayRequest *request)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (request->message);
   g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
-  JsonObject *object =
-    ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
+  g_autoptr (GError) error = NULL;
+  JsonObject *object = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
+                                             (gssize) g_bytes_get_size (bytes), &error);
 
   if (object == NULL)
-    ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                         "The body must be a JSON object.");
+    ow_gateway_reply_invalid (request, error);
   return object;
+}
+
+void
+ow_gateway_reply_invalid (OwGatewayRequest *request, const GError *error)
+{
+  ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST,
+                       g_error_matches (error, OW_JSON_ERROR, OW_JSON_ERROR_TYPE) ||
+                           g_error_matches (error, OW_JSON_ERROR, OW_JSON_ERROR_MISSING)
+                         ? "invalid_request"
+                         : "invalid_json",
+                       error->message);
+}
+
+gboolean
+ow_gateway_read_strings (OwGatewayRequest *request, JsonObject *body, const char *name, ...)
+{
+  va_list args;
+  gboolean ok = TRUE;
+
+  va_start (args, name);
+  for (; name; name = va_arg (args, const char *))
+    {
+      const char **value = va_arg (args, const char **);
+      g_autoptr (GError) error = NULL;
+
+      *value = NULL;
+      if (ok && !ow_json_get_string (body, name, OW_JSON_OPTIONAL, value, &error))
+        {
+          ow_gateway_reply_invalid (request, error);
+          ok = FALSE;
+        }
+    }
+  va_end (args);
+  return ok;
 }
 
 static void
@@ -241,15 +275,16 @@ ow_gateway_handle_create_token (OwGatewayRequest *request)
   g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
   const char *name;
+  const char *scope_text;
   OwScope scope;
 
   if (body == NULL)
     return;
 
-  name = json_object_get_string_member_with_default (body, "name", NULL);
+  if (!ow_gateway_read_strings (request, body, "name", &name, "scope", &scope_text, NULL))
+    return;
   if (name == NULL || *name == '\0' || strlen (name) > 200 ||
-      !ow_scope_from_string (json_object_get_string_member_with_default (body, "scope", NULL),
-                             &scope))
+      !ow_scope_from_string (scope_text, &scope))
     {
       ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
                            "invalid_token_request",
@@ -299,7 +334,8 @@ ow_gateway_handle_reply_approval (OwGatewayRequest *request)
   if (body == NULL)
     return;
 
-  reply = json_object_get_string_member_with_default (body, "reply", NULL);
+  if (!ow_gateway_read_strings (request, body, "reply", &reply, NULL))
+    return;
   if (g_strcmp0 (reply, "allow") != 0 && g_strcmp0 (reply, "deny") != 0)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_reply",
@@ -363,11 +399,11 @@ void
 ow_gateway_handle_answer_permission (OwGatewayRequest *request)
 {
   g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  const char *reply;
 
-  if (body == NULL)
+  if (body == NULL || !ow_gateway_read_strings (request, body, "reply", &reply, NULL))
     return;
-  ow_gateway_answer_permission (request, request->params[0],
-                                json_object_get_string_member_with_default (body, "reply", NULL));
+  ow_gateway_answer_permission (request, request->params[0], reply);
 }
 
 static void
@@ -424,3 +460,4 @@ ow_gateway_handle_health_report (OwGatewayRequest *request)
 
   ow_http_reply_json (request->message, SOUP_STATUS_OK, report);
 }
+

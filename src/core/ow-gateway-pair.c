@@ -47,18 +47,6 @@ reply_pair_error (SoupServerMessage *message, const GError *error)
   ow_http_reply_error (message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", error->message);
 }
 
-/* A string member, or NULL when it is missing or not a string. */
-static const char *
-get_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static void
 reply_invalid (OwGatewayRequest *request, const char *text)
 {
@@ -127,26 +115,35 @@ ow_gateway_handle_pair_start (OwGatewayRequest *request)
   g_autoptr (GError) error = NULL;
   g_autofree char *share_text = NULL;
   OwPairingStart start = { 0 };
+  const char *sid_text, *share_text_in, *method, *name, *platform;
+  gint64 version = 0;
   guint8 sid[OW_PAIR_SID_BYTES];
   guint8 share[OW_CPACE_POINT_BYTES];
 
   if (body == NULL)
     return;
-  if (!json_object_has_member (body, "v") || json_object_get_int_member (body, "v") != 1)
+  if (!ow_json_get_int (body, "v", OW_JSON_REQUIRED, &version, &error))
+    {
+      ow_gateway_reply_invalid (request, error);
+      return;
+    }
+  if (version != 1)
     {
       reply_invalid (request, "This host speaks pairing protocol version 1 (\"v\": 1).");
       return;
     }
-  if (!ow_pair_base64url_decode (get_string (body, "sid"), sid, sizeof sid) ||
-      !ow_pair_base64url_decode (get_string (body, "share"), share, sizeof share))
+  if (!ow_gateway_read_strings (request, body, "sid", &sid_text, "share", &share_text_in, "method",
+                                &method, "name", &name, "platform", &platform, NULL))
+    return;
+  if (!ow_pair_base64url_decode (sid_text, sid, sizeof sid) ||
+      !ow_pair_base64url_decode (share_text_in, share, sizeof share))
     {
       reply_invalid (request, "\"sid\" must be 16 bytes and \"share\" 32 bytes, base64url.");
       return;
     }
 
-  if (!ow_pairing_start (self->pairing, peer_address (request->message),
-                         get_string (body, "method"), sid, get_string (body, "name"),
-                         get_string (body, "platform"), share, &start, &error))
+  if (!ow_pairing_start (self->pairing, peer_address (request->message), method, sid, name,
+                         platform, share, &start, &error))
     {
       reply_pair_error (request->message, error);
       return;
@@ -170,12 +167,13 @@ ow_gateway_handle_pair_confirm (OwGatewayRequest *request)
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *tag_text = NULL;
+  const char *confirm;
   guint8 client_tag[OW_PAIR_TAG_BYTES];
   guint8 host_tag[OW_PAIR_TAG_BYTES];
 
-  if (body == NULL)
+  if (body == NULL || !ow_gateway_read_strings (request, body, "confirm", &confirm, NULL))
     return;
-  if (!ow_pair_base64url_decode (get_string (body, "confirm"), client_tag, sizeof client_tag))
+  if (!ow_pair_base64url_decode (confirm, client_tag, sizeof client_tag))
     {
       reply_invalid (request, "\"confirm\" must be 64 bytes, base64url.");
       return;
@@ -203,12 +201,13 @@ ow_gateway_handle_pair_grant (OwGatewayRequest *request)
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
+  const char *grant, *name, *platform;
 
-  if (body == NULL)
+  if (body == NULL || !ow_gateway_read_strings (request, body, "grant", &grant, "name", &name,
+                                                "platform", &platform, NULL))
     return;
-  if (!ow_pairing_claim_grant (request->gateway->pairing, peer_address (request->message),
-                               get_string (body, "grant"), get_string (body, "name"),
-                               get_string (body, "platform"), &id, &error))
+  if (!ow_pairing_claim_grant (request->gateway->pairing, peer_address (request->message), grant,
+                               name, platform, &id, &error))
     {
       reply_pair_error (request->message, error);
       return;
@@ -460,40 +459,33 @@ ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
 static gboolean
 read_workspaces (OwGatewayRequest *request, JsonObject *body, GStrv *workspaces)
 {
-  JsonNode *node = json_object_get_member (body, "workspaces");
-  g_autoptr (GStrvBuilder) builder = NULL;
-  JsonArray *array;
+  g_autoptr (GError) error = NULL;
+  JsonArray *array = NULL;
 
   *workspaces = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (!ow_json_get_array (body, "workspaces", OW_JSON_OPTIONAL, &array, &error))
     {
       reply_invalid (request, "\"workspaces\" must be a list of workspace ids, or null for all.");
       return FALSE;
     }
-
-  builder = g_strv_builder_new ();
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  if (array == NULL)
+    return TRUE;
+  *workspaces = ow_json_array_get_strings (array, "workspaces", &error);
+  if (*workspaces == NULL)
     {
-      JsonNode *element = json_array_get_element (array, i);
-      const char *id =
-        JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING
-          ? json_node_get_string (element)
-          : NULL;
-
-      if (id == NULL || ow_workspace_find (request->gateway->workspaces, id) == NULL)
-        {
-          ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                               "unknown_workspace",
-                               "A workspace named in \"workspaces\" is not one this host "
-                               "shares. GET /workspaces lists them.");
-          return FALSE;
-        }
-      g_strv_builder_add (builder, id);
+      reply_invalid (request, "\"workspaces\" must be a list of workspace ids, or null for all.");
+      return FALSE;
     }
-  *workspaces = g_strv_builder_end (builder);
+  for (guint i = 0; (*workspaces)[i]; i++)
+    if (ow_workspace_find (request->gateway->workspaces, (*workspaces)[i]) == NULL)
+      {
+        g_clear_pointer (workspaces, g_strfreev);
+        ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                             "unknown_workspace",
+                             "A workspace named in \"workspaces\" is not one this host "
+                             "shares. GET /workspaces lists them.");
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -510,9 +502,9 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
   const char *scope_text;
   OwScope scope = OW_SCOPE_COLLABORATOR;
 
-  if (body == NULL)
+  if (body == NULL ||
+      !ow_gateway_read_strings (request, body, "reply", &reply, "scope", &scope_text, NULL))
     return;
-  reply = get_string (body, "reply");
   if (g_strcmp0 (reply, "deny") == 0)
     {
       if (!ow_pairing_deny (self->pairing, request->params[0], &error))
@@ -527,7 +519,6 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
       return;
     }
 
-  scope_text = get_string (body, "scope");
   if (scope_text && !ow_scope_from_string (scope_text, &scope))
     {
       reply_invalid (request, "\"scope\" must be viewer, collaborator or owner.");

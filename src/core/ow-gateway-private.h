@@ -61,8 +61,29 @@ struct _OwGateway
 /* Returns: (transfer container): the workspaces the caller may use, in the host's order */
 GPtrArray *ow_gateway_caller_workspaces (OwGatewayRequest *request);
 
-/* The request body as a JSON object, or %NULL after replying 400. */
+/* The request body as a JSON object (see ow_json_parse_object()), or %NULL after replying
+ * 400 with what is wrong with it. */
 JsonObject *ow_gateway_read_json_object (OwGatewayRequest *request);
+
+/* Replies 400 `invalid_request` with @error's message (a body's member of the wrong type,
+ * say). */
+void ow_gateway_reply_invalid (OwGatewayRequest *request, const GError *error);
+
+/**
+ * ow_gateway_read_strings:
+ * @body: the request's body
+ * @name: the first member's name, followed by a `const char **` for its value, then more
+ *   pairs, then %NULL
+ *
+ * Reads optional string members; each value is left %NULL when its member is absent or
+ * null.
+ *
+ * Returns: %FALSE after replying 400 when a member is there but not a string
+ */
+gboolean ow_gateway_read_strings (OwGatewayRequest *request,
+                                  JsonObject *body,
+                                  const char *name,
+                                  ...) G_GNUC_NULL_TERMINATED;
 
 /* Replies to a revocation: 204 without @error, else 404 when @missing, 500 otherwise. */
 void ow_gateway_reply_revoked (OwGatewayRequest *request, const GError *error, gboolean missing);

@@ -32,41 +32,6 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
   ow_http_reply_json (message, status, node);
 }
 
-void
-ow_json_add_string (JsonBuilder *builder, const char *name, const char *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-void
-ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-JsonObject *
-ow_json_parse_object (const char *data, gssize length, GError **error)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-
-  if (!json_parser_load_from_data (parser, data, length, error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           "The JSON text is not an object");
-      return NULL;
-    }
-  return json_object_ref (json_node_get_object (root));
-}
-
 gssize
 ow_read_ready (
   GInputStream *stream, void *buffer, gsize size, GCancellable *cancellable, GError **error)

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+
+#include "ow-json.h"
 
 G_BEGIN_DECLS
 
@@ -32,19 +33,5 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
  */
 gssize ow_read_ready (
   GInputStream *stream, void *buffer, gsize size, GCancellable *cancellable, GError **error);
-
-/* Adds a member to the object being built: a string, or null for %NULL. */
-void ow_json_add_string (JsonBuilder *builder, const char *name, const char *value);
-void ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
-
-/**
- * ow_json_parse_object:
- * @data: text from outside: a request body, a runtime event, a reply
- * @length: its length in bytes, or -1 when it ends with a NUL
- *
- * Returns: (transfer full) (nullable): the object, or %NULL with @error set when @data is
- *   not JSON or its root is not an object (empty and blank text have no root at all)
- */
-JsonObject *ow_json_parse_object (const char *data, gssize length, GError **error);
 
 G_END_DECLS

@@ -48,8 +48,8 @@ gboolean
 ow_runtime_parse_health (const char *body, gsize length, char **version, GError **error)
 {
   g_autoptr (JsonObject) object = NULL;
-  JsonNode *healthy;
-  const char *reported_version;
+  gboolean healthy = FALSE;
+  const char *reported_version = NULL;
 
   g_return_val_if_fail (version != NULL, FALSE);
 
@@ -61,23 +61,22 @@ ow_runtime_parse_health (const char *body, gsize length, char **version, GError 
       return FALSE;
     }
 
-  healthy = json_object_get_member (object, "healthy");
-  if (healthy == NULL || json_node_get_value_type (healthy) != G_TYPE_BOOLEAN)
+  if (!ow_json_get_boolean (object, "healthy", OW_JSON_REQUIRED, &healthy, NULL))
     {
       g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
                            "The runtime's health answer has no \"healthy\" flag");
       return FALSE;
     }
 
-  if (!json_node_get_boolean (healthy))
+  if (!healthy)
     {
       g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_UNHEALTHY,
                            "The runtime reports itself as not healthy");
       return FALSE;
     }
 
-  reported_version = json_object_get_string_member_with_default (object, "version", NULL);
-  if (reported_version == NULL || *reported_version == '\0')
+  if (!ow_json_get_string (object, "version", OW_JSON_REQUIRED, &reported_version, NULL) ||
+      *reported_version == '\0')
     {
       g_set_error_literal (error, OW_RUNTIME_ERROR, OW_RUNTIME_ERROR_BAD_OUTPUT,
                            "The runtime's health answer does not say its version");
