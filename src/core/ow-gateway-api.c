@@ -461,3 +461,36 @@ ow_gateway_handle_health_report (OwGatewayRequest *request)
   ow_http_reply_json (request->message, SOUP_STATUS_OK, report);
 }
 
+/* The runtime's routes */
+
+void
+ow_gateway_handle_opencode_policy (OwGatewayRequest *request)
+{
+  const char *method = request->query ? g_hash_table_lookup (request->query, "method") : NULL;
+  const char *path = request->query ? g_hash_table_lookup (request->query, "path") : NULL;
+  g_auto (OwOpencodeRoute) route = { 0 };
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (method == NULL || path == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                           "Name the route: ?method=POST&path=/session");
+      return;
+    }
+  if (!ow_opencode_route_parse (method, path, &route, &error))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "bad_path", error->message);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "method", method);
+  ow_json_add_string (builder, "path", route.path);
+  ow_json_add_string (builder, "action", ow_opencode_action_to_string (route.action));
+  json_builder_set_member_name (builder, "classified");
+  json_builder_add_boolean_value (builder, route.classified);
+  ow_json_add_string (builder, "pattern", route.pattern);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}

@@ -4,6 +4,7 @@
 
 #include "ow-event-hub.h"
 #include "ow-gateway.h"
+#include "ow-opencode-policy.h"
 #include "ow-opencode-proxy.h"
 
 G_BEGIN_DECLS
@@ -21,8 +22,10 @@ typedef struct
   OwTokenInfo *caller; /* NULL on public routes */
   const char *token;   /* the caller's own token, as presented */
   char *params[MAX_PARAMS];
-  const char *rest; /* what a trailing "*" matched, with its leading "/" */
-  gboolean early;   /* the headers are in, the body is still to come */
+  const char *rest;         /* what a trailing "*" matched, with its leading "/"; for the runtime's
+                             * routes, the path the runtime will act on */
+  OwOpencodeRoute opencode; /* a route of the runtime's, classified */
+  gboolean early;           /* the headers are in, the body is still to come */
 } OwGatewayRequest;
 
 struct _OwGateway
@@ -57,6 +60,9 @@ struct _OwGateway
   gint64 started_us;
   gboolean paused; /* the owner paused hosting: clients get 503 */
 };
+
+/* GET /v1/opencode-policy?method=M&path=P: how the runtime's route P is classified. */
+void ow_gateway_handle_opencode_policy (OwGatewayRequest *request);
 
 /* Returns: (transfer container): the workspaces the caller may use, in the host's order */
 GPtrArray *ow_gateway_caller_workspaces (OwGatewayRequest *request);

@@ -80,6 +80,7 @@ static const Route routes[] = {
   { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
   { "GET", "/v1/permissions", ACCESS_VIEWER, ow_gateway_handle_list_permissions },
   { "GET", "/v1/health", ACCESS_OWNER, ow_gateway_handle_health_report },
+  { "GET", "/v1/opencode-policy", ACCESS_OWNER, ow_gateway_handle_opencode_policy },
   { "POST", "/v1/permissions/:id", ACCESS_ANSWER, ow_gateway_handle_answer_permission },
 };
 
@@ -143,6 +144,7 @@ request_clear (OwGatewayRequest *request)
   for (guint i = 0; i < MAX_PARAMS; i++)
     g_clear_pointer (&request->params[i], g_free);
   request->rest = NULL;
+  ow_opencode_route_clear (&request->opencode);
 }
 
 /* Authentication */
@@ -179,36 +181,31 @@ presented_token (SoupServerMessage *message, GHashTable *query, gboolean opencod
   return NULL;
 }
 
-/* Answering a permission request: who may do it is host policy (--permission-answers). */
-static gboolean
-is_permission_reply (const char *method, const char *path)
-{
-  g_auto (GStrv) parts = NULL;
-  guint n;
-
-  if (g_strcmp0 (method, "POST") != 0 || path == NULL)
-    return FALSE;
-
-  parts = g_strsplit (path, "/", -1);
-  n = g_strv_length (parts);
-  /* "/permission/:id/reply", and the older "/session/:id/permissions/:id" */
-  return (n == 4 && g_str_equal (parts[1], "permission") && g_str_equal (parts[3], "reply")) ||
-         (n == 5 && g_str_equal (parts[1], "session") && g_str_equal (parts[3], "permissions"));
-}
-
 static Access
-effective_access (OwGateway *self, const Route *route, const char *method, const char *rest)
+effective_access (OwGateway *self, const Route *route, const OwOpencodeRoute *opencode)
 {
+  Access answer = self->permission_answers == OW_SCOPE_OWNER ? ACCESS_OWNER : ACCESS_COLLABORATOR;
+
   if (route->access == ACCESS_ANSWER)
-    return self->permission_answers == OW_SCOPE_OWNER ? ACCESS_OWNER : ACCESS_COLLABORATOR;
+    return answer;
   if (route->access != ACCESS_OPENCODE)
     return route->access;
-  if (g_str_equal (method, "GET") || g_str_equal (method, "HEAD") ||
-      g_str_equal (method, "OPTIONS"))
-    return ACCESS_VIEWER;
-  if (is_permission_reply (method, rest))
-    return self->permission_answers == OW_SCOPE_OWNER ? ACCESS_OWNER : ACCESS_COLLABORATOR;
-  return ACCESS_COLLABORATOR;
+  switch (opencode->action)
+    {
+    case OW_OPENCODE_READ:
+    case OW_OPENCODE_READ_SECRETS:
+      return ACCESS_VIEWER;
+    case OW_OPENCODE_RUN:
+    case OW_OPENCODE_PROMPT:
+    case OW_OPENCODE_SESSION_CREATE:
+    case OW_OPENCODE_SESSION_UPDATE:
+      return ACCESS_COLLABORATOR;
+    case OW_OPENCODE_ANSWER:
+      return answer;
+    case OW_OPENCODE_OWNER:
+    default:
+      return ACCESS_OWNER;
+    }
 }
 
 static gboolean
@@ -409,9 +406,9 @@ serve_events (OwGatewayRequest *request, const char *directory, gboolean inside)
 
   if (g_strcmp0 (soup_server_message_get_method (request->message), "GET") != 0)
     return FALSE;
-  if (g_strcmp0 (request->rest, "/global/event") == 0)
+  if (g_strcmp0 (request->opencode.pattern, "/global/event") == 0)
     filter.global = TRUE;
-  else if (g_strcmp0 (request->rest, "/event") != 0)
+  else if (g_strcmp0 (request->opencode.pattern, "/event") != 0)
     return FALSE;
 
   if (read_resume_point (request, &seq, &given))
@@ -490,90 +487,81 @@ reply_no_workspace (OwGatewayRequest *request)
 static void
 forward_permission_reply (OwGatewayRequest *request)
 {
-  g_auto (GStrv) parts = g_strsplit (request->rest, "/", -1);
+  GStrv segments = request->opencode.segments;
   g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
-  const char *id;
   const char *reply;
 
   if (body == NULL)
     return;
   /* "/permission/:id/reply" {reply}, or the older "/session/:sid/permissions/:id"
    * {response} */
-  if (g_strv_length (parts) == 4)
+  if (g_str_equal (request->opencode.pattern, "/permission/:id/reply"))
     {
-      id = parts[2];
-      reply = json_object_get_string_member_with_default (body, "reply", NULL);
+      if (ow_gateway_read_strings (request, body, "reply", &reply, NULL))
+        ow_gateway_answer_permission (request, segments[1], reply);
     }
   else
     {
-      id = parts[4];
-      reply = json_object_get_string_member_with_default (body, "response", NULL);
+      if (ow_gateway_read_strings (request, body, "response", &reply, NULL))
+        ow_gateway_answer_permission (request, segments[3], reply);
     }
-  {
-    g_autofree char *decoded = g_uri_unescape_string (id, NULL);
-
-    ow_gateway_answer_permission (request, decoded ? decoded : id, reply);
-  }
 }
 
-/* Creating or changing a session: the requests whose body the gateway reads, to force
- * the sensitive tools to "ask" and to learn which task a device started. */
-static gboolean
-is_session_write (OwGatewayRequest *request)
+/* Replaces the request's body with @object. */
+static void
+set_json_body (OwGatewayRequest *request, JsonObject *object)
 {
-  const char *method = soup_server_message_get_method (request->message);
-  const char *rest = request->rest ? request->rest : "";
+  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
+  g_autoptr (JsonNode) root = json_node_init_object (json_node_alloc (), object);
+  char *text = json_to_string (root, FALSE);
+  gsize length = strlen (text);
 
-  if (g_str_equal (method, "POST"))
-    return g_str_equal (rest, "/session");
-  if (g_str_equal (method, "PATCH") && g_str_has_prefix (rest, "/session/"))
-    return strchr (rest + strlen ("/session/"), '/') == NULL;
-  return FALSE;
+  soup_message_body_truncate (body);
+  soup_message_body_append_take (body, (guchar *) text, length);
+  soup_message_headers_replace (soup_server_message_get_request_headers (request->message),
+                                "Content-Type", "application/json");
+}
+
+/* The request's body as an object for the runtime; an empty body is an empty object.
+ * %NULL after replying 400. */
+static JsonObject *
+read_runtime_body (OwGatewayRequest *request)
+{
+  if (soup_server_message_get_request_body (request->message)->length == 0)
+    return json_object_new ();
+  return ow_gateway_read_json_object (request);
 }
 
 /* Sessions that clients create or change get the host's rules last, so that they win:
- * the runtime applies the last rule that matches. The control socket (the host's own
- * user) is not held back. Returns FALSE after replying 400. */
+ * the runtime applies the last rule that matches, and a change appends to the session's
+ * rules. The control socket (the host's own user) is not held back. Returns FALSE after
+ * replying 400. */
 static gboolean
 force_sensitive_tools (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
-  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
-  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonObject) object = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
-  gsize length;
-  JsonNode *rules;
-  JsonArray *array;
+  g_autoptr (GError) error = NULL;
+  JsonArray *array = NULL;
 
   if (self->sensitive_tools == NULL || self->sensitive_tools[0] == NULL ||
       g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0)
     return TRUE;
 
-  bytes = soup_message_body_flatten (body);
-  if (g_bytes_get_size (bytes) == 0)
-    object = json_object_new ();
-  else
-    object = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), NULL);
+  object = read_runtime_body (request);
   if (object == NULL)
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_json",
-                           "A session's body must be a JSON object.");
-      return FALSE;
-    }
-
-  rules = json_object_get_member (object, "permission");
-  if (rules && !JSON_NODE_HOLDS_ARRAY (rules) && !JSON_NODE_HOLDS_NULL (rules))
+    return FALSE;
+  if (!ow_json_get_array (object, "permission", OW_JSON_OPTIONAL, &array, &error))
     {
       ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_permission",
                            "\"permission\" must be a list of rules.");
       return FALSE;
     }
-  if (rules == NULL || JSON_NODE_HOLDS_NULL (rules))
-    json_object_set_array_member (object, "permission", json_array_new ());
-  array = json_object_get_array_member (object, "permission");
+  if (array == NULL)
+    {
+      json_object_set_array_member (object, "permission", json_array_new ());
+      array = json_object_get_array_member (object, "permission");
+    }
   for (guint i = 0; self->sensitive_tools[i]; i++)
     {
       JsonObject *rule = json_object_new ();
@@ -583,14 +571,27 @@ force_sensitive_tools (OwGatewayRequest *request)
       json_object_set_string_member (rule, "action", "ask");
       json_array_add_object_element (array, rule);
     }
+  set_json_body (request, object);
+  return TRUE;
+}
 
-  root = json_node_init_object (json_node_alloc (), object);
-  text = json_to_string (root, FALSE);
-  length = strlen (text);
-  soup_message_body_truncate (body);
-  soup_message_body_append_take (body, (guchar *) g_steal_pointer (&text), length);
-  soup_message_headers_replace (soup_server_message_get_request_headers (request->message),
-                                "Content-Type", "application/json");
+/* A prompt's "tools" map becomes the session's rules in the runtime, replacing the host's:
+ * it never reaches the runtime from a device. Returns FALSE after replying 400. */
+static gboolean
+drop_prompt_tools (OwGatewayRequest *request)
+{
+  g_autoptr (JsonObject) object = NULL;
+
+  if (g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0)
+    return TRUE;
+  object = read_runtime_body (request);
+  if (object == NULL)
+    return FALSE;
+  if (json_object_has_member (object, "tools"))
+    {
+      json_object_remove_member (object, "tools");
+      set_json_body (request, object);
+    }
   return TRUE;
 }
 
@@ -623,51 +624,137 @@ on_session_created (SoupServerMessage *message, NewTask *new_task)
   SoupMessageBody *body = soup_server_message_get_response_body (message);
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonObject) session = NULL;
-  const char *id;
+  const char *id = NULL;
 
   if (soup_server_message_get_status (message) != SOUP_STATUS_OK)
     return;
   bytes = soup_message_body_flatten (body);
   session =
     ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
-  id = session ? json_object_get_string_member_with_default (session, "id", NULL) : NULL;
-  if (id)
+  if (session && ow_json_get_string (session, "id", OW_JSON_OPTIONAL, &id, NULL) && id)
     ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device, new_task->workspace_id,
                   new_task->directory);
 }
 
 static void
-forward_session_write (OwGatewayRequest *request, const char *directory, const char *workspace_id)
+forward_new_session (OwGatewayRequest *request, const char *directory, const char *workspace_id)
 {
   OwGateway *self = request->gateway;
+  NewTask *new_task = g_new0 (NewTask, 1);
 
-  if (!force_sensitive_tools (request))
-    return;
-
-  if (g_str_equal (soup_server_message_get_method (request->message), "POST"))
-    {
-      NewTask *new_task = g_new0 (NewTask, 1);
-
-      new_task->tasks = g_object_ref (self->tasks);
-      new_task->token_id = g_strdup (request->caller->id);
-      new_task->device = g_strdup (request->caller->name);
-      new_task->workspace_id = g_strdup (workspace_id);
-      new_task->directory = g_strdup (directory);
-      g_signal_connect_data (request->message, "wrote-body", G_CALLBACK (on_session_created),
-                             new_task, new_task_free, 0);
-    }
+  new_task->tasks = g_object_ref (self->tasks);
+  new_task->token_id = g_strdup (request->caller->id);
+  new_task->device = g_strdup (request->caller->name);
+  new_task->workspace_id = g_strdup (workspace_id);
+  new_task->directory = g_strdup (directory);
+  g_signal_connect_data (request->message, "wrote-body", G_CALLBACK (on_session_created), new_task,
+                         new_task_free, 0);
   /* on_session_created() reads the new session from the answer. */
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
+  ow_opencode_proxy_forward (self->proxy, request->message, request->opencode.path, directory,
                              OW_PROXY_FORWARD_KEEP_ANSWER);
+}
+
+/* Whether @route's body must be whole before it goes on: the gateway reads or changes it. */
+static gboolean
+body_is_read (const OwOpencodeRoute *route)
+{
+  switch (route->action)
+    {
+    case OW_OPENCODE_PROMPT:
+    case OW_OPENCODE_SESSION_CREATE:
+    case OW_OPENCODE_SESSION_UPDATE:
+    case OW_OPENCODE_ANSWER:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Sends a request for the runtime on, in @directory (already checked), as its route's
+ * class says. @workspace_id is the workspace new tasks belong to; @inside whether an event
+ * stream has every folder below @directory. */
+static void
+forward_to_runtime (OwGatewayRequest *request,
+                    const char *directory,
+                    const char *workspace_id,
+                    gboolean inside)
+{
+  OwGateway *self = request->gateway;
+  OwOpencodeAction action = request->opencode.action;
+
+  if (request->early)
+    {
+      /* Only bodies the gateway leaves alone stream on as they come. */
+      if (!body_is_read (&request->opencode))
+        ow_opencode_proxy_forward (self->proxy, request->message, request->opencode.path, directory,
+                                   OW_PROXY_FORWARD_BODY_FOLLOWS);
+      return;
+    }
+
+  switch (action)
+    {
+    case OW_OPENCODE_ANSWER:
+      forward_permission_reply (request);
+      return;
+    case OW_OPENCODE_SESSION_CREATE:
+      if (force_sensitive_tools (request))
+        forward_new_session (request, directory, workspace_id);
+      return;
+    case OW_OPENCODE_SESSION_UPDATE:
+      if (!force_sensitive_tools (request))
+        return;
+      break;
+    case OW_OPENCODE_PROMPT:
+      if (!drop_prompt_tools (request))
+        return;
+      break;
+    case OW_OPENCODE_READ:
+      if (serve_events (request, directory, inside))
+        return;
+      break;
+    case OW_OPENCODE_READ_SECRETS:
+      if (request->caller->scope < OW_SCOPE_OWNER)
+        {
+          ow_opencode_proxy_forward (self->proxy, request->message, request->opencode.path,
+                                     directory, OW_PROXY_FORWARD_REDACT_SECRETS);
+          return;
+        }
+      break;
+    default:
+      break;
+    }
+  ow_opencode_proxy_forward (self->proxy, request->message, request->opencode.path, directory,
+                             OW_PROXY_FORWARD_NONE);
+}
+
+/* The folders a request names, each checked against @allowed: the folder it works in, or
+ * %NULL after replying. @header_or_query says whether the request named one. */
+static const char *
+checked_directory (
+  OwGatewayRequest *request, GPtrArray *allowed, const char *fallback, char **header, char **query)
+{
+  if (!requested_directories (request, header, query))
+    return NULL;
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *named = i == 0 ? *header : *query;
+
+      if (named && ow_workspace_find_containing (allowed, named) == NULL)
+        {
+          reply_directory_forbidden (request, named);
+          return NULL;
+        }
+    }
+  return *header ? *header : *query ? *query : fallback;
 }
 
 static void
 handle_opencode (OwGatewayRequest *request)
 {
   g_autoptr (GPtrArray) allowed = ow_gateway_caller_workspaces (request);
-  OwWorkspace *first;
   g_autofree char *header = NULL;
   g_autofree char *query = NULL;
+  OwWorkspace *workspace;
   const char *directory;
 
   if (allowed->len == 0)
@@ -675,42 +762,12 @@ handle_opencode (OwGatewayRequest *request)
       reply_no_workspace (request);
       return;
     }
-  first = g_ptr_array_index (allowed, 0);
-
-  if (!requested_directories (request, &header, &query))
+  directory = checked_directory (
+    request, allowed, ((OwWorkspace *) g_ptr_array_index (allowed, 0))->path, &header, &query);
+  if (directory == NULL)
     return;
-  for (guint i = 0; i < 2; i++)
-    {
-      const char *named = i == 0 ? header : query;
-
-      if (named && ow_workspace_find_containing (allowed, named) == NULL)
-        {
-          reply_directory_forbidden (request, named);
-          return;
-        }
-    }
-
-  directory = header ? header : query ? query : first->path;
-  if (is_permission_reply (soup_server_message_get_method (request->message), request->rest))
-    {
-      if (!request->early)
-        forward_permission_reply (request);
-      return;
-    }
-  if (is_session_write (request))
-    {
-      OwWorkspace *workspace = ow_workspace_find_containing (allowed, directory);
-
-      /* The body is read whole first (no early forwarding). */
-      if (!request->early)
-        forward_session_write (request, directory, workspace ? workspace->id : NULL);
-      return;
-    }
-  if (!request->early && serve_events (request, directory, FALSE))
-    return;
-  ow_opencode_proxy_forward (request->gateway->proxy, request->message, request->rest, directory,
-                             request->early ? OW_PROXY_FORWARD_BODY_FOLLOWS
-                                            : OW_PROXY_FORWARD_NONE);
+  workspace = ow_workspace_find_containing (allowed, directory);
+  forward_to_runtime (request, directory, workspace ? workspace->id : NULL, FALSE);
 }
 
 static void
@@ -737,39 +794,12 @@ handle_workspace_opencode (OwGatewayRequest *request)
       return;
     }
 
-  if (!requested_directories (request, &header, &query))
-    return;
   g_ptr_array_add (just_this, workspace);
-  for (guint i = 0; i < 2; i++)
-    {
-      const char *named = i == 0 ? header : query;
-
-      if (named && ow_workspace_find_containing (just_this, named) == NULL)
-        {
-          reply_directory_forbidden (request, named);
-          return;
-        }
-    }
-
-  directory = header ? header : query ? query : workspace->path;
-  if (is_permission_reply (soup_server_message_get_method (request->message), request->rest))
-    {
-      if (!request->early)
-        forward_permission_reply (request);
-      return;
-    }
-  if (is_session_write (request))
-    {
-      if (!request->early)
-        forward_session_write (request, directory, workspace->id);
-      return;
-    }
-  /* Without a folder of its own, the workspace's stream has every folder in it. */
-  if (!request->early && serve_events (request, directory, header == NULL && query == NULL))
+  directory = checked_directory (request, just_this, workspace->path, &header, &query);
+  if (directory == NULL)
     return;
-  ow_opencode_proxy_forward (self->proxy, request->message, request->rest, directory,
-                             request->early ? OW_PROXY_FORWARD_BODY_FOLLOWS
-                                            : OW_PROXY_FORWARD_NONE);
+  /* Without a folder of its own, the workspace's stream has every folder in it. */
+  forward_to_runtime (request, directory, workspace->id, header == NULL && query == NULL);
 }
 
 /* Oversized request bodies */
@@ -961,6 +991,23 @@ route_request (OwGateway *self,
       return;
     }
 
+  /* The runtime's routes are classified on the path the runtime will act on, and only
+   * that path is sent on. */
+  if (route->access == ACCESS_OPENCODE)
+    {
+      g_autoptr (GError) error = NULL;
+
+      /* libsoup has decoded the path once; the runtime's router reads it as decoded.
+       * Classified and sent on is the one path ow_opencode_route_parse() makes of it. */
+      if (!ow_opencode_route_parse (method, request.rest, &request.opencode, &error))
+        {
+          ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path", error->message);
+          request_clear (&request);
+          return;
+        }
+      request.rest = request.opencode.path;
+    }
+
   if (owner != NULL)
     {
       caller = g_new0 (OwTokenInfo, 1);
@@ -972,7 +1019,7 @@ route_request (OwGateway *self,
     }
   else if (route->access != ACCESS_PUBLIC)
     {
-      Access access = effective_access (self, route, method, request.rest);
+      Access access = effective_access (self, route, &request.opencode);
 
       /* OpenCode's own clients authenticate with basic auth or ?auth_token=, and browsers
        * cannot set headers on a WebSocket. */

@@ -4,6 +4,7 @@
 #include "ow-chunked-decoder.h"
 #include "ow-http.h"
 #include "ow-runtime-pool.h"
+#include "ow-secrets.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 /* A request body streams on; the client waits while this much is not yet sent. */
 #define MAX_UNSENT (64 * 1024)
 #define MAX_ANSWER_HEAD (64 * 1024)
+/* An answer checked for secrets is held whole; larger ones are refused. */
+#define MAX_REDACTED_ANSWER (8 * 1024 * 1024)
 /* Idle keep-alive connections kept for later requests. */
 #define MAX_IDLE_CONNECTIONS 64
 #define FORWARD_KEY "ow-forward"
@@ -59,6 +62,7 @@ typedef struct
   gboolean connecting;
   gboolean retried;     /* on a fresh connection, after a kept one turned out closed */
   gboolean keep_answer; /* OW_PROXY_FORWARD_KEEP_ANSWER */
+  gboolean redact;      /* OW_PROXY_FORWARD_REDACT_SECRETS */
   gboolean is_head;
   gboolean finished; /* the client's exchange is over: touch the message no more */
   guint busy;        /* in a callback that may see "finished": free the forward after */
@@ -83,6 +87,10 @@ typedef struct
   gboolean reusable; /* the connection can carry the next request after this one */
   gboolean answered; /* any byte of the answer came */
   gsize unwritten;   /* appended to the client's body but not yet written */
+  GByteArray *held;  /* the answer's body, while it is held to be redacted */
+  guint held_status;
+  char *held_reason;
+  SoupMessageHeaders *held_headers;
 
   /* Why the client's message is paused; it is paused while either holds. */
   gboolean wait_for_upload;
@@ -108,6 +116,9 @@ forward_free (Forward *forward)
   if (forward->head)
     g_byte_array_unref (forward->head);
   g_clear_pointer (&forward->decoder, ow_chunked_decoder_free);
+  g_clear_pointer (&forward->held, g_byte_array_unref);
+  g_clear_pointer (&forward->held_headers, soup_message_headers_unref);
+  g_free (forward->held_reason);
   g_free (forward);
 }
 
@@ -371,9 +382,63 @@ relay (Forward *forward, const guint8 *data, gsize size)
 {
   if (size == 0 || forward->finished)
     return;
+  if (forward->held)
+    {
+      if (forward->held->len + size > MAX_REDACTED_ANSWER)
+        {
+          g_byte_array_set_size (forward->held, 0);
+          forward->reusable = FALSE;
+          forward->held_status = SOUP_STATUS_NONE; /* too large: refused at the end */
+          return;
+        }
+      g_byte_array_append (forward->held, data, (guint) size);
+      return;
+    }
   forward->unwritten += size;
   soup_message_body_append (soup_server_message_get_response_body (forward->message),
                             SOUP_MEMORY_COPY, data, size);
+}
+
+/* Sends the held answer with its secrets replaced; one that cannot be checked is not
+ * sent at all. */
+static void
+send_redacted (Forward *forward, gboolean whole)
+{
+  SoupServerMessage *message = forward->message;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  if (forward->finished)
+    return;
+  if (whole && forward->held_status != SOUP_STATUS_NONE)
+    root = ow_json_parse ((const char *) forward->held->data, (gssize) forward->held->len, &error);
+  if (root == NULL)
+    {
+      ow_http_reply_error (message, SOUP_STATUS_BAD_GATEWAY, "runtime_answer_unchecked",
+                           "The runtime's answer could not be checked for secrets, so it is not "
+                           "passed on. The host owner can read it.");
+    }
+  else
+    {
+      SoupMessageHeaders *to = soup_server_message_get_response_headers (message);
+      SoupMessageHeadersIter iter;
+      const char *name, *value;
+      gsize length;
+
+      ow_secrets_redact (root);
+      text = json_to_string (root, FALSE);
+      length = strlen (text);
+      soup_server_message_set_status (message, forward->held_status, forward->held_reason);
+      soup_message_headers_iter_init (&iter, forward->held_headers);
+      while (soup_message_headers_iter_next (&iter, &name, &value))
+        if (!is_response_header_dropped (name) && g_ascii_strcasecmp (name, "Content-Type") != 0)
+          soup_message_headers_append (to, name, value);
+      soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE,
+                                        g_steal_pointer (&text), length);
+    }
+  forward->wait_for_answer = FALSE;
+  update_pause (forward);
 }
 
 static void
@@ -386,7 +451,9 @@ end_answer (Forward *forward, gboolean whole)
       forward->reusable = FALSE;
     }
   forward->answer = ANSWER_DONE;
-  if (!forward->finished)
+  if (forward->held)
+    send_redacted (forward, whole);
+  else if (!forward->finished)
     soup_message_body_complete (soup_server_message_get_response_body (forward->message));
   /* An answer that came before the whole body was sent ends the body too. */
   if (!forward->body_done || unsent (forward) > 0)
@@ -447,7 +514,7 @@ take_body (Forward *forward, guint8 *data, gsize size)
 }
 
 static void
-copy_response_headers (SoupMessageHeaders *from, SoupServerMessage *message)
+copy_response_headers (SoupMessageHeaders *from, guint status, SoupServerMessage *message)
 {
   SoupMessageHeaders *to = soup_server_message_get_response_headers (message);
   SoupMessageHeadersIter iter;
@@ -460,6 +527,8 @@ copy_response_headers (SoupMessageHeaders *from, SoupServerMessage *message)
 
   if (soup_message_headers_get_encoding (from) == SOUP_ENCODING_CONTENT_LENGTH)
     soup_message_headers_set_content_length (to, soup_message_headers_get_content_length (from));
+  else if (status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED)
+    soup_message_headers_set_encoding (to, SOUP_ENCODING_NONE); /* no body, no framing */
   else
     soup_message_headers_set_encoding (to, SOUP_ENCODING_CHUNKED);
 }
@@ -546,10 +615,18 @@ take_head (Forward *forward, const guint8 *data, gsize size)
         break;
       }
 
-  if (!forward->finished)
+  if (forward->redact && forward->framing != FRAMING_NONE && !forward->finished)
+    {
+      /* The client waits until the whole answer is in and checked. */
+      forward->held = g_byte_array_new ();
+      forward->held_status = status;
+      forward->held_reason = g_strdup (reason);
+      forward->held_headers = soup_message_headers_ref (headers);
+    }
+  else if (!forward->finished)
     {
       soup_server_message_set_status (forward->message, status, reason);
-      copy_response_headers (headers, forward->message);
+      copy_response_headers (headers, status, forward->message);
       /* What went out is let go: an answer streams through without being kept whole. */
       if (!forward->keep_answer)
         soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
@@ -617,7 +694,8 @@ read_answer (Forward *forward)
       relayed = TRUE;
     }
 
-  if (relayed && !forward->finished && forward->answer != ANSWER_HEAD)
+  /* A held answer is sent once it is whole (send_redacted()). */
+  if (relayed && !forward->finished && forward->answer != ANSWER_HEAD && forward->held == NULL)
     soup_server_message_unpause (forward->message);
 }
 
@@ -832,6 +910,7 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   g_hash_table_add (self->forwards, forward);
   forward->max_body_bytes = self->max_body_bytes;
   forward->keep_answer = (flags & OW_PROXY_FORWARD_KEEP_ANSWER) != 0;
+  forward->redact = (flags & OW_PROXY_FORWARD_REDACT_SECRETS) != 0;
   forward->streaming = (flags & OW_PROXY_FORWARD_BODY_FOLLOWS) != 0;
   forward->is_head = g_str_equal (soup_server_message_get_method (message), "HEAD");
   forward->message = g_object_ref (message);

@@ -25,6 +25,10 @@ typedef enum
   /* The answer stays whole in the message's response body once written, for a "wrote-body"
    * handler to read; only for small answers. Without it, what is written is let go. */
   OW_PROXY_FORWARD_KEEP_ANSWER = 1 << 1,
+  /* The answer is read whole (up to a cap), its secrets replaced (ow_secrets_redact()),
+   * and only then sent: for devices that may not see provider keys. An answer that is not
+   * JSON, or too large to check, becomes a 502. */
+  OW_PROXY_FORWARD_REDACT_SECRETS = 1 << 2,
 } OwProxyForwardFlags;
 
 /**
