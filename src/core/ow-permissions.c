@@ -2,6 +2,7 @@
 
 #include "ow-permissions.h"
 #include "ow-http.h"
+#include "ow-permission-request.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,14 +17,6 @@
 G_DEFINE_QUARK (ow-permissions-error-quark, ow_permissions_error)
 /* clang-format on */
 
-typedef struct
-{
-  char *id;
-  char *directory;
-  JsonNode *request; /* the runtime's permission.asked properties */
-  gint64 asked_ms;
-} Pending;
-
 struct _OwPermissions
 {
   GObject parent_instance;
@@ -32,7 +25,7 @@ struct _OwPermissions
   OwRuntimeSupervisor *runtime;
   SoupSession *session;
   char *audit_path;
-  GHashTable *pending;  /* id → Pending */
+  GHashTable *pending;  /* id → OwPermissionRequest, waiting or being answered */
   GQueue order;         /* ids of pending, oldest first */
   GHashTable *answered; /* id → who answered */
   GQueue answered_order;
@@ -49,23 +42,12 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static void
-pending_free (Pending *pending)
-{
-  g_free (pending->id);
-  g_free (pending->directory);
-  json_node_unref (pending->request);
-  g_free (pending);
-}
-
 static const char *
 member_string (JsonObject *object, const char *name)
 {
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  const char *value = NULL;
 
-  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-           ? json_node_get_string (node)
-           : NULL;
+  return object && ow_json_get_string (object, name, OW_JSON_OPTIONAL, &value, NULL) ? value : NULL;
 }
 
 /* Appends one line to the audit log, synced: a decision must not be lost in a crash. */
@@ -86,22 +68,25 @@ audit (OwPermissions *self, JsonBuilder *builder)
 }
 
 static void
-audit_answer (
-  OwPermissions *self, Pending *pending, const char *reply, const char *who, const char *who_id)
+audit_answer (OwPermissions *self,
+              OwPermissionRequest *request,
+              const char *reply,
+              const char *who,
+              const char *who_id)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  JsonObject *request = json_node_get_object (pending->request);
+  JsonNode *patterns =
+    json_object_get_member (ow_permission_request_get_properties (request), "patterns");
 
   json_builder_begin_object (builder);
   ow_json_add_int (builder, "at", g_get_real_time () / 1000);
   ow_json_add_string (builder, "kind", "permission");
-  ow_json_add_string (builder, "id", pending->id);
-  ow_json_add_string (builder, "session", member_string (request, "sessionID"));
-  ow_json_add_string (builder, "permission", member_string (request, "permission"));
+  ow_json_add_string (builder, "id", ow_permission_request_get_id (request));
+  ow_json_add_string (builder, "session", ow_permission_request_get_session_id (request));
+  ow_json_add_string (builder, "permission", ow_permission_request_get_permission (request));
   json_builder_set_member_name (builder, "patterns");
-  json_builder_add_value (builder, json_object_get_member (request, "patterns")
-                                     ? json_node_copy (json_object_get_member (request, "patterns"))
-                                     : json_node_new (JSON_NODE_NULL));
+  json_builder_add_value (builder,
+                          patterns ? json_node_copy (patterns) : json_node_new (JSON_NODE_NULL));
   ow_json_add_string (builder, "reply", reply);
   ow_json_add_string (builder, "by", who);
   ow_json_add_string (builder, "byId", who_id);
@@ -121,21 +106,25 @@ remember_answered (OwPermissions *self, const char *id, const char *who)
     }
 }
 
-/* Takes @id out of the waiting ones and tells everyone who shows it. */
+/* Takes @id out of the waiting ones and tells everyone who shows it: answered by
+ * @answered_by, or gone when that is %NULL. */
 static void
 withdraw (OwPermissions *self, const char *id, const char *answered_by)
 {
   g_autofree char *key = g_strdup (id);
+  g_autoptr (OwPermissionRequest) request = NULL;
   GList *link = g_queue_find_custom (&self->order, id, (GCompareFunc) g_strcmp0);
 
-  if (!g_hash_table_contains (self->pending, id))
+  if (!g_hash_table_steal_extended (self->pending, id, NULL, (gpointer *) &request))
     return;
   if (link)
     {
       g_free (link->data);
       g_queue_delete_link (&self->order, link);
     }
-  g_hash_table_remove (self->pending, id);
+  ow_permission_request_set_state (
+    request, answered_by ? OW_PERMISSION_REQUEST_ANSWERED : OW_PERMISSION_REQUEST_GONE,
+    answered_by);
   g_signal_emit (self, signals[SIGNAL_WITHDRAWN], 0, key, answered_by);
 }
 
@@ -162,26 +151,27 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
   if (g_str_equal (type, "permission.asked"))
     {
       const char *id = member_string (properties, "id");
-      Pending *pending;
+      OwPermissionRequest *request;
 
       if (id == NULL || g_hash_table_contains (self->pending, id) ||
           g_hash_table_contains (self->answered, id))
         return;
-      pending = g_new0 (Pending, 1);
-      pending->id = g_strdup (id);
-      pending->directory = g_strdup (event->directory);
-      pending->request = json_node_copy (json_object_get_member (payload, "properties"));
-      pending->asked_ms = g_get_real_time () / 1000;
-      g_hash_table_insert (self->pending, pending->id, pending);
+      request = ow_permission_request_new (properties, event->directory);
+      g_hash_table_insert (self->pending, g_strdup (id), request);
       g_queue_push_tail (&self->order, g_strdup (id));
       g_signal_emit (self, signals[SIGNAL_ASKED], 0, id);
     }
   else if (g_str_equal (type, "permission.replied"))
     {
       const char *id = member_string (properties, "requestID");
+      OwPermissionRequest *request = id ? g_hash_table_lookup (self->pending, id) : NULL;
 
-      if (id)
-        withdraw (self, id, NULL);
+      /* An answer of ours may be confirmed by the event before its own reply comes. */
+      if (request)
+        withdraw (self, id,
+                  ow_permission_request_get_state (request) == OW_PERMISSION_REQUEST_ANSWERING
+                    ? ow_permission_request_get_answered_by (request)
+                    : NULL);
     }
 }
 
@@ -196,20 +186,37 @@ on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwPermissions
   while (self->order.length > 0)
     {
       g_autofree char *id = g_strdup (g_queue_peek_head (&self->order));
-      Pending *pending = g_hash_table_lookup (self->pending, id);
+      OwPermissionRequest *request = g_hash_table_lookup (self->pending, id);
       g_autoptr (JsonObject) properties = json_object_new ();
-      g_autofree char *directory = g_strdup (pending->directory);
+      g_autofree char *directory = g_strdup (ow_permission_request_get_directory (request));
 
       json_object_set_string_member (properties, "id", id);
-      json_object_set_string_member (
-        properties, "sessionID",
-        member_string (json_node_get_object (pending->request), "sessionID"));
+      json_object_set_string_member (properties, "sessionID",
+                                     ow_permission_request_get_session_id (request));
       json_object_set_string_member (properties, "reason",
                                      "The OpenCode runtime stopped; the request is gone.");
       withdraw (self, id, NULL);
       /* No permission.replied will come from a runtime that is gone: say so. */
       ow_event_hub_publish (self->hub, directory, "openwork.permission.withdrawn", properties);
     }
+}
+
+OwPermissionRequest *
+ow_permissions_lookup (OwPermissions *self, const char *id)
+{
+  g_return_val_if_fail (OW_IS_PERMISSIONS (self), NULL);
+  return id ? g_hash_table_lookup (self->pending, id) : NULL;
+}
+
+GPtrArray *
+ow_permissions_get_waiting (OwPermissions *self)
+{
+  GPtrArray *waiting = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (OW_IS_PERMISSIONS (self), waiting);
+  for (GList *l = self->order.head; l; l = l->next)
+    g_ptr_array_add (waiting, g_object_ref (g_hash_table_lookup (self->pending, l->data)));
+  return waiting;
 }
 
 JsonNode *
@@ -222,8 +229,8 @@ ow_permissions_list (OwPermissions *self)
   json_builder_begin_array (builder);
   for (GList *l = self->order.head; l; l = l->next)
     {
-      Pending *pending = g_hash_table_lookup (self->pending, l->data);
-      JsonObject *request = json_node_get_object (pending->request);
+      OwPermissionRequest *pending = g_hash_table_lookup (self->pending, l->data);
+      JsonObject *request = ow_permission_request_get_properties (pending);
       GList *members = json_object_get_members (request);
 
       json_builder_begin_object (builder);
@@ -234,30 +241,69 @@ ow_permissions_list (OwPermissions *self)
                                   json_node_copy (json_object_get_member (request, m->data)));
         }
       g_list_free (members);
-      ow_json_add_string (builder, "directory", pending->directory);
-      ow_json_add_int (builder, "askedAt", pending->asked_ms);
+      ow_json_add_string (builder, "directory", ow_permission_request_get_directory (pending));
+      ow_json_add_int (builder, "askedAt", ow_permission_request_get_asked_ms (pending));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   return json_builder_get_root (builder);
 }
 
+/* An answer on its way to the runtime. */
+typedef struct
+{
+  OwPermissions *self;
+  SoupMessage *message;
+  OwPermissionRequest *request;
+  char *reply;
+  char *who;
+  char *who_id;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_object_unref (reply->self);
+  g_clear_object (&reply->message);
+  g_object_unref (reply->request);
+  g_free (reply->reply);
+  g_free (reply->who);
+  g_free (reply->who_id);
+  g_free (reply);
+}
+
+/* The runtime took the answer: only now is the request answered. */
+static void
+commit_answer (Reply *reply)
+{
+  const char *id = ow_permission_request_get_id (reply->request);
+
+  audit_answer (reply->self, reply->request, reply->reply, reply->who, reply->who_id);
+  remember_answered (reply->self, id, reply->who);
+  withdraw (reply->self, id, reply->who);
+}
+
 static void
 on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  SoupMessage *message = g_task_get_task_data (task);
+  Reply *reply = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body =
     soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
 
-  if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message)))
+  if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (reply->message)))
     {
-      g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
-                               "The OpenCode runtime did not take the answer (%s).",
-                               error ? error->message : soup_message_get_reason_phrase (message));
+      /* Still waiting, for everyone who shows it (unless the runtime dropped it meanwhile). */
+      if (ow_permission_request_get_state (reply->request) == OW_PERMISSION_REQUEST_ANSWERING)
+        ow_permission_request_set_state (reply->request, OW_PERMISSION_REQUEST_WAITING, NULL);
+      g_task_return_new_error (
+        task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
+        "The OpenCode runtime did not take the answer (%s); the request still waits.",
+        error ? error->message : soup_message_get_reason_phrase (reply->message));
       return;
     }
+  commit_answer (reply);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -277,9 +323,9 @@ ow_permissions_reply_async (OwPermissions *self,
   g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *directory = NULL;
-  SoupMessage *message;
-  Pending *pending;
+  const char *directory;
+  OwPermissionRequest *request;
+  Reply *data;
 
   g_return_if_fail (OW_IS_PERMISSIONS (self));
 
@@ -291,8 +337,8 @@ ow_permissions_reply_async (OwPermissions *self,
       return;
     }
 
-  pending = id ? g_hash_table_lookup (self->pending, id) : NULL;
-  if (pending == NULL)
+  request = id ? g_hash_table_lookup (self->pending, id) : NULL;
+  if (request == NULL)
     {
       const char *by = id ? g_hash_table_lookup (self->answered, id) : NULL;
 
@@ -305,27 +351,38 @@ ow_permissions_reply_async (OwPermissions *self,
                                  "No permission request with this id waits for an answer.");
       return;
     }
+  /* The first answer wins: another one is on its way already. */
+  if (ow_permission_request_get_state (request) == OW_PERMISSION_REQUEST_ANSWERING)
+    {
+      g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_ALREADY_ANSWERED,
+                               "This permission request is being answered by %s.",
+                               ow_permission_request_get_answered_by (request));
+      return;
+    }
 
-  /* The first answer wins, from now on. */
-  audit_answer (self, pending, reply, who, who_id);
-  remember_answered (self, id, who);
-  directory = g_strdup (pending->directory);
+  data = g_new0 (Reply, 1);
+  data->self = g_object_ref (self);
+  data->request = g_object_ref (request);
+  data->reply = g_strdup (reply);
+  data->who = g_strdup (who);
+  data->who_id = g_strdup (who_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) reply_free);
+
   escaped = g_uri_escape_string (id, NULL, FALSE);
-  withdraw (self, id, who);
-
   path = g_strdup_printf ("/permission/%s/reply", escaped);
-  message = ow_runtime_supervisor_new_request (self->runtime, "POST", path);
-  if (message == NULL)
+  data->message = ow_runtime_supervisor_new_request (self->runtime, "POST", path);
+  if (data->message == NULL)
     {
       g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
                                "The OpenCode runtime is not running.");
       return;
     }
-  g_task_set_task_data (task, message, g_object_unref);
-  if (directory && !g_str_equal (directory, "global"))
+  ow_permission_request_set_state (request, OW_PERMISSION_REQUEST_ANSWERING, who);
+  directory = ow_permission_request_get_directory (request);
+  if (*directory && !g_str_equal (directory, "global"))
     {
       g_autofree char *encoded = g_uri_escape_string (directory, "/", FALSE);
-      soup_message_headers_replace (soup_message_get_request_headers (message),
+      soup_message_headers_replace (soup_message_get_request_headers (data->message),
                                     "x-opencode-directory", encoded);
     }
   json_builder_begin_object (builder);
@@ -334,9 +391,9 @@ ow_permissions_reply_async (OwPermissions *self,
   body = json_builder_get_root (builder);
   text = json_to_string (body, FALSE);
   bytes = g_bytes_new (text, strlen (text));
-  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, NULL, on_replied,
-                                    g_steal_pointer (&task));
+  soup_message_set_request_body_from_bytes (data->message, "application/json", bytes);
+  soup_session_send_and_read_async (self->session, data->message, G_PRIORITY_DEFAULT, NULL,
+                                    on_replied, g_steal_pointer (&task));
 }
 
 gboolean
@@ -405,8 +462,7 @@ ow_permissions_class_init (OwPermissionsClass *klass)
 static void
 ow_permissions_init (OwPermissions *self)
 {
-  self->pending =
-    g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pending_free);
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->order);
   g_queue_init (&self->answered_order);

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ow-event-hub.h"
+#include "ow-permission-request.h"
 #include "ow-runtime-supervisor.h"
 
 G_BEGIN_DECLS
@@ -41,13 +42,22 @@ ow_permissions_new (OwEventHub *hub, OwRuntimeSupervisor *runtime, const char *a
  * permission, patterns, metadata, always, tool, directory, askedAt}` */
 JsonNode *ow_permissions_list (OwPermissions *self);
 
+/* Returns: (transfer none) (nullable): the request @id while it waits or is being answered */
+OwPermissionRequest *ow_permissions_lookup (OwPermissions *self, const char *id);
+
+/* Returns: (transfer container): the requests waiting or being answered, oldest first */
+GPtrArray *ow_permissions_get_waiting (OwPermissions *self);
+
 /**
  * ow_permissions_reply_async:
  * @reply: "once", "always" or "reject"
  * @who: who answers, for the audit log and the others (a device's or person's name)
  * @who_id: their token id, or "control" for the host's own user
  *
- * Answers the request @id: it is answered from now on, even before the runtime confirms.
+ * Answers the request @id. It is answered only once the runtime takes the answer; until
+ * then its state is %OW_PERMISSION_REQUEST_ANSWERING and other answers are refused as
+ * already answered. If the runtime does not take it, the request waits again (its state
+ * says so) and the error is %OW_PERMISSIONS_ERROR_RUNTIME.
  */
 void ow_permissions_reply_async (OwPermissions *self,
                                  const char *id,

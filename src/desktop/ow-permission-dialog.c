@@ -10,8 +10,8 @@ struct _OwPermissionDialog
   GtkWindow parent_instance;
 
   OwHost *host;
-  GQueue queue;      /* request ids, oldest first; the head is shown */
-  gboolean replying; /* an answer to the head is on its way */
+  GQueue queue;               /* OwPermissionRequest, oldest first */
+  OwPermissionRequest *shown; /* the request whose text the window shows */
 
   GtkLabel *queue_label;
   GtkLabel *title_label;
@@ -28,125 +28,130 @@ struct _OwPermissionDialog
 
 G_DEFINE_FINAL_TYPE (OwPermissionDialog, ow_permission_dialog, GTK_TYPE_WINDOW)
 
-/* The runtime's request @id as the broker lists it, or %NULL. */
-static JsonObject *
-find_request (OwPermissionDialog *self, const char *id, JsonNode **list)
+static void show_head (OwPermissionDialog *self);
+
+/* The buttons answer the request shown, and only while it waits for an answer. */
+static void
+update_buttons (OwPermissionDialog *self)
 {
-  JsonArray *items;
+  gboolean waiting =
+    self->shown && ow_permission_request_get_state (self->shown) == OW_PERMISSION_REQUEST_WAITING;
 
-  *list = ow_permissions_list (ow_host_get_permissions (self->host));
-  items = json_node_get_array (*list);
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (item, "id", NULL), id) == 0)
-        return item;
-    }
-  return NULL;
-}
-
-static char *
-join_patterns (JsonObject *request)
-{
-  JsonObject *metadata = json_object_get_object_member (request, "metadata");
-  JsonArray *patterns;
-  g_autoptr (GString) text = g_string_new (NULL);
-
-  /* A command is clearer in full than as the patterns derived from it. */
-  if (metadata && json_object_has_member (metadata, "command") &&
-      JSON_NODE_HOLDS_VALUE (json_object_get_member (metadata, "command")))
-    return g_strdup (json_object_get_string_member (metadata, "command"));
-
-  patterns = json_object_has_member (request, "patterns")
-               ? json_object_get_array_member (request, "patterns")
-               : NULL;
-  for (guint i = 0; patterns && i < json_array_get_length (patterns); i++)
-    g_string_append_printf (text, "%s%s", i ? "\n" : "",
-                            json_array_get_string_element (patterns, i));
-  return g_string_free (g_steal_pointer (&text), FALSE);
+  gtk_widget_set_sensitive (self->deny_button, waiting);
+  gtk_widget_set_sensitive (self->always_button, waiting);
+  gtk_widget_set_sensitive (self->once_button, waiting);
 }
 
 static void
-set_sensitive (OwPermissionDialog *self, gboolean sensitive)
+on_shown_state (OwPermissionRequest *request, GParamSpec *pspec, OwPermissionDialog *self)
 {
-  gtk_widget_set_sensitive (self->deny_button, sensitive);
-  gtk_widget_set_sensitive (self->always_button, sensitive);
-  gtk_widget_set_sensitive (self->once_button, sensitive);
+  switch (ow_permission_request_get_state (request))
+    {
+    case OW_PERMISSION_REQUEST_ANSWERED:
+    case OW_PERMISSION_REQUEST_GONE:
+      show_head (self);
+      break;
+    default:
+      update_buttons (self);
+      break;
+    }
 }
 
-/* Shows the head of the queue, dropping requests that are gone; hides when empty. */
+static void
+set_shown (OwPermissionDialog *self, OwPermissionRequest *request)
+{
+  if (self->shown == request)
+    return;
+  if (self->shown)
+    g_signal_handlers_disconnect_by_func (self->shown, on_shown_state, self);
+  g_set_object (&self->shown, request);
+  if (request)
+    g_signal_connect (request, "notify::state", G_CALLBACK (on_shown_state), self);
+}
+
+static gboolean
+is_over (OwPermissionRequest *request)
+{
+  OwPermissionRequestState state = ow_permission_request_get_state (request);
+
+  return state == OW_PERMISSION_REQUEST_ANSWERED || state == OW_PERMISSION_REQUEST_GONE;
+}
+
+/* Shows the head of the queue, dropping requests that are over; hides when empty. */
 static void
 show_head (OwPermissionDialog *self)
 {
-  while (!g_queue_is_empty (&self->queue))
+  OwPermissionRequest *request;
+  g_autoptr (JsonNode) task_node = NULL;
+  JsonObject *task;
+  const char *permission, *device, *session, *summary;
+  g_autofree char *title = NULL;
+  g_autofree char *task_text = NULL;
+  guint others;
+
+  while ((request = g_queue_peek_head (&self->queue)) && is_over (request))
+    g_object_unref (g_queue_pop_head (&self->queue));
+  if (request == NULL)
     {
-      g_autoptr (JsonNode) list = NULL;
-      g_autoptr (JsonNode) task_node = NULL;
-      const char *id = g_queue_peek_head (&self->queue);
-      JsonObject *request = find_request (self, id, &list);
-      JsonObject *task;
-      const char *permission, *device, *session;
-      g_autofree char *title = NULL;
-      g_autofree char *task_text = NULL;
-      g_autofree char *patterns = NULL;
-      guint others = g_queue_get_length (&self->queue) - 1;
-
-      if (request == NULL)
-        {
-          g_free (g_queue_pop_head (&self->queue));
-          continue;
-        }
-
-      permission = json_object_get_string_member_with_default (request, "permission", "");
-      session = json_object_get_string_member_with_default (request, "sessionID", "");
-      task_node = ow_tasks_to_json (ow_host_get_tasks (self->host), session, NULL);
-      task = task_node ? json_node_get_object (task_node) : NULL;
-      device = task ? json_object_get_string_member_with_default (task, "device", NULL) : NULL;
-      if (device == NULL)
-        device = _("This computer");
-
-      /* TRANSLATORS: “device” wants to <run a command, change files, …> */
-      title = g_strdup_printf (_("“%s” wants to %s"), device, ow_permission_action (permission));
-      task_text = g_strdup_printf (
-        "%s\n%s", session, json_object_get_string_member_with_default (request, "directory", ""));
-      patterns = join_patterns (request);
-
-      gtk_label_set_text (self->title_label, title);
-      gtk_label_set_text (self->device_label, device);
-      gtk_label_set_text (self->task_label, task_text);
-      gtk_label_set_text (self->tool_label, permission);
-      gtk_label_set_text (self->patterns_caption,
-                          g_str_equal (permission, "bash") ? _("Command") : _("Patterns"));
-      gtk_label_set_text (self->patterns_label, patterns);
-      gtk_widget_set_visible (GTK_WIDGET (self->patterns_caption), *patterns != '\0');
-      gtk_widget_set_visible (GTK_WIDGET (self->patterns_label), *patterns != '\0');
-      gtk_widget_hide (GTK_WIDGET (self->error_label));
-      if (others > 0)
-        {
-          g_autofree char *more = g_strdup_printf (
-            g_dngettext (GETTEXT_PACKAGE, "%u more waiting", "%u more waiting", others), others);
-          gtk_label_set_text (self->queue_label, more);
-        }
-      gtk_widget_set_visible (GTK_WIDGET (self->queue_label), others > 0);
-      set_sensitive (self, TRUE);
-
-      if (!gtk_widget_get_visible (GTK_WIDGET (self)))
-        {
-          gtk_window_present (GTK_WINDOW (self));
-          gtk_widget_grab_focus (self->once_button);
-        }
+      set_shown (self, NULL);
+      gtk_widget_hide (GTK_WIDGET (self));
       return;
     }
-  gtk_widget_hide (GTK_WIDGET (self));
+
+  if (request != self->shown)
+    gtk_widget_hide (GTK_WIDGET (self->error_label));
+  set_shown (self, request);
+  others = g_queue_get_length (&self->queue) - 1;
+  permission = ow_permission_request_get_permission (request);
+  session = ow_permission_request_get_session_id (request);
+  summary = ow_permission_request_get_summary (request);
+  task_node = ow_tasks_to_json (ow_host_get_tasks (self->host), session, NULL);
+  task = task_node ? json_node_get_object (task_node) : NULL;
+  device = task ? json_object_get_string_member_with_default (task, "device", NULL) : NULL;
+  if (device == NULL)
+    device = _("This computer");
+
+  /* TRANSLATORS: “device” wants to <run a command, change files, …> */
+  title = g_strdup_printf (_("“%s” wants to %s"), device, ow_permission_action (permission));
+  task_text = g_strdup_printf ("%s\n%s", session, ow_permission_request_get_directory (request));
+
+  gtk_label_set_text (self->title_label, title);
+  gtk_label_set_text (self->device_label, device);
+  gtk_label_set_text (self->task_label, task_text);
+  gtk_label_set_text (self->tool_label, permission);
+  gtk_label_set_text (self->patterns_caption,
+                      g_str_equal (permission, "bash") ? _("Command") : _("Patterns"));
+  gtk_label_set_text (self->patterns_label, summary);
+  gtk_widget_set_visible (GTK_WIDGET (self->patterns_caption), *summary != '\0');
+  gtk_widget_set_visible (GTK_WIDGET (self->patterns_label), *summary != '\0');
+  if (others > 0)
+    {
+      g_autofree char *more = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%u more waiting", "%u more waiting", others), others);
+      gtk_label_set_text (self->queue_label, more);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_label), others > 0);
+  update_buttons (self);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    {
+      gtk_window_present (GTK_WINDOW (self));
+      gtk_widget_grab_focus (self->once_button);
+    }
+}
+
+static void
+enqueue (OwPermissionDialog *self, OwPermissionRequest *request)
+{
+  if (request == NULL || g_queue_find (&self->queue, request))
+    return;
+  g_queue_push_tail (&self->queue, g_object_ref (request));
 }
 
 static void
 on_asked (OwPermissions *permissions, const char *id, OwPermissionDialog *self)
 {
-  if (g_queue_find_custom (&self->queue, id, (GCompareFunc) g_strcmp0))
-    return;
-  g_queue_push_tail (&self->queue, g_strdup (id));
+  enqueue (self, ow_permissions_lookup (permissions, id));
   show_head (self);
 }
 
@@ -156,46 +161,51 @@ on_withdrawn (OwPermissions *permissions,
               const char *answered_by,
               OwPermissionDialog *self)
 {
-  GList *link = g_queue_find_custom (&self->queue, id, (GCompareFunc) g_strcmp0);
-
-  if (link == NULL)
-    return;
-  g_free (link->data);
-  g_queue_delete_link (&self->queue, link);
-  if (!self->replying)
-    show_head (self);
+  /* The request's own state says so; this keeps the count of the others right. */
+  show_head (self);
 }
+
+typedef struct
+{
+  OwPermissionDialog *self;
+  OwPermissionRequest *request;
+} Answer;
 
 static void
 on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (OwPermissionDialog) self = user_data;
+  Answer *answer = user_data;
+  g_autoptr (OwPermissionDialog) self = answer->self;
+  g_autoptr (OwPermissionRequest) request = answer->request;
   g_autoptr (GError) error = NULL;
 
-  self->replying = FALSE;
+  g_free (answer);
   if (!ow_permissions_reply_finish (OW_PERMISSIONS (source), result, &error) &&
-      !g_error_matches (error, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_ALREADY_ANSWERED) &&
-      !g_error_matches (error, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_NOT_FOUND))
+      request == self->shown &&
+      ow_permission_request_get_state (request) == OW_PERMISSION_REQUEST_WAITING)
     {
+      /* The runtime did not take it: the same request waits, and says why. */
       gtk_label_set_text (self->error_label, error->message);
       gtk_widget_show (GTK_WIDGET (self->error_label));
-      set_sensitive (self, TRUE);
-      return;
     }
   show_head (self);
 }
 
 static void
-reply (OwPermissionDialog *self, const char *answer)
+reply (OwPermissionDialog *self, const char *reply)
 {
-  const char *id = g_queue_peek_head (&self->queue);
+  Answer *answer;
 
-  if (id == NULL || self->replying)
+  if (self->shown == NULL ||
+      ow_permission_request_get_state (self->shown) != OW_PERMISSION_REQUEST_WAITING)
     return;
-  self->replying = TRUE;
-  set_sensitive (self, FALSE);
-  ow_permissions_reply_async (ow_host_get_permissions (self->host), id, answer, "desktop",
-                              "desktop", on_replied, g_object_ref (self));
+  gtk_widget_hide (GTK_WIDGET (self->error_label));
+  answer = g_new0 (Answer, 1);
+  answer->self = g_object_ref (self);
+  answer->request = g_object_ref (self->shown);
+  ow_permissions_reply_async (ow_host_get_permissions (self->host),
+                              ow_permission_request_get_id (self->shown), reply, "desktop",
+                              "desktop", on_replied, answer);
 }
 
 static void
@@ -240,8 +250,9 @@ ow_permission_dialog_dispose (GObject *object)
 
   if (self->host)
     g_signal_handlers_disconnect_by_data (ow_host_get_permissions (self->host), self);
+  set_shown (self, NULL);
   g_clear_object (&self->host);
-  g_queue_clear_full (&self->queue, g_free);
+  g_queue_clear_full (&self->queue, g_object_unref);
 
   G_OBJECT_CLASS (ow_permission_dialog_parent_class)->dispose (object);
 }
@@ -285,8 +296,7 @@ OwPermissionDialog *
 ow_permission_dialog_new (GtkApplication *application, OwHost *host)
 {
   OwPermissionDialog *self = g_object_new (OW_TYPE_PERMISSION_DIALOG, NULL);
-  g_autoptr (JsonNode) waiting = NULL;
-  JsonArray *items;
+  g_autoptr (GPtrArray) waiting = NULL;
 
   self->host = g_object_ref (host);
   /* Part of the application, so that it stays while the dialog is open. */
@@ -295,11 +305,9 @@ ow_permission_dialog_new (GtkApplication *application, OwHost *host)
   g_signal_connect_object (ow_host_get_permissions (host), "withdrawn", G_CALLBACK (on_withdrawn),
                            self, 0);
 
-  waiting = ow_permissions_list (ow_host_get_permissions (host));
-  items = json_node_get_array (waiting);
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    g_queue_push_tail (&self->queue, g_strdup (json_object_get_string_member (
-                                       json_array_get_object_element (items, i), "id")));
+  waiting = ow_permissions_get_waiting (ow_host_get_permissions (host));
+  for (guint i = 0; i < waiting->len; i++)
+    enqueue (self, g_ptr_array_index (waiting, i));
   if (!g_queue_is_empty (&self->queue))
     show_head (self);
   return self;

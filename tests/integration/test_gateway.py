@@ -2,6 +2,7 @@
 plain-HTTP listener. Uses the stand-in runtime; the proxy tests use the real one."""
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -515,6 +516,40 @@ class GatewayTest(unittest.TestCase):
         status, _, _ = gateway.request("POST", "/opencode/permission/per_x/reply", token=viewer,
                                        body={"reply": "once"})
         self.assertEqual(status, 403)
+
+    def test_an_answer_the_runtime_refuses_leaves_the_request_waiting(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok",
+                                              "OW_FAKE_RUNTIME_REFUSE_REPLIES": "1"})
+        self.addCleanup(host.close)
+        host.wait_running(timeout=20)
+        gateway = Gateway(host)
+        owner = self.token(host, "owner")
+        status, _, _ = gateway.request(
+            "POST", "/opencode/_ask?id=per_1&session=ses_1&dir=" + host.workspace,
+            token=owner)
+        self.assertEqual(status, 204)
+
+        def waiting():
+            return [p["id"] for p in gateway.request("GET", "/v1/permissions",
+                                                     token=owner)[1]["items"]]
+        wait_until(lambda: waiting() == ["per_1"], 10, what="the request")
+        status, answer, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+                                            body={"reply": "once"})
+        self.assertEqual((status, answer["code"]), (502, "runtime_unreachable"))
+        self.assertIn("still waits", answer["message"])
+        self.assertEqual(waiting(), ["per_1"])
+        audit = os.path.join(host.data_dir, "audit.log")
+        self.assertFalse(os.path.exists(audit), "an answer the runtime refused is no answer")
+
+        status, _, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+                                       body={"reply": "reject"})
+        self.assertEqual(status, 200)
+        wait_until(lambda: waiting() == [], 10, what="the request to be withdrawn")
+        with open(audit) as f:
+            self.assertEqual([json.loads(line)["reply"] for line in f], ["reject"])
+        status, answer, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+                                            body={"reply": "once"})
+        self.assertEqual((status, answer["code"]), (409, "already_answered"))
 
     def test_proxy_says_when_the_runtime_is_down(self):
         host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "crash"})

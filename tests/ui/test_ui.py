@@ -178,7 +178,7 @@ class DesktopTest(unittest.TestCase):
             raise unittest.SkipTest("needs a session bus: run through dbus-run-session")
         cls.opencode = owtest.find_opencode()
 
-    def start(self, tray=True, language=None):
+    def start(self, tray=True, language=None, fake_runtime_env=None):
         self.display = Display()
         self.addCleanup(self.display.close)
         self.services = Services(tray=tray)
@@ -195,8 +195,12 @@ class DesktopTest(unittest.TestCase):
         }
         if language:
             env.update({"LANGUAGE": language, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
-        self.host = Host(self.opencode, llm=self.llm, headless=False, env=env,
-                         opencode_config={"permission": {"bash": "allow"}})
+        if fake_runtime_env is not None:
+            env.update(fake_runtime_env)
+            self.host = Host(owtest.FAKE_RUNTIME, headless=False, env=env)
+        else:
+            self.host = Host(self.opencode, llm=self.llm, headless=False, env=env,
+                             opencode_config={"permission": {"bash": "allow"}})
         self.addCleanup(self.host.close)
         self.host.wait_running()
         self.gateway = Gateway(self.host)
@@ -378,6 +382,40 @@ class DesktopTest(unittest.TestCase):
 
         tray.click("_Quit")
         self.assertEqual(host.process.wait(timeout=30), 0)
+
+    def test_a_refused_answer_keeps_its_request_in_the_dialog(self):
+        # The runtime errs on the first answer: the request must stay, shown with the
+        # reason, and the next click must answer it, not the one queued behind it.
+        self.start(fake_runtime_env={"OW_FAKE_RUNTIME_MODE": "ok",
+                                     "OW_FAKE_RUNTIME_REFUSE_REPLIES": "1"})
+        display, host = self.display, self.host
+        owner = self.token("owner", "Owner laptop")
+        for request in ("per_first", "per_second"):
+            status, _, _ = self.gateway.request(
+                "POST", "/opencode/_ask?id=%s&session=ses_x&dir=%s"
+                % (request, host.workspace), token=owner)
+            self.assertEqual(status, 204)
+        wait_until(lambda: len(self.permissions()) == 2, 20, what="two requests")
+        dialog = display.window("Permission Request", timeout=20)
+        self.wait_checked("Permission Request")
+
+        display.keys(dialog, "alt+o")  # Allow _Once: the runtime refuses it
+        time.sleep(1)
+        display.screenshot(dialog, "permission-dialog-refused")
+        self.assertEqual([p["id"] for p in self.permissions()], ["per_first", "per_second"])
+        self.assertFalse(os.path.exists(os.path.join(host.data_dir, "audit.log")),
+                         "nothing is recorded as answered")
+
+        display.keys(dialog, "alt+o")  # again: now the runtime takes it
+        wait_until(lambda: [p["id"] for p in self.permissions()] == ["per_second"], 20,
+                   what="the first request to be answered")
+        display.keys(dialog, "alt+d")  # _Deny, for the second
+        display.wait_gone("Permission Request")
+        with open(os.path.join(host.data_dir, "audit.log")) as f:
+            audit = [json.loads(line) for line in f]
+        self.assertEqual([(a["id"], a["reply"]) for a in audit],
+                         [("per_first", "once"), ("per_second", "reject")])
+        self.assert_layout_clean()
 
     def test_german_without_tray(self):
         """No StatusNotifier host: the main window opens and says why. In German, no text
