@@ -7,6 +7,7 @@
 
 #include "cli/ow-cli.h"
 #include "core/ow-host.h"
+#include "core/ow-identity.h"
 #include "ow-desktop-loader.h"
 
 typedef struct
@@ -124,6 +125,7 @@ main (int argc, char **argv)
   /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason
    * to die. */
   signal (SIGPIPE, SIG_IGN);
+  ow_identity_use_tls_policy ();
   setlocale (LC_ALL, "");
   /* OPENWORK_HOST_LOCALEDIR: translations from a build tree (<build>/po), for the tests. */
   bindtextdomain (GETTEXT_PACKAGE, g_getenv ("OPENWORK_HOST_LOCALEDIR")

@@ -27,6 +27,9 @@ struct _OwIdentity
 
 G_DEFINE_FINAL_TYPE (OwIdentity, ow_identity, G_TYPE_OBJECT)
 
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_name_constraints_t,
+                                 gnutls_x509_name_constraints_deinit,
+                                 NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_crt_t, gnutls_x509_crt_deinit, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_privkey_t, gnutls_x509_privkey_deinit, NULL)
 
@@ -39,6 +42,34 @@ check_gnutls (int result, const char *what, GError **error)
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not %s: %s", what,
                gnutls_strerror (result));
   return FALSE;
+}
+
+/* Permits only names no one can use: ".invalid" (RFC 6761), 0.0.0.0/32 and ::/128. */
+static gboolean
+set_no_usable_names (gnutls_x509_crt_t certificate, GError **error)
+{
+  static const guint8 ipv4[8] = { 0, 0, 0, 0, 255, 255, 255, 255 };
+  static const guint8 ipv6[32] = { 0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
+                                   0,   0,   0,   0,   0,   255, 255, 255, 255, 255, 255,
+                                   255, 255, 255, 255, 255, 255, 255, 255, 255, 255 };
+  g_auto (gnutls_x509_name_constraints_t) constraints = NULL;
+  gnutls_datum_t dns = { (unsigned char *) "invalid", 7 };
+  gnutls_datum_t v4 = { (unsigned char *) ipv4, sizeof ipv4 };
+  gnutls_datum_t v6 = { (unsigned char *) ipv6, sizeof ipv6 };
+
+  return check_gnutls (gnutls_x509_name_constraints_init (&constraints), "make name constraints",
+                       error) &&
+         check_gnutls (
+           gnutls_x509_name_constraints_add_permitted (constraints, GNUTLS_SAN_DNSNAME, &dns),
+           "permit .invalid", error) &&
+         check_gnutls (
+           gnutls_x509_name_constraints_add_permitted (constraints, GNUTLS_SAN_IPADDRESS, &v4),
+           "permit 0.0.0.0", error) &&
+         check_gnutls (
+           gnutls_x509_name_constraints_add_permitted (constraints, GNUTLS_SAN_IPADDRESS, &v6),
+           "permit ::", error) &&
+         check_gnutls (gnutls_x509_crt_set_name_constraints (certificate, constraints, 1),
+                       "set the name constraints", error);
 }
 
 static char *
@@ -145,11 +176,14 @@ issue_certificate (gnutls_x509_privkey_t key, const char *certificate_path, GErr
 
   add_address_sans (certificate);
 
-  /* A CA (that may sign nothing below it) and a server at once: some TLS stacks (Bun's,
-   * which OpenCode's own client runs on) trust a self-signed certificate only when it is
-   * a CA. */
+  /* Bun's TLS (OpenCode's own client runs on it) trusts a self-signed certificate only
+   * when it is a CA. So it is one, but for no name anyone can use: a certificate its key
+   * signed would have to name something under .invalid, 0.0.0.0 or ::, and every stack
+   * tried (Bun, OpenSSL, Node, Python, curl) refuses it. Its own names are not held to
+   * the constraints: it is the trust anchor. */
   ok = check_gnutls (gnutls_x509_crt_set_basic_constraints (certificate, 1, 0),
                      "set the constraints", error) &&
+       set_no_usable_names (certificate, error) &&
        check_gnutls (gnutls_x509_crt_set_key_usage (certificate, GNUTLS_KEY_DIGITAL_SIGNATURE |
                                                                    GNUTLS_KEY_KEY_CERT_SIGN),
                      "set the key usage", error) &&
@@ -232,10 +266,17 @@ certificate_is_usable (const char *certificate_path, gnutls_x509_privkey_t key)
       time (NULL) + RENEW_BEFORE_DAYS * 24 * 3600)
     return FALSE;
 
-  /* Certificates of earlier versions were no CA; issue them anew with the same key. */
+  /* Certificates of earlier versions were no CA, or a CA for any name; issue them anew
+   * with the same key. */
   {
-    unsigned int critical = 0;
-    if (gnutls_x509_crt_get_basic_constraints (certificate, &critical, NULL, NULL) != 1)
+    unsigned int critical = 0, type = 0;
+    gnutls_datum_t name = { NULL, 0 };
+    g_auto (gnutls_x509_name_constraints_t) constraints = NULL;
+
+    if (gnutls_x509_crt_get_basic_constraints (certificate, &critical, NULL, NULL) != 1 ||
+        gnutls_x509_name_constraints_init (&constraints) < 0 ||
+        gnutls_x509_crt_get_name_constraints (certificate, constraints, 0, &critical) < 0 ||
+        gnutls_x509_name_constraints_get_permitted (constraints, 0, &type, &name) < 0)
       return FALSE;
   }
 
@@ -347,4 +388,10 @@ ow_identity_class_init (OwIdentityClass *klass)
 static void
 ow_identity_init (OwIdentity *self)
 {
+}
+
+void
+ow_identity_use_tls_policy (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", OW_TLS_PRIORITY, TRUE);
 }

@@ -4,6 +4,20 @@
 
 G_BEGIN_DECLS
 
+/* The TLS the host speaks, as a GnuTLS priority string: TLS 1.3 and 1.2 only (GnuTLS's
+ * defaults still allow 1.0 and 1.1), and renegotiation only with peers that do it safely
+ * (RFC 5746). */
+#define OW_TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SAFE_RENEGOTIATION"
+
+/**
+ * ow_identity_use_tls_policy:
+ *
+ * Makes every TLS connection of this process follow %OW_TLS_PRIORITY. glib-networking
+ * reads its priority once, before its first connection, and the environment is not safe
+ * to change once threads run: call this first thing in main().
+ */
+void ow_identity_use_tls_policy (void);
+
 #define OW_TYPE_IDENTITY (ow_identity_get_type ())
 G_DECLARE_FINAL_TYPE (OwIdentity, ow_identity, OW, IDENTITY, GObject)
 

@@ -258,6 +258,97 @@ class GatewayTest(unittest.TestCase):
         key = os.path.join(host.data_dir, "identity", "host.key")
         self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
 
+    def s_client(self, port, *args):
+        """Connects with openssl s_client; returns (handshake completed, output)."""
+        result = subprocess.run(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-brief", *args],
+            input="", capture_output=True, text=True, timeout=20)
+        output = result.stdout + result.stderr
+        return "Protocol version:" in output and result.returncode == 0, output
+
+    def test_tls_is_1_2_or_1_3_only(self):
+        port = self.start_host().status()["gateway"]["port"]
+        # SECLEVEL=0 lets the client offer the old versions, so that the host must refuse.
+        for version in ("-tls1", "-tls1_1"):
+            done, output = self.s_client(port, version, "-cipher", "DEFAULT@SECLEVEL=0")
+            self.assertFalse(done, output)
+        for version, name in (("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")):
+            done, output = self.s_client(port, version)
+            self.assertTrue(done, output)
+            self.assertIn("Protocol version: " + name, output)
+
+    def test_certificate_pins_without_vouching_for_other_names(self):
+        host = self.start_host()
+        status = host.status()
+        certificate = status["gateway"]["certificate"]
+        text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", certificate],
+                              capture_output=True, text=True, check=True).stdout
+        self.assertIn("CA:TRUE, pathlen:0", text)
+        self.assertIn("X509v3 Name Constraints: critical", text)
+
+        # A certificate the host's key signs, for a name of the host's own, on a server of
+        # its own: nothing that trusts the host certificate may trust it.
+        work = os.path.join(host.root, "forged")
+        os.makedirs(work)
+        key = os.path.join(host.data_dir, "identity", "host.key")
+
+        def run(*args):
+            subprocess.run(args, cwd=work, capture_output=True, check=True)
+        run("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "leaf.key")
+        run("openssl", "req", "-new", "-key", "leaf.key", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost", "-out", "leaf.csr")
+        with open(os.path.join(work, "ext.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        run("openssl", "x509", "-req", "-in", "leaf.csr", "-CA", certificate, "-CAkey", key,
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "leaf.pem")
+        verify = subprocess.run(["openssl", "verify", "-CAfile", certificate,
+                                 os.path.join(work, "leaf.pem")], capture_output=True, text=True)
+        self.assertNotEqual(verify.returncode, 0, verify.stdout)
+
+        with open(os.path.join(work, "chain.pem"), "w") as chain:
+            for name in (os.path.join(work, "leaf.pem"), certificate):
+                with open(name) as f:
+                    chain.write(f.read())
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            forged_port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            ["openssl", "s_server", "-accept", str(forged_port), "-cert", "chain.pem", "-key",
+             "leaf.key", "-www", "-quiet"], cwd=work, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.addCleanup(server.wait)
+        self.addCleanup(server.kill)
+        def listening():
+            try:
+                socket.create_connection(("127.0.0.1", forged_port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_until(listening, 10, what="the forged server")
+
+        # Bun (OpenCode's client) trusts the host's certificate, and refuses the forged one.
+        probe_script = os.path.join(work, "probe.mjs")
+        with open(probe_script, "w") as f:
+            f.write("import { readFileSync } from 'fs';\n"
+                    "const [url, ca] = process.argv.slice(2);\n"
+                    "try { const r = await fetch(url, { tls: { ca: readFileSync(ca, 'utf8') } });"
+                    " console.log('OK ' + r.status); }\n"
+                    "catch (e) { console.log('FAIL ' + (e.code || e.message)); }\n")
+        bun = dict(os.environ, BUN_BE_BUN="1")
+        opencode = owtest.find_opencode()
+
+        def fetch(url):
+            return subprocess.run([opencode, probe_script, url, certificate], env=bun,
+                                  capture_output=True, text=True, timeout=60).stdout.strip()
+        self.assertEqual(fetch("https://localhost:%d/health" % status["gateway"]["port"]),
+                         "OK 200")
+        self.assertTrue(fetch("https://localhost:%d/" % forged_port).startswith("FAIL"))
+        # Python's OpenSSL likewise.
+        context = ssl.create_default_context(cafile=certificate)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            with socket.create_connection(("127.0.0.1", forged_port), timeout=10) as raw:
+                context.wrap_socket(raw, server_hostname="localhost")
+
     @staticmethod
     def read_all(tls):
         data = b""
