@@ -42,6 +42,7 @@ struct _OwGateway
   OwPermissions *permissions;
   OwMetrics *metrics;
   GStrv sensitive_tools;
+  GHashTable *secured_sessions; /* ids of sessions given the host's rules in this run */
   gboolean remote_always;
   GPtrArray *pair_waiters; /* polls held until the owner decides */
   OwEventHub *hub;

@@ -532,6 +532,21 @@ read_runtime_body (OwGatewayRequest *request)
   return ow_gateway_read_json_object (request);
 }
 
+/* The host's rules: every sensitive tool asks. */
+static void
+add_host_rules (OwGateway *self, JsonArray *array)
+{
+  for (guint i = 0; self->sensitive_tools[i]; i++)
+    {
+      JsonObject *rule = json_object_new ();
+
+      json_object_set_string_member (rule, "permission", self->sensitive_tools[i]);
+      json_object_set_string_member (rule, "pattern", "*");
+      json_object_set_string_member (rule, "action", "ask");
+      json_array_add_object_element (array, rule);
+    }
+}
+
 /* Sessions that clients create or change get the host's rules last, so that they win:
  * the runtime applies the last rule that matches, and a change appends to the session's
  * rules. The control socket (the host's own user) is not held back. Returns FALSE after
@@ -562,15 +577,7 @@ force_sensitive_tools (OwGatewayRequest *request)
       json_object_set_array_member (object, "permission", json_array_new ());
       array = json_object_get_array_member (object, "permission");
     }
-  for (guint i = 0; self->sensitive_tools[i]; i++)
-    {
-      JsonObject *rule = json_object_new ();
-
-      json_object_set_string_member (rule, "permission", self->sensitive_tools[i]);
-      json_object_set_string_member (rule, "pattern", "*");
-      json_object_set_string_member (rule, "action", "ask");
-      json_array_add_object_element (array, rule);
-    }
+  add_host_rules (self, array);
   set_json_body (request, object);
   return TRUE;
 }
@@ -598,6 +605,7 @@ drop_prompt_tools (OwGatewayRequest *request)
 typedef struct
 {
   OwTasks *tasks;
+  GHashTable *secured; /* the gateway's secured_sessions, when the host's rules were added */
   char *token_id;
   char *device;
   char *workspace_id;
@@ -610,6 +618,7 @@ new_task_free (gpointer data, GClosure *closure)
   NewTask *new_task = data;
 
   g_object_unref (new_task->tasks);
+  g_clear_pointer (&new_task->secured, g_hash_table_unref);
   g_free (new_task->token_id);
   g_free (new_task->device);
   g_free (new_task->workspace_id);
@@ -632,8 +641,12 @@ on_session_created (SoupServerMessage *message, NewTask *new_task)
   session =
     ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL);
   if (session && ow_json_get_string (session, "id", OW_JSON_OPTIONAL, &id, NULL) && id)
-    ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device, new_task->workspace_id,
-                  new_task->directory);
+    {
+      ow_tasks_add (new_task->tasks, id, new_task->token_id, new_task->device,
+                    new_task->workspace_id, new_task->directory);
+      if (new_task->secured)
+        g_hash_table_add (new_task->secured, g_strdup (id));
+    }
 }
 
 static void
@@ -643,6 +656,8 @@ forward_new_session (OwGatewayRequest *request, const char *directory, const cha
   NewTask *new_task = g_new0 (NewTask, 1);
 
   new_task->tasks = g_object_ref (self->tasks);
+  if (g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) != 0)
+    new_task->secured = g_hash_table_ref (self->secured_sessions);
   new_task->token_id = g_strdup (request->caller->id);
   new_task->device = g_strdup (request->caller->name);
   new_task->workspace_id = g_strdup (workspace_id);
@@ -652,6 +667,130 @@ forward_new_session (OwGatewayRequest *request, const char *directory, const cha
   /* on_session_created() reads the new session from the answer. */
   ow_opencode_proxy_forward (self->proxy, request->message, request->opencode.path, directory,
                              OW_PROXY_FORWARD_KEEP_ANSWER);
+}
+
+/* Ids are forgotten in bulk past this many; a forgotten session gets the rules again. */
+#define MAX_SECURED_SESSIONS 50000
+
+static void
+remember_secured (OwGateway *self, const char *session_id)
+{
+  if (g_hash_table_size (self->secured_sessions) >= MAX_SECURED_SESSIONS)
+    g_hash_table_remove_all (self->secured_sessions);
+  g_hash_table_add (self->secured_sessions, g_strdup (session_id));
+}
+
+/* A prompt from a device into a session the host has not given its rules in this run (one
+ * started on this computer, say, or before the host restarted): the rules are added first,
+ * then the prompt goes on. */
+typedef struct
+{
+  OwGateway *gateway;
+  SoupServerMessage *message;
+  SoupMessage *patch;
+  char *session_id;
+  char *path;
+  char *directory;
+  gboolean finished; /* the client went away meanwhile */
+} Securing;
+
+static void
+securing_free (Securing *securing)
+{
+  g_signal_handlers_disconnect_by_data (securing->message, securing);
+  g_object_unref (securing->gateway);
+  g_object_unref (securing->message);
+  g_object_unref (securing->patch);
+  g_free (securing->session_id);
+  g_free (securing->path);
+  g_free (securing->directory);
+  g_free (securing);
+}
+
+static void
+on_securing_client_gone (SoupServerMessage *message, Securing *securing)
+{
+  securing->finished = TRUE;
+}
+
+static void
+on_session_secured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Securing *securing = user_data;
+  OwGateway *self = securing->gateway;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body =
+    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
+  guint status = soup_message_get_status (securing->patch);
+
+  if (!securing->finished)
+    {
+      soup_server_message_unpause (securing->message);
+      /* An unknown session: the runtime says so to the prompt itself. */
+      if (body && (SOUP_STATUS_IS_SUCCESSFUL (status) || status == SOUP_STATUS_NOT_FOUND))
+        {
+          if (SOUP_STATUS_IS_SUCCESSFUL (status))
+            remember_secured (self, securing->session_id);
+          ow_opencode_proxy_forward (self->proxy, securing->message, securing->path,
+                                     securing->directory, OW_PROXY_FORWARD_NONE);
+        }
+      else
+        {
+          ow_http_reply_error (securing->message, SOUP_STATUS_BAD_GATEWAY, "runtime_unreachable",
+                               "The host could not give this session its permission rules, so "
+                               "the prompt was not sent. Try again in a few seconds.");
+        }
+    }
+  securing_free (securing);
+}
+
+/* Returns FALSE when the prompt may go on at once; TRUE when it goes on later. */
+static gboolean
+secure_session_first (OwGatewayRequest *request, const char *directory)
+{
+  OwGateway *self = request->gateway;
+  const char *session_id = request->opencode.segments[1];
+  g_autoptr (JsonArray) rules = json_array_new ();
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *escaped = g_uri_escape_string (session_id, NULL, FALSE);
+  g_autofree char *path = g_strconcat ("/session/", escaped, NULL);
+  g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
+  g_autofree char *text = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  SoupMessage *patch;
+  Securing *securing;
+  gsize length;
+
+  if (self->sensitive_tools == NULL || self->sensitive_tools[0] == NULL ||
+      g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0 ||
+      g_hash_table_contains (self->secured_sessions, session_id))
+    return FALSE;
+  patch = ow_runtime_supervisor_new_request (self->runtime, "PATCH", path);
+  if (patch == NULL)
+    return FALSE; /* no runtime: the proxy says so */
+
+  add_host_rules (self, rules);
+  json_object_set_array_member (object, "permission", json_array_ref (rules));
+  root = json_node_init_object (json_node_alloc (), object);
+  text = json_to_string (root, FALSE);
+  length = strlen (text);
+  bytes = g_bytes_new_take (g_steal_pointer (&text), length);
+  soup_message_set_request_body_from_bytes (patch, "application/json", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (patch), "x-opencode-directory",
+                                encoded_directory);
+
+  securing = g_new0 (Securing, 1);
+  securing->gateway = g_object_ref (self);
+  securing->message = g_object_ref (request->message);
+  securing->patch = patch;
+  securing->session_id = g_strdup (session_id);
+  securing->path = g_strdup (request->opencode.path);
+  securing->directory = g_strdup (directory);
+  g_signal_connect (request->message, "finished", G_CALLBACK (on_securing_client_gone), securing);
+  soup_server_message_pause (request->message);
+  ow_runtime_supervisor_send_async (self->runtime, patch, NULL, on_session_secured, securing);
+  return TRUE;
 }
 
 /* Whether @route's body must be whole before it goes on: the gateway reads or changes it. */
@@ -703,9 +842,11 @@ forward_to_runtime (OwGatewayRequest *request,
     case OW_OPENCODE_SESSION_UPDATE:
       if (!force_sensitive_tools (request))
         return;
+      if (g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) != 0)
+        remember_secured (self, request->opencode.segments[1]);
       break;
     case OW_OPENCODE_PROMPT:
-      if (!drop_prompt_tools (request))
+      if (!drop_prompt_tools (request) || secure_session_first (request, directory))
         return;
       break;
     case OW_OPENCODE_READ:
@@ -1317,6 +1458,7 @@ ow_gateway_finalize (GObject *object)
 
   g_strfreev (self->cors_origins);
   g_strfreev (self->sensitive_tools);
+  g_hash_table_unref (self->secured_sessions);
 
   G_OBJECT_CLASS (ow_gateway_parent_class)->finalize (object);
 }
@@ -1333,6 +1475,7 @@ ow_gateway_class_init (OwGatewayClass *klass)
 static void
 ow_gateway_init (OwGateway *self)
 {
+  self->secured_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 OwGateway *

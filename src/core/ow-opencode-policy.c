@@ -87,7 +87,7 @@ static const Rule rules[] = {
   /* Work through the agent, under the session's rules. */
   { "POST", "/session/:id/message", OW_OPENCODE_PROMPT },
   { "POST", "/session/:id/prompt_async", OW_OPENCODE_PROMPT },
-  { "POST", "/session/:id/init", OW_OPENCODE_RUN },
+  { "POST", "/session/:id/init", OW_OPENCODE_PROMPT },
   { "POST", "/session/:id/summarize", OW_OPENCODE_RUN },
   { "POST", "/session/:id/abort", OW_OPENCODE_RUN },
   { "POST", "/session/:id/revert", OW_OPENCODE_RUN },

@@ -23,7 +23,6 @@ struct _OwPermissions
 
   OwEventHub *hub;
   OwRuntimeSupervisor *runtime;
-  SoupSession *session;
   char *audit_path;
   GHashTable *pending;  /* id → OwPermissionRequest, waiting or being answered */
   GQueue order;         /* ids of pending, oldest first */
@@ -290,7 +289,7 @@ on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
   Reply *reply = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) body =
-    soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
 
   if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (reply->message)))
     {
@@ -392,8 +391,8 @@ ow_permissions_reply_async (OwPermissions *self,
   text = json_to_string (body, FALSE);
   bytes = g_bytes_new (text, strlen (text));
   soup_message_set_request_body_from_bytes (data->message, "application/json", bytes);
-  soup_session_send_and_read_async (self->session, data->message, G_PRIORITY_DEFAULT, NULL,
-                                    on_replied, g_steal_pointer (&task));
+  ow_runtime_supervisor_send_async (self->runtime, data->message, NULL, on_replied,
+                                    g_steal_pointer (&task));
 }
 
 gboolean
@@ -414,7 +413,6 @@ ow_permissions_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->runtime, self);
   g_clear_object (&self->hub);
   g_clear_object (&self->runtime);
-  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ow_permissions_parent_class)->dispose (object);
 }
@@ -466,7 +464,6 @@ ow_permissions_init (OwPermissions *self)
   self->answered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->order);
   g_queue_init (&self->answered_order);
-  self->session = soup_session_new_with_options ("timeout", 30, NULL);
 }
 
 OwPermissions *

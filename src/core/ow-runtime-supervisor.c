@@ -58,7 +58,8 @@ struct _OwRuntimeSupervisor
   OwRotatingLog *log;
   OwRuntimeTimings timings;
   OwBackoff backoff;
-  SoupSession *http;
+  SoupSession *http; /* health checks */
+  SoupSession *api;  /* the host's own calls: ow_runtime_supervisor_send_async() */
 
   OwRuntimeState state;
   Run *run;
@@ -893,6 +894,43 @@ ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method
   return new_request (self->run, method, path);
 }
 
+static void
+on_api_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+
+  if (body)
+    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ow_runtime_supervisor_send_async (OwRuntimeSupervisor *self,
+                                  SoupMessage *message,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  soup_session_send_and_read_async (self->api, message, G_PRIORITY_DEFAULT, cancellable,
+                                    on_api_answer, task);
+}
+
+GBytes *
+ow_runtime_supervisor_send_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* GObject */
 
 static void
@@ -913,6 +951,7 @@ ow_runtime_supervisor_dispose (GObject *object)
     complete_stop_tasks (self);
 
   g_clear_object (&self->http);
+  g_clear_object (&self->api);
   g_clear_object (&self->log);
 
   G_OBJECT_CLASS (ow_runtime_supervisor_parent_class)->dispose (object);
@@ -1009,6 +1048,8 @@ ow_runtime_supervisor_init (OwRuntimeSupervisor *self)
   /* The timeout bounds every health check, so a hung runtime is noticed, not waited on. */
   self->http = soup_session_new_with_options ("timeout", self->timings.health_timeout_s,
                                               "idle-timeout", 30, NULL);
+  /* Apart from the health checks, so that the host's own calls never delay one. */
+  self->api = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
 }
 
 OwRuntimeSupervisor *

@@ -118,4 +118,21 @@ const char *ow_runtime_supervisor_get_authorization (OwRuntimeSupervisor *self);
 SoupMessage *
 ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method, const char *path);
 
+/**
+ * ow_runtime_supervisor_send_async:
+ * @message: a request from ow_runtime_supervisor_new_request()
+ *
+ * Sends @message and reads its answer whole, within 30 s: for the host's own calls to
+ * the runtime (permission answers, session rules), never for what clients stream.
+ */
+void ow_runtime_supervisor_send_async (OwRuntimeSupervisor *self,
+                                       SoupMessage *message,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+
+/* Returns: (transfer full) (nullable): the answer's body, or %NULL with @error */
+GBytes *
+ow_runtime_supervisor_send_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -10,7 +10,7 @@ import unittest
 from urllib.parse import quote
 
 import owtest
-from owtest import FakeLLM, Gateway, Host, wait_until
+from owtest import FakeLLM, Gateway, Host, control, wait_until
 
 ALLOW_ALL = [{"permission": "*", "pattern": "*", "action": "allow"}]
 SECRET = "sk-owtest-7a1c9e0d4b"
@@ -133,6 +133,21 @@ class HardeningTest(unittest.TestCase):
         time.sleep(0.5)
         self.assertFalse(os.path.exists(os.path.join(self.workspace["path"], "tools-ran")),
                          "bash ran without an answer")
+
+    def test_a_prompt_into_a_session_started_on_this_computer_still_asks(self):
+        # The host's own user starts a session that lets everything run (the control
+        # socket is not held back); a device's prompt into it must still ask.
+        status, session = control(self.host, "POST", "/api/opencode/session",
+                                  {"permission": ALLOW_ALL})
+        self.assertEqual(status, 200, session)
+        self.assertEqual(self.session_rules(session["id"]), ALLOW_ALL)
+        self.run_bash(session["id"], "local-session-ran")
+        asked = self.wait_asked(session["id"])
+        self.assertEqual(asked[0]["permission"], "bash")
+        self.assert_host_rules_last(self.session_rules(session["id"]))
+        time.sleep(0.5)
+        self.assertFalse(os.path.exists(os.path.join(self.workspace["path"],
+                                                     "local-session-ran")))
 
     def test_commands_outside_the_permission_system_are_the_owners(self):
         status, session, _ = self.gateway.request("POST", self.base + "/session",
