@@ -191,10 +191,14 @@ ow_permission_request_set_state (OwPermissionRequest *self,
                                  OwPermissionRequestState state,
                                  const char *answered_by)
 {
+  char *answered_by_copy;
+
   g_return_if_fail (OW_IS_PERMISSION_REQUEST (self));
 
+  /* @answered_by may be this request's own. */
+  answered_by_copy = g_strdup (answered_by);
   g_free (self->answered_by);
-  self->answered_by = g_strdup (answered_by);
+  self->answered_by = answered_by_copy;
   if (self->state == state)
     return;
   self->state = state;
