@@ -110,11 +110,11 @@ remember_answered (OwPermissions *self, const char *id, const char *who)
 static void
 withdraw (OwPermissions *self, const char *id, const char *answered_by)
 {
-  g_autofree char *key = g_strdup (id);
+  g_autofree char *key = NULL;
   g_autoptr (OwPermissionRequest) request = NULL;
   GList *link = g_queue_find_custom (&self->order, id, (GCompareFunc) g_strcmp0);
 
-  if (!g_hash_table_steal_extended (self->pending, id, NULL, (gpointer *) &request))
+  if (!g_hash_table_steal_extended (self->pending, id, (gpointer *) &key, (gpointer *) &request))
     return;
   if (link)
     {
@@ -124,7 +124,9 @@ withdraw (OwPermissions *self, const char *id, const char *answered_by)
   ow_permission_request_set_state (
     request, answered_by ? OW_PERMISSION_REQUEST_ANSWERED : OW_PERMISSION_REQUEST_GONE,
     answered_by);
-  g_signal_emit (self, signals[SIGNAL_WITHDRAWN], 0, key, answered_by);
+  /* @answered_by may have been the request's own, replaced just now. */
+  g_signal_emit (self, signals[SIGNAL_WITHDRAWN], 0, key,
+                 ow_permission_request_get_answered_by (request));
 }
 
 static void

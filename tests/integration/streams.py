@@ -132,7 +132,12 @@ class WebSocketStream(_TlsStream):
             if opcode is None:
                 return
             if opcode == 0x9:
-                self._send(0xA, payload)
+                # The host may have closed the stream right after its ping: its close
+                # frame is still there to read.
+                try:
+                    self._send(0xA, payload)
+                except OSError:
+                    pass
             elif opcode == 0x8:
                 self.close_reason = payload[2:].decode(errors="replace")
                 return
