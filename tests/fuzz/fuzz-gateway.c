@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,29 @@ on_quiet_check (gpointer user_data)
   return G_SOURCE_CONTINUE; /* only wakes the loop so that reply_is_done() looks again */
 }
 
+/* Connects @fd; a connect that a signal interrupts (libFuzzer's timers) goes on by
+ * itself, so it is waited for, not retried. */
+static gboolean
+connect_loopback (int fd, const struct sockaddr_in *address)
+{
+  struct pollfd poll_fd = { .fd = fd, .events = POLLOUT };
+  int error = 0;
+  socklen_t length = sizeof error;
+
+  if (connect (fd, (const struct sockaddr *) address, sizeof *address) == 0)
+    return TRUE;
+  if (errno != EINTR)
+    return FALSE;
+  while (poll (&poll_fd, 1, 10000) < 0 && errno == EINTR)
+    ;
+  if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0)
+    {
+      errno = error ? error : errno;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Sends @request to the gateway and returns its reply (the head, at least). */
 static char *
 exchange_request (const GString *request)
@@ -259,7 +283,7 @@ exchange_request (const GString *request)
   gsize sent = 0;
   guint watch, quiet;
 
-  if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
+  if (fd < 0 || !connect_loopback (fd, &address))
     ow_fuzz_fail ("cannot connect to the gateway", g_strerror (errno));
   /* Requests are small (libFuzzer's -max_len); loopback buffers take them whole. */
   while (sent < request->len)
