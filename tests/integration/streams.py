@@ -125,19 +125,18 @@ class WebSocketStream(_TlsStream):
             length = struct.unpack("!Q", self.reader.read(8))[0]
         return fin, opcode, self.reader.read(length)
 
-    def messages(self):
+    def messages(self, answer_pings=True):
+        """The stream's messages until it ends. A client that no longer answers pings
+        (answer_pings=False) never writes to a stream the host may be closing: a write
+        there would be reset, and take the close frame still in flight with it."""
         parts = b""
         while True:
             fin, opcode, payload = self._frame()
             if opcode is None:
                 return
             if opcode == 0x9:
-                # The host may have closed the stream right after its ping: its close
-                # frame is still there to read.
-                try:
+                if answer_pings:
                     self._send(0xA, payload)
-                except OSError:
-                    pass
             elif opcode == 0x8:
                 self.close_reason = payload[2:].decode(errors="replace")
                 return
