@@ -170,7 +170,7 @@ on_upstream_event (const OwSseEvent *sse, gpointer user_data)
 {
   OwEventHub *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) object = ow_json_parse_object (sse->data, -1, &error);
+  g_autoptr (JsonObject) object = ow_json_parse_runtime_object (sse->data, -1, &error);
   g_autoptr (JsonNode) payload = NULL;
   JsonObject *payload_object = NULL;
   const char *type = "";

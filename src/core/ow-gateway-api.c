@@ -406,13 +406,26 @@ ow_gateway_handle_answer_permission (OwGatewayRequest *request)
   ow_gateway_answer_permission (request, request->params[0], reply);
 }
 
+#define CLIENT_GONE_KEY "ow-client-gone"
+
+static void
+on_answering_client_gone (SoupServerMessage *message, gpointer user_data)
+{
+  g_object_set_data (G_OBJECT (message), CLIENT_GONE_KEY, GINT_TO_POINTER (TRUE));
+}
+
 static void
 on_permission_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (SoupServerMessage) message = user_data;
   g_autoptr (GError) error = NULL;
+  gboolean answered = ow_permissions_reply_finish (OW_PERMISSIONS (source), result, &error);
 
-  if (ow_permissions_reply_finish (OW_PERMISSIONS (source), result, &error))
+  /* The client may have gone while the runtime took its time. */
+  g_signal_handlers_disconnect_by_func (message, on_answering_client_gone, NULL);
+  if (g_object_get_data (G_OBJECT (message), CLIENT_GONE_KEY))
+    return;
+  if (answered)
     {
       g_autoptr (JsonNode) answer = json_node_new (JSON_NODE_VALUE);
 
@@ -445,6 +458,7 @@ ow_gateway_answer_permission (OwGatewayRequest *request, const char *id, const c
       return;
     }
 
+  g_signal_connect (request->message, "finished", G_CALLBACK (on_answering_client_gone), NULL);
   soup_server_message_pause (request->message);
   ow_permissions_reply_async (request->gateway->permissions, id, reply, request->caller->name,
                               request->caller->id, on_permission_answered,

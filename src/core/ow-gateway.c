@@ -547,6 +547,39 @@ add_host_rules (OwGateway *self, JsonArray *array)
     }
 }
 
+/* A device's own rules may make tools ask or refuse, never let them run: an "allow"
+ * would lift what the host owner's configuration asks for (other tools than the host's
+ * sensitive ones, MCP tools, reads of secrets). Returns FALSE after replying. */
+static gboolean
+check_device_rules (OwGatewayRequest *request, JsonArray *rules)
+{
+  for (guint i = 0; i < json_array_get_length (rules); i++)
+    {
+      JsonNode *node = json_array_get_element (rules, i);
+      JsonObject *rule = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *permission = NULL, *pattern = NULL, *action = NULL;
+
+      if (rule == NULL ||
+          !ow_json_get_string (rule, "permission", OW_JSON_REQUIRED, &permission, NULL) ||
+          !ow_json_get_string (rule, "pattern", OW_JSON_REQUIRED, &pattern, NULL) ||
+          !ow_json_get_string (rule, "action", OW_JSON_REQUIRED, &action, NULL))
+        {
+          ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_permission",
+                               "Each rule in \"permission\" needs a \"permission\", a "
+                               "\"pattern\" and an \"action\", all strings.");
+          return FALSE;
+        }
+      if (!g_str_equal (action, "ask") && !g_str_equal (action, "deny"))
+        {
+          ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "rule_not_allowed",
+                               "A device may only add rules that ask or deny; letting tools "
+                               "run without asking is for the host owner to decide.");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Sessions that clients create or change get the host's rules last, so that they win:
  * the runtime applies the last rule that matches, and a change appends to the session's
  * rules. The control socket (the host's own user) is not held back. Returns FALSE after
@@ -572,6 +605,8 @@ force_sensitive_tools (OwGatewayRequest *request)
                            "\"permission\" must be a list of rules.");
       return FALSE;
     }
+  if (array && request->caller->scope < OW_SCOPE_OWNER && !check_device_rules (request, array))
+    return FALSE;
   if (array == NULL)
     {
       json_object_set_array_member (object, "permission", json_array_new ());
@@ -744,7 +779,44 @@ on_session_secured (GObject *source, GAsyncResult *result, gpointer user_data)
   securing_free (securing);
 }
 
-/* Returns FALSE when the prompt may go on at once; TRUE when it goes on later. */
+typedef struct
+{
+  OwGateway *gateway;
+  char *session_id;
+} Update;
+
+static void
+update_free (gpointer data, GClosure *closure)
+{
+  Update *update = data;
+
+  g_object_unref (update->gateway);
+  g_free (update->session_id);
+  g_free (update);
+}
+
+/* The runtime took a device's change to a session, and the host's rules with it. */
+static void
+on_session_updated (SoupServerMessage *message, Update *update)
+{
+  if (SOUP_STATUS_IS_SUCCESSFUL (soup_server_message_get_status (message)))
+    remember_secured (update->gateway, update->session_id);
+}
+
+/* Remembers @request's session as secured once the runtime has taken the change. */
+static void
+secure_after_update (OwGatewayRequest *request)
+{
+  Update *update = g_new0 (Update, 1);
+
+  update->gateway = g_object_ref (request->gateway);
+  update->session_id = g_strdup (request->opencode.segments[1]);
+  g_signal_connect_data (request->message, "wrote-headers", G_CALLBACK (on_session_updated), update,
+                         update_free, 0);
+}
+
+/* Returns FALSE when the prompt may go on at once; TRUE when it goes on later or was
+ * answered. */
 static gboolean
 secure_session_first (OwGatewayRequest *request, const char *directory)
 {
@@ -768,7 +840,13 @@ secure_session_first (OwGatewayRequest *request, const char *directory)
     return FALSE;
   patch = ow_runtime_supervisor_new_request (self->runtime, "PATCH", path);
   if (patch == NULL)
-    return FALSE; /* no runtime: the proxy says so */
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (request->message),
+                                    "Retry-After", "2");
+      ow_http_reply_error (request->message, SOUP_STATUS_SERVICE_UNAVAILABLE, "runtime_unavailable",
+                           "The OpenCode runtime is not running. Try again in a few seconds.");
+      return TRUE;
+    }
 
   add_host_rules (self, rules);
   json_object_set_array_member (object, "permission", json_array_ref (rules));
@@ -803,6 +881,10 @@ body_is_read (const OwOpencodeRoute *route)
     case OW_OPENCODE_SESSION_CREATE:
     case OW_OPENCODE_SESSION_UPDATE:
     case OW_OPENCODE_ANSWER:
+    /* A read is forwarded as its class says only once whole: a read with a body must not
+     * slip through early, unredacted. */
+    case OW_OPENCODE_READ:
+    case OW_OPENCODE_READ_SECRETS:
       return TRUE;
     default:
       return FALSE;
@@ -843,7 +925,7 @@ forward_to_runtime (OwGatewayRequest *request,
       if (!force_sensitive_tools (request))
         return;
       if (g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) != 0)
-        remember_secured (self, request->opencode.segments[1]);
+        secure_after_update (request);
       break;
     case OW_OPENCODE_PROMPT:
       if (!drop_prompt_tools (request) || secure_session_first (request, directory))

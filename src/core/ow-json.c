@@ -2,6 +2,7 @@
 
 #include "ow-json.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (ow - json - error - quark, ow_json_error)
@@ -79,7 +80,7 @@ read_hex4 (Scanner *s, gunichar *value)
 /* Reads a string from its opening quote; @decoded, when given, receives its text. The
  * text as a whole is valid UTF-8 already. */
 static gboolean
-read_string (Scanner *s, GString *decoded, GError **error)
+read_string (Scanner *s, GString *decoded, gboolean allow_nul, GError **error)
 {
   s->pos++; /* the opening quote */
   while (s->pos < s->length)
@@ -130,7 +131,7 @@ read_string (Scanner *s, GString *decoded, GError **error)
         case 'u':
           if (!read_hex4 (s, &code))
             return syntax_error (s, error);
-          if (code == 0)
+          if (code == 0 && !allow_nul)
             {
               g_set_error_literal (error, OW_JSON_ERROR, OW_JSON_ERROR_NUL,
                                    "A string in the body holds a NUL character (\\u0000).");
@@ -170,8 +171,40 @@ read_digits (Scanner *s)
   return s->pos > start;
 }
 
+static gboolean read_number_text (Scanner *s, gboolean *whole, GError **error);
+
+/* json-glib keeps whole numbers as 64-bit integers and the rest as doubles: a number
+ * that fits neither would come out as another number. */
+static gboolean
+number_fits (const char *text, gsize length, gboolean whole)
+{
+  g_autofree char *copy = g_strndup (text, length);
+  gint64 ignored;
+
+  if (whole)
+    return g_ascii_string_to_signed (copy, 10, G_MININT64, G_MAXINT64, &ignored, NULL);
+  return isfinite (g_ascii_strtod (copy, NULL));
+}
+
 static gboolean
 read_number (Scanner *s, GError **error)
+{
+  gsize start = s->pos;
+  gboolean whole = TRUE;
+
+  if (!read_number_text (s, &whole, error))
+    return FALSE;
+  if (!number_fits (s->data + start, s->pos - start, whole))
+    {
+      g_set_error (error, OW_JSON_ERROR, OW_JSON_ERROR_SYNTAX,
+                   "A number in the body is too large (at byte %" G_GSIZE_FORMAT ").", start);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_number_text (Scanner *s, gboolean *whole, GError **error)
 {
   if (s->data[s->pos] == '-')
     s->pos++;
@@ -181,12 +214,14 @@ read_number (Scanner *s, GError **error)
     return syntax_error (s, error);
   if (s->pos < s->length && s->data[s->pos] == '.')
     {
+      *whole = FALSE;
       s->pos++;
       if (!read_digits (s))
         return syntax_error (s, error);
     }
   if (s->pos < s->length && (s->data[s->pos] == 'e' || s->data[s->pos] == 'E'))
     {
+      *whole = FALSE;
       s->pos++;
       if (s->pos < s->length && (s->data[s->pos] == '+' || s->data[s->pos] == '-'))
         s->pos++;
@@ -222,14 +257,14 @@ typedef enum
 } Expect;
 
 static gboolean
-open_container (Scanner *s, GArray *stack, gboolean is_object, GError **error)
+open_container (Scanner *s, GArray *stack, gboolean is_object, guint max_depth, GError **error)
 {
   Frame frame = { NULL };
 
-  if (stack->len >= OW_JSON_MAX_DEPTH)
+  if (stack->len >= max_depth)
     {
       g_set_error (error, OW_JSON_ERROR, OW_JSON_ERROR_TOO_DEEP,
-                   "The body nests arrays and objects deeper than %d levels.", OW_JSON_MAX_DEPTH);
+                   "The body nests arrays and objects deeper than %u levels.", max_depth);
       return FALSE;
     }
   if (is_object)
@@ -239,8 +274,20 @@ open_container (Scanner *s, GArray *stack, gboolean is_object, GError **error)
   return TRUE;
 }
 
-gboolean
-ow_json_check (const char *data, gsize length, GError **error)
+/* The limits of ow_json_check(), or the runtime's. */
+typedef struct
+{
+  guint max_depth;
+  gboolean allow_nul;
+} Limits;
+
+static const Limits network_limits = { OW_JSON_MAX_DEPTH, FALSE };
+/* The runtime's own events may quote a NUL (a command's output) and nest what a tool
+ * returned; json-glib still recurses no deeper than this. */
+static const Limits runtime_limits = { OW_JSON_MAX_RUNTIME_DEPTH, TRUE };
+
+static gboolean
+check_within (const char *data, gsize length, const Limits *limits, GError **error)
 {
   g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (Frame));
   g_autoptr (GString) name = g_string_new (NULL);
@@ -283,7 +330,7 @@ ow_json_check (const char *data, gsize length, GError **error)
               {
                 gboolean is_object = s.data[s.pos] == '{';
 
-                if (!open_container (&s, stack, is_object, error))
+                if (!open_container (&s, stack, is_object, limits->max_depth, error))
                   return FALSE;
                 skip_space (&s);
                 if (s.pos < s.length && s.data[s.pos] == (is_object ? '}' : ']'))
@@ -299,7 +346,7 @@ ow_json_check (const char *data, gsize length, GError **error)
               }
               break;
             case '"':
-              if (!read_string (&s, NULL, error))
+              if (!read_string (&s, NULL, limits->allow_nul, error))
                 return FALSE;
               expect = AFTER_VALUE;
               break;
@@ -324,7 +371,7 @@ ow_json_check (const char *data, gsize length, GError **error)
           if (s.data[s.pos] != '"')
             return syntax_error (&s, error);
           g_string_truncate (name, 0);
-          if (!read_string (&s, name, error))
+          if (!read_string (&s, name, limits->allow_nul, error))
             return FALSE;
           if (!g_hash_table_add (top->names, g_strndup (name->str, name->len)))
             {
@@ -366,14 +413,20 @@ ow_json_check (const char *data, gsize length, GError **error)
   return TRUE;
 }
 
-JsonNode *
-ow_json_parse (const char *data, gssize length, GError **error)
+gboolean
+ow_json_check (const char *data, gsize length, GError **error)
+{
+  return check_within (data, length, &network_limits, error);
+}
+
+static JsonNode *
+parse_within (const char *data, gssize length, const Limits *limits, GError **error)
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) parse_error = NULL;
   gsize size = length < 0 ? strlen (data) : (gsize) length;
 
-  if (!ow_json_check (data, size, error))
+  if (!check_within (data, size, limits, error))
     return NULL;
 
   parser = json_parser_new ();
@@ -387,10 +440,16 @@ ow_json_parse (const char *data, gssize length, GError **error)
   return json_parser_steal_root (parser);
 }
 
-JsonObject *
-ow_json_parse_object (const char *data, gssize length, GError **error)
+JsonNode *
+ow_json_parse (const char *data, gssize length, GError **error)
 {
-  g_autoptr (JsonNode) root = ow_json_parse (data, length, error);
+  return parse_within (data, length, &network_limits, error);
+}
+
+static JsonObject *
+parse_object_within (const char *data, gssize length, const Limits *limits, GError **error)
+{
+  g_autoptr (JsonNode) root = parse_within (data, length, limits, error);
 
   if (root == NULL)
     return NULL;
@@ -401,6 +460,18 @@ ow_json_parse_object (const char *data, gssize length, GError **error)
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));
+}
+
+JsonObject *
+ow_json_parse_object (const char *data, gssize length, GError **error)
+{
+  return parse_object_within (data, length, &network_limits, error);
+}
+
+JsonObject *
+ow_json_parse_runtime_object (const char *data, gssize length, GError **error)
+{
+  return parse_object_within (data, length, &runtime_limits, error);
 }
 
 /* Typed members */

@@ -26,6 +26,8 @@ typedef enum
 
 /* Arrays and objects nested deeper than this are refused. */
 #define OW_JSON_MAX_DEPTH 128
+/* For the runtime's own events (see ow_json_parse_runtime_object()). */
+#define OW_JSON_MAX_RUNTIME_DEPTH 1024
 /* Longer text is refused before it is read. */
 #define OW_JSON_MAX_BYTES (64 * 1024 * 1024)
 
@@ -35,7 +37,8 @@ typedef enum
  * @length: its length in bytes (it need not end with a NUL)
  *
  * Checks that @data is one strict JSON value (RFC 8259) within the limits above, with no
- * duplicate member names and no U+0000 in any string.
+ * duplicate member names, no U+0000 in any string, and no number json-glib would change
+ * (a whole number beyond 64 bits, one too large for a double).
  *
  * Returns: %TRUE if json-glib may parse @data; %FALSE with @error in #OW_JSON_ERROR
  */
@@ -60,6 +63,15 @@ JsonObject *ow_json_parse_object (const char *data, gssize length, GError **erro
  * Returns: (transfer full) (nullable): the document's root
  */
 JsonNode *ow_json_parse (const char *data, gssize length, GError **error);
+
+/**
+ * ow_json_parse_runtime_object:
+ *
+ * As ow_json_parse_object(), for the runtime's own events: they may quote U+0000 (in a
+ * command's output, say) and nest up to %OW_JSON_MAX_RUNTIME_DEPTH levels. json-glib
+ * ends such a string at the NUL in what it parses; the event's text stays whole.
+ */
+JsonObject *ow_json_parse_runtime_object (const char *data, gssize length, GError **error);
 
 /* Whether a member must be there. A member that is null counts as absent. */
 typedef enum

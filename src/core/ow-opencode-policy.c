@@ -88,7 +88,7 @@ static const Rule rules[] = {
   { "POST", "/session/:id/message", OW_OPENCODE_PROMPT },
   { "POST", "/session/:id/prompt_async", OW_OPENCODE_PROMPT },
   { "POST", "/session/:id/init", OW_OPENCODE_PROMPT },
-  { "POST", "/session/:id/summarize", OW_OPENCODE_RUN },
+  { "POST", "/session/:id/summarize", OW_OPENCODE_PROMPT }, /* may go on with tools */
   { "POST", "/session/:id/abort", OW_OPENCODE_RUN },
   { "POST", "/session/:id/revert", OW_OPENCODE_RUN },
   { "POST", "/session/:id/unrevert", OW_OPENCODE_RUN },
@@ -259,16 +259,6 @@ ow_opencode_route_parse (const char *method,
   if (segments == NULL)
     return FALSE;
 
-  for (guint i = 0; segments[i]; i++)
-    {
-      g_autofree char *encoded = g_uri_escape_string (segments[i], "!$&'()*+,;=:@", FALSE);
-
-      g_string_append_c (path, '/');
-      g_string_append (path, encoded);
-    }
-  if (path->len == 0)
-    g_string_append_c (path, '/');
-
   route->action = OW_OPENCODE_OWNER;
   /* Preflights carry no credentials and change nothing. */
   if (g_str_equal (method, "OPTIONS"))
@@ -283,6 +273,25 @@ ow_opencode_route_parse (const char *method,
         route->pattern = rules[i].pattern;
         route->classified = TRUE;
       }
+
+  /* The rule's own words stand for the client's spelling of them. */
+  {
+    g_auto (GStrv) words = route->pattern ? g_strsplit (route->pattern + 1, "/", -1) : NULL;
+    gboolean in_words = words != NULL;
+
+    for (guint i = 0; segments[i]; i++)
+      {
+        gboolean static_word = in_words && words[i] && words[i][0] != ':' && words[i][0] != '*';
+        g_autofree char *encoded =
+          g_uri_escape_string (static_word ? words[i] : segments[i], "!$&'()*+,;=:@", FALSE);
+
+        in_words = in_words && words[i] && words[i][0] != '*';
+        g_string_append_c (path, '/');
+        g_string_append (path, encoded);
+      }
+  }
+  if (path->len == 0)
+    g_string_append_c (path, '/');
 
   route->path = g_string_free (g_steal_pointer (&path), FALSE);
   route->segments = g_steal_pointer (&segments);

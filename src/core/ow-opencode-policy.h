@@ -50,11 +50,13 @@ typedef struct
 /**
  * ow_opencode_route_parse:
  * @method: the request's method
- * @raw_path: the path under `/opencode` as the client sent it, percent-encoded ("" is "/")
+ * @raw_path: the path under `/opencode` as libsoup hands it, decoded once ("" is "/")
  * @route: (out caller-allocates): filled on success; clear with ow_opencode_route_clear()
  *
- * Normalises @raw_path the way the runtime reads it (percent-decoding, empty and dot
- * segments, a trailing "/"; static words in any case) and classifies the result.
+ * Normalises @raw_path the way the runtime reads it (empty and dot segments, a trailing
+ * "/", static words in any case) and classifies the result. Each segment is decoded once
+ * more, so no spelling is left for the runtime to decode into another route: what is
+ * classified is the path that is sent.
  *
  * Returns: %FALSE with @error when the path cannot be read one way only (an encoded "/"
  *   or "\\", a NUL, a ".." above the root, bad percent-encoding)

@@ -192,9 +192,12 @@ ow_opencode_proxy_strip_query (const char *query)
     {
       const char *equals = strchr (parts[i], '=');
       gsize name_length = equals ? (gsize) (equals - parts[i]) : strlen (parts[i]);
+      /* Compared as the runtime reads it: "%64irectory" is "directory". A name that does
+       * not decode is dropped too. */
+      g_autofree char *name = g_uri_unescape_segment (parts[i], parts[i] + name_length, NULL);
 
-      if (name_length == 0 || (name_length == 10 && strncmp (parts[i], "auth_token", 10) == 0) ||
-          (name_length == 9 && strncmp (parts[i], "directory", 9) == 0))
+      if (name == NULL || *name == '\0' || g_ascii_strcasecmp (name, "auth_token") == 0 ||
+          g_ascii_strcasecmp (name, "directory") == 0)
         continue;
       g_strv_builder_add (kept, parts[i]);
     }

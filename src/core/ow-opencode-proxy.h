@@ -65,7 +65,8 @@ gboolean ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *mes
  * @query: (nullable): a raw query string
  *
  * Returns: (transfer full) (nullable): @query without `auth_token` (a credential) and
- *   `directory` (the header the proxy sets is the only folder the runtime gets), every
+ *   `directory` (the header the proxy sets is the only folder the runtime gets), however
+ *   their names are encoded, and without parameters whose names do not decode; every
  *   other parameter exactly as it was, or %NULL when nothing is left
  */
 char *ow_opencode_proxy_strip_query (const char *query);

@@ -138,7 +138,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
 
   if (strstr (event->payload, "\"permission.") == NULL)
     return;
-  payload = ow_json_parse_object (event->payload, -1, NULL);
+  payload = ow_json_parse_runtime_object (event->payload, -1, NULL);
   if (payload == NULL)
     return;
   type = member_string (payload, "type");

@@ -4,26 +4,47 @@
 
 #include <string.h>
 
-/* Member names, lowercased without "_" and "-", whose values are credentials. */
-static const char *const secret_names[] = {
-  "apikey",        "key",    "token",        "accesstoken", "refreshtoken",
-  "idtoken",       "secret", "clientsecret", "password",    "passwd",
-  "authorization", "cookie", "privatekey",   "credentials", "bearer",
+/* Member names, lowercased without "_" and "-", whose values are credentials: a name
+ * holding any of these (secretAccessKey, sessionToken, x-api-key, …), or being "key". */
+static const char *const secret_parts[] = {
+  "apikey", "token",         "secret", "passw",      "passphrase", "credential",
+  "bearer", "authorization", "cookie", "privatekey", "accesskey",  "sessionkey",
 };
 
 /* Objects whose every value is a credential or may be one. */
 static const char *const secret_containers[] = { "headers", "environment", "env" };
 
-static gboolean
-name_is_in (const char *name, const char *const *list, gsize n)
+static char *
+fold_name (const char *name)
 {
-  g_autoptr (GString) folded = g_string_new (NULL);
+  GString *folded = g_string_new (NULL);
 
   for (const char *c = name; *c; c++)
-    if (*c != '_' && *c != '-')
+    if (*c != '_' && *c != '-' && *c != '.')
       g_string_append_c (folded, g_ascii_tolower (*c));
-  for (gsize i = 0; i < n; i++)
-    if (g_str_equal (folded->str, list[i]))
+  return g_string_free (folded, FALSE);
+}
+
+static gboolean
+is_secret_name (const char *name)
+{
+  g_autofree char *folded = fold_name (name);
+
+  if (g_str_equal (folded, "key") || g_str_equal (folded, "auth"))
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (secret_parts); i++)
+    if (strstr (folded, secret_parts[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_secret_container (const char *name)
+{
+  g_autofree char *folded = fold_name (name);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (secret_containers); i++)
+    if (g_str_equal (folded, secret_containers[i]))
       return TRUE;
   return FALSE;
 }
@@ -57,10 +78,9 @@ redact_node (JsonNode *node, gboolean everything)
         {
           JsonNode *member = json_object_get_member (object, l->data);
 
-          if (everything || name_is_in (l->data, secret_names, G_N_ELEMENTS (secret_names)))
+          if (everything || is_secret_name (l->data))
             count += replace_value (member);
-          else if (name_is_in (l->data, secret_containers, G_N_ELEMENTS (secret_containers)) &&
-                   JSON_NODE_HOLDS_OBJECT (member))
+          else if (is_secret_container (l->data) && JSON_NODE_HOLDS_OBJECT (member))
             count += redact_node (member, TRUE);
           else
             count += redact_node (member, FALSE);

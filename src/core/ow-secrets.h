@@ -11,10 +11,12 @@ G_BEGIN_DECLS
  * ow_secrets_redact:
  * @node: a JSON document from the runtime, changed in place
  *
- * Replaces every secret in @node by %OW_SECRET_REDACTED: the values of members that name
- * a credential (apiKey, token, secret, password, authorization, …, in any case and with or
- * without "_" or "-"), and every value inside "headers" and "environment" objects (MCP
- * servers keep credentials there). The document keeps its shape.
+ * Replaces every secret in @node by %OW_SECRET_REDACTED: the values of members whose name
+ * speaks of a credential (apiKey, x-api-key, secretAccessKey, sessionToken, password,
+ * authorization, …, in any case, with or without "_", "-" or "."), and every value inside
+ * "headers" and "environment" objects (MCP servers keep credentials there). The document
+ * keeps its shape. Credentials inside other strings (a URL's query, a command's
+ * arguments) are not found.
  *
  * Returns: how many values were replaced
  */

@@ -164,7 +164,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
   /* Only events about sessions that are tasks are read whole. */
   if (g_hash_table_size (self->by_id) == 0 || strstr (event->payload, "\"sessionID\"") == NULL)
     return;
-  payload = ow_json_parse_object (event->payload, -1, NULL);
+  payload = ow_json_parse_runtime_object (event->payload, -1, NULL);
   if (payload == NULL)
     return;
 

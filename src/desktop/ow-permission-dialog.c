@@ -89,8 +89,18 @@ show_head (OwPermissionDialog *self)
   g_autofree char *task_text = NULL;
   guint others;
 
-  while ((request = g_queue_peek_head (&self->queue)) && is_over (request))
-    g_object_unref (g_queue_pop_head (&self->queue));
+  /* Requests answered or gone leave the queue wherever they are, so that the count of
+   * the others is right. */
+  for (GList *l = self->queue.head, *next; l; l = next)
+    {
+      next = l->next;
+      if (is_over (l->data))
+        {
+          g_object_unref (l->data);
+          g_queue_delete_link (&self->queue, l);
+        }
+    }
+  request = g_queue_peek_head (&self->queue);
   if (request == NULL)
     {
       set_shown (self, NULL);

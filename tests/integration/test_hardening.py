@@ -93,11 +93,22 @@ class HardeningTest(unittest.TestCase):
                      "/x/../session", "/./session", "/session//", "/session%2F", "/%2Fsession"]
         for spelling in spellings:
             with self.subTest(spelling=spelling):
-                status, session, _ = self.gateway.request(
+                # A device's own rules may only ask or deny; an owner's token from afar
+                # may send any, and the host's still come last.
+                status, answer, _ = self.gateway.request(
                     "POST", self.base + spelling, token=self.phone,
+                    body={"permission": ALLOW_ALL})
+                self.assertEqual((status, answer["code"]), (403, "rule_not_allowed"))
+                status, session, _ = self.gateway.request(
+                    "POST", self.base + spelling, token=self.owner,
                     body={"permission": ALLOW_ALL})
                 self.assertEqual(status, 200, session)
                 self.assert_host_rules_last(self.session_rules(session["id"]))
+        deny = [{"permission": "read", "pattern": "*.env", "action": "deny"}]
+        status, session, _ = self.gateway.request("POST", self.base + "/session",
+                                                  token=self.phone, body={"permission": deny})
+        self.assertEqual(status, 200, session)
+        self.assertEqual(self.session_rules(session["id"])[0], deny[0])
         # Paths that could be read two ways are refused outright.
         for spelling in ["/session%2500", "/session%5C", "/x%5C..%5Csession", "/session%25",
                          "/%25E0%25A4%25A"]:
@@ -123,8 +134,21 @@ class HardeningTest(unittest.TestCase):
             status, answer, _ = self.gateway.request("PATCH", self.base + spelling,
                                                      token=self.phone,
                                                      body={"permission": ALLOW_ALL})
+            self.assertEqual((status, answer["code"]), (403, "rule_not_allowed"))
+            status, answer, _ = self.gateway.request("PATCH", self.base + spelling,
+                                                     token=self.owner,
+                                                     body={"permission": ALLOW_ALL})
             self.assertEqual(status, 200, answer)
         self.assert_host_rules_last(self.session_rules(sid))
+        # A change the runtime refuses does not count as giving the session the rules.
+        status, local = control(self.host, "POST", "/api/opencode/session",
+                                {"permission": ALLOW_ALL})
+        status, answer, _ = self.gateway.request(
+            "PATCH", "%s/session/%s" % (self.base, local["id"]), token=self.phone,
+            body={"title": 5})
+        self.assertEqual(status, 400, answer)
+        self.run_bash(local["id"], "refused-patch-ran")
+        self.assertEqual(self.wait_asked(local["id"])[0]["permission"], "bash")
 
         # A prompt's "tools" map would replace the session's rules in the runtime.
         self.run_bash(sid, "tools-ran", tools={"bash": True})
@@ -267,6 +291,10 @@ class HardeningTest(unittest.TestCase):
                     self.assertEqual(status, 200, answer)
                     text = json.dumps(answer)
                     self.assertNotIn(SECRET, text)
+        # A read with a body is still a read: redacted too.
+        status, answer, _ = self.gateway.request("GET", self.base + "/config", token=self.viewer,
+                                                 raw_body=b"x")
+        self.assertNotIn(SECRET, json.dumps(answer))
         # What remains is still the config: the provider is there, its key replaced.
         _, config, _ = self.gateway.request("GET", self.base + "/config", token=self.viewer)
         self.assertEqual(config["provider"]["fake"]["options"]["apiKey"], "[redacted by the host]")

@@ -95,6 +95,48 @@ test_syntax (void)
 }
 
 static void
+test_numbers_json_glib_would_change (void)
+{
+  const char *const too_large[] = { "{\"v\":9223372036854775808}", "{\"v\":-18446744073709551615}",
+                                    "{\"v\":1e400}", "{\"v\":-1e309}" };
+  g_autoptr (JsonObject) object =
+    ow_json_parse_object ("{\"max\":9223372036854775807,\"min\":-9223372036854775808,"
+                          "\"small\":1e-400,\"f\":1.5e300}",
+                          -1, NULL);
+  gint64 value = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (too_large); i++)
+    {
+      g_test_message ("%s", too_large[i]);
+      assert_refused (too_large[i], OW_JSON_ERROR_SYNTAX);
+    }
+  g_assert_nonnull (object);
+  g_assert_true (ow_json_get_int (object, "max", OW_JSON_REQUIRED, &value, NULL));
+  g_assert_cmpint (value, ==, G_MAXINT64);
+  g_assert_true (ow_json_get_int (object, "min", OW_JSON_REQUIRED, &value, NULL));
+  g_assert_cmpint (value, ==, G_MININT64);
+}
+
+static void
+test_runtime_events_may_quote_nul_and_nest_deeper (void)
+{
+  g_autoptr (GString) deep = g_string_new ("{\"a\":");
+  g_autoptr (JsonObject) quoted = NULL;
+  g_autoptr (JsonObject) nested = NULL;
+
+  quoted = ow_json_parse_runtime_object ("{\"output\":\"a\\u0000b\"}", -1, NULL);
+  g_assert_nonnull (quoted);
+  for (guint i = 0; i < OW_JSON_MAX_DEPTH * 2; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < OW_JSON_MAX_DEPTH * 2; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  nested = ow_json_parse_runtime_object (deep->str, -1, NULL);
+  g_assert_nonnull (nested);
+  assert_refused (deep->str, OW_JSON_ERROR_TOO_DEEP);
+}
+
+static void
 test_typed_members (void)
 {
   g_autoptr (JsonObject) object = ow_json_parse_object (
@@ -163,6 +205,8 @@ main (int argc, char **argv)
   g_test_add_func ("/json/deep-nesting", test_deep_nesting_is_refused_without_recursion);
   g_test_add_func ("/json/duplicates-and-nul", test_duplicates_and_nul_are_refused);
   g_test_add_func ("/json/syntax", test_syntax);
+  g_test_add_func ("/json/numbers", test_numbers_json_glib_would_change);
+  g_test_add_func ("/json/runtime-events", test_runtime_events_may_quote_nul_and_nest_deeper);
   g_test_add_func ("/json/typed-members", test_typed_members);
   return g_test_run ();
 }
