@@ -18,8 +18,9 @@
 /* A request body streams on; the client waits while this much is not yet sent. */
 #define MAX_UNSENT (64 * 1024)
 #define MAX_ANSWER_HEAD (64 * 1024)
-/* An answer checked for secrets is held whole; larger ones are refused. */
-#define MAX_REDACTED_ANSWER (8 * 1024 * 1024)
+/* An answer checked for secrets is held whole; larger ones are refused. The runtime's
+ * provider list alone is about 7 MB. */
+#define MAX_REDACTED_ANSWER (32 * 1024 * 1024)
 /* Idle keep-alive connections kept for later requests. */
 #define MAX_IDLE_CONNECTIONS 64
 #define FORWARD_KEY "ow-forward"

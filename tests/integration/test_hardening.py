@@ -284,6 +284,10 @@ class HardeningTest(unittest.TestCase):
 
     def test_config_reads_hold_no_secret_below_owner(self):
         paths = ["/config", "/config/providers", "/provider", "/mcp", "/Config", "/config/"]
+        if owtest.VALGRIND:
+            # The runtime's provider list is about 7 MB: read whole and redacted under
+            # memcheck it takes minutes. The same code redacts /config/providers.
+            paths.remove("/provider")
         for token in (self.viewer, self.phone):
             for path in paths:
                 with self.subTest(path=path):
