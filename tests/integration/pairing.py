@@ -45,13 +45,13 @@ class Phone:
 
 def offer(host, new=False):
     status, body = control(host, "POST" if new else "GET", "/api/pair/offer")
-    assert status == 200, body
+    assert status == 200, (status, body)
     return body
 
 
 def pending(host):
     status, body = control(host, "GET", "/api/pair/requests")
-    assert status == 200, body
+    assert status == 200, (status, body)
     return body["items"]
 
 
@@ -72,7 +72,7 @@ def answer(host, request_id, reply="allow", **fields):
 
 def devices(host):
     status, body = control(host, "GET", "/api/devices")
-    assert status == 200, body
+    assert status == 200, (status, body)
     return body["items"]
 
 
