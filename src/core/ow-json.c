@@ -566,6 +566,16 @@ ow_json_get_string (
   return TRUE;
 }
 
+const char *
+ow_json_string_or_null (JsonObject *object, const char *name)
+{
+  const char *value = NULL;
+
+  if (object == NULL || !ow_json_get_string (object, name, OW_JSON_OPTIONAL, &value, NULL))
+    return NULL;
+  return value;
+}
+
 gboolean
 ow_json_get_int (
   JsonObject *object, const char *name, OwJsonPresence presence, gint64 *value, GError **error)

@@ -96,6 +96,11 @@ gboolean ow_json_get_string (JsonObject *object,
                              const char **value,
                              GError **error);
 
+/* The string member @name of @object (which may be %NULL), or %NULL when it is absent or
+ * not a string: for reading what the runtime sent, where a wrong type is no error to
+ * report. */
+const char *ow_json_string_or_null (JsonObject *object, const char *name);
+
 /* As ow_json_get_string(), for a whole number (1.0 and 1.9 are not). */
 gboolean ow_json_get_int (
   JsonObject *object, const char *name, OwJsonPresence presence, gint64 *value, GError **error);

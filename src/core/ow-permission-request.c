@@ -26,16 +26,6 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *
-string_or_empty (JsonObject *object, const char *name)
-{
-  const char *value = "";
-
-  if (!ow_json_get_string (object, name, OW_JSON_OPTIONAL, &value, NULL))
-    return "";
-  return value;
-}
-
 /* The command in full is clearer than the patterns made of it. */
 static char *
 make_summary (JsonObject *request)
@@ -127,21 +117,21 @@ const char *
 ow_permission_request_get_id (OwPermissionRequest *self)
 {
   g_return_val_if_fail (OW_IS_PERMISSION_REQUEST (self), NULL);
-  return string_or_empty (self->properties, "id");
+  return ow_json_string_or_null (self->properties, "id") ?: "";
 }
 
 const char *
 ow_permission_request_get_session_id (OwPermissionRequest *self)
 {
   g_return_val_if_fail (OW_IS_PERMISSION_REQUEST (self), NULL);
-  return string_or_empty (self->properties, "sessionID");
+  return ow_json_string_or_null (self->properties, "sessionID") ?: "";
 }
 
 const char *
 ow_permission_request_get_permission (OwPermissionRequest *self)
 {
   g_return_val_if_fail (OW_IS_PERMISSION_REQUEST (self), NULL);
-  return string_or_empty (self->properties, "permission");
+  return ow_json_string_or_null (self->properties, "permission") ?: "";
 }
 
 const char *

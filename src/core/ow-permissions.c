@@ -41,14 +41,6 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  const char *value = NULL;
-
-  return object && ow_json_get_string (object, name, OW_JSON_OPTIONAL, &value, NULL) ? value : NULL;
-}
-
 /* Appends one line to the audit log, synced: a decision must not be lost in a crash. */
 static void
 audit (OwPermissions *self, JsonBuilder *builder)
@@ -141,7 +133,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
   payload = ow_json_parse_runtime_object (event->payload, -1, NULL);
   if (payload == NULL)
     return;
-  type = member_string (payload, "type");
+  type = ow_json_string_or_null (payload, "type");
   properties = json_object_get_member (payload, "properties") &&
                    JSON_NODE_HOLDS_OBJECT (json_object_get_member (payload, "properties"))
                  ? json_object_get_object_member (payload, "properties")
@@ -151,7 +143,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
 
   if (g_str_equal (type, "permission.asked"))
     {
-      const char *id = member_string (properties, "id");
+      const char *id = ow_json_string_or_null (properties, "id");
       OwPermissionRequest *request;
 
       if (id == NULL || g_hash_table_contains (self->pending, id) ||
@@ -164,7 +156,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwPermissions *self)
     }
   else if (g_str_equal (type, "permission.replied"))
     {
-      const char *id = member_string (properties, "requestID");
+      const char *id = ow_json_string_or_null (properties, "requestID");
       OwPermissionRequest *request = id ? g_hash_table_lookup (self->pending, id) : NULL;
 
       /* An answer of ours may be confirmed by the event before its own reply comes. */

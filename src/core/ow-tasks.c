@@ -122,16 +122,6 @@ ow_tasks_add (OwTasks *self,
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, task->id);
 }
 
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-           ? json_node_get_string (node)
-           : NULL;
-}
-
 static JsonObject *
 member_object (JsonObject *object, const char *name)
 {
@@ -145,8 +135,8 @@ static char *
 error_reason (JsonObject *error)
 {
   JsonObject *data = member_object (error, "data");
-  const char *message = member_string (data, "message");
-  const char *name = member_string (error, "name");
+  const char *message = ow_json_string_or_null (data, "message");
+  const char *name = ow_json_string_or_null (error, "name");
 
   if (message && name)
     return g_strdup_printf ("%s: %s", name, message);
@@ -168,23 +158,24 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
   if (payload == NULL)
     return;
 
-  type = member_string (payload, "type");
+  type = ow_json_string_or_null (payload, "type");
   properties = member_object (payload, "properties");
-  task = g_hash_table_lookup (self->by_id, member_string (properties, "sessionID") ?: "");
+  task = g_hash_table_lookup (self->by_id, ow_json_string_or_null (properties, "sessionID") ?: "");
   if (type == NULL || task == NULL)
     return;
 
   if (g_str_equal (type, "session.status"))
     {
-      const char *status = member_string (member_object (properties, "status"), "type");
+      const char *status = ow_json_string_or_null (member_object (properties, "status"), "type");
 
       if (g_strcmp0 (status, "busy") == 0 && task->state != OW_TASK_WAITING)
         set_state (self, task, OW_TASK_RUNNING, NULL);
     }
   else if (g_str_equal (type, "permission.asked"))
     {
-      g_autofree char *reason = g_strdup_printf (
-        "Waiting for permission to use %s.", member_string (properties, "permission") ?: "a tool");
+      g_autofree char *reason =
+        g_strdup_printf ("Waiting for permission to use %s.",
+                         ow_json_string_or_null (properties, "permission") ?: "a tool");
       set_state (self, task, OW_TASK_WAITING, reason);
     }
   else if (g_str_equal (type, "permission.replied"))
