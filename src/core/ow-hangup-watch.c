@@ -40,7 +40,7 @@ on_hangup (int fd, GIOCondition condition, gpointer user_data)
 }
 
 static void
-on_request_started (SoupServer *server, SoupServerMessage *message, gpointer user_data)
+on_request_read (SoupServer *server, SoupServerMessage *message, gpointer user_data)
 {
   GSocket *socket = soup_server_message_get_socket (message);
   Watch *watch;
@@ -62,5 +62,12 @@ ow_hangup_watch_attach (SoupServer *server)
 {
   g_return_if_fail (SOUP_IS_SERVER (server));
 
-  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), NULL);
+  /* Not at "request-started": libsoup emits it as it accepts a connection, before the TLS
+   * handshake, which glib-networking runs in a thread of its own on this descriptor.
+   * Closing the socket under that thread frees the number; the next connection accepted
+   * gets it, and the thread reads the first bytes of that connection's request as TLS
+   * (seen: a control socket request answered 400 after a TLS client hung up mid-handshake).
+   * Once a request has been read the handshake is over, and libsoup itself ends a
+   * connection whose client hangs up before that. */
+  g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), NULL);
 }

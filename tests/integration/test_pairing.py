@@ -171,6 +171,22 @@ class PairingTest(unittest.TestCase):
         self.assertIn("not the pinned", err)
         self.assert_no_token_issued()
 
+    def test_clients_that_hang_up_mid_handshake_leave_the_next_connection_alone(self):
+        # Each client below drops the TLS handshake; the control request that follows at
+        # once must be read whole. The host once closed such a socket while the handshake's
+        # own thread still read it, and that thread then took the first bytes of the next
+        # connection given the same descriptor: 1 to 3 in 100 failed under memcheck.
+        self.start()
+        link = offer(self.host)["offer"]["uri"]
+        forged = link.replace(self.host.status()["host"]["fingerprint"], "0" * 64)
+        phone = self.phone()
+        answers = []
+        for _ in range(200):
+            returncode, _, err = finish(phone.pair("--uri", forged, "--host", self.address))
+            self.assertEqual(returncode, 1, err)
+            answers.append(control(self.host, "GET", "/api/devices")[0])
+        self.assertEqual([status for status in answers if status != 200], [])
+
     def test_an_intercepted_connection_fails_key_confirmation(self):
         self.start()
         interceptor = Interceptor(self.gateway.port)
