@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-event-stream.h"
+#include "ow-http.h"
 
 #include <json-glib/json-glib.h>
 
@@ -318,7 +319,7 @@ ow_event_stream_new_sse (OwEventHub *hub,
   self->inside = filter->inside;
   self->message = g_object_ref (message);
 
-  limit_send_buffer (soup_server_message_get_socket (message));
+  limit_send_buffer (ow_http_message_get_socket (message));
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);

@@ -7,10 +7,14 @@
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
 #include "ow-sse-parser.h"
+#include "ow-tls-listener.h"
 #include "ow-workspace.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Who may use a route. */
 typedef enum
@@ -430,9 +434,9 @@ handle_events_websocket (OwGatewayRequest *request)
                           g_strdup (request->caller->id), g_free);
   /* Taken now: once libsoup hands the connection to the WebSocket, the message no longer
    * says which socket it was. */
-  if (soup_server_message_get_socket (request->message))
+  if (ow_http_message_get_socket (request->message))
     g_object_set_data_full (G_OBJECT (request->message), STREAM_SOCKET_KEY,
-                            g_object_ref (soup_server_message_get_socket (request->message)),
+                            g_object_ref (ow_http_message_get_socket (request->message)),
                             g_object_unref);
   if (given)
     g_object_set_data_full (G_OBJECT (request->message), STREAM_SINCE_KEY,
@@ -1311,41 +1315,11 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
   route_request (self, message, path, query, &owner, FALSE);
 }
 
-/* TLS failures. A connection's first message starts as the connection is accepted, before
- * the TLS handshake, and is told when the connection is up ("connected") and when it goes
- * ("disconnected"). One that goes before it was up failed the handshake: a client that
- * does not trust the certificate or does not speak TLS, or a probe. */
-
-#define SEEN_KEY "ow-seen"
-#define HANDSHAKE_KEY "ow-handshake-done"
-
+/* A client that does not trust the certificate or does not speak TLS, or a probe. */
 static void
-on_connection_up (SoupServerMessage *message, gpointer user_data)
+on_handshake_failed (OwTlsListener *listener, GError *error, OwGateway *self)
 {
-  g_object_set_data (G_OBJECT (message), HANDSHAKE_KEY, GINT_TO_POINTER (TRUE));
-}
-
-static void
-on_connection_gone (SoupServerMessage *message, OwGateway *self)
-{
-  if (g_object_get_data (G_OBJECT (message), HANDSHAKE_KEY) == NULL)
-    ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "tls", 0);
-}
-
-static void
-on_request_started (SoupServer *server, SoupServerMessage *message, OwGateway *self)
-{
-  GSocket *socket = soup_server_message_get_socket (message);
-  GSocketAddress *local = soup_server_message_get_local_address (message);
-
-  /* Only the first message of an HTTPS connection sees its handshake. */
-  if (socket == NULL || g_object_get_data (G_OBJECT (socket), SEEN_KEY) ||
-      !G_IS_INET_SOCKET_ADDRESS (local) ||
-      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) != self->port)
-    return;
-  g_object_set_data (G_OBJECT (socket), SEEN_KEY, GINT_TO_POINTER (TRUE));
-  g_signal_connect (message, "connected", G_CALLBACK (on_connection_up), NULL);
-  g_signal_connect_object (message, "disconnected", G_CALLBACK (on_connection_gone), self, 0);
+  ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "tls", 0);
 }
 
 /* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
@@ -1370,11 +1344,7 @@ on_request_finished (SoupServer *server, SoupServerMessage *message, gpointer us
 /* Listens on @port of every IPv4 address, and of every IPv6 one where the machine has
  * IPv6; returns the port (the chosen one for 0), or 0 with @error set. */
 static guint
-listen_any (OwGateway *self,
-            GSocketFamily family,
-            guint port,
-            SoupServerListenOptions options,
-            GError **error)
+listen_any (OwGateway *self, GSocketFamily family, guint port, gboolean https, GError **error)
 {
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GInetAddress) any = g_inet_address_new_any (family);
@@ -1389,24 +1359,27 @@ listen_any (OwGateway *self,
     return 0;
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->server, socket, options, error))
+      (bound = g_socket_get_local_address (socket, error)) == NULL)
     return 0;
-  bound = g_socket_get_local_address (socket, error);
-  return bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+  if (https)
+    ow_tls_listener_add_socket (self->tls_listener, socket);
+  else if (!soup_server_listen_socket (self->server, socket, 0, error))
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 /* Listens on @port (0: a free one) of every address; returns the port, or 0 with @error. */
 static guint
-listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError **error)
+listen_on (OwGateway *self, guint port, gboolean https, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GError) ipv6_error = NULL;
-  guint chosen = listen_any (self, G_SOCKET_FAMILY_IPV4, port, options, &local_error);
+  guint chosen = listen_any (self, G_SOCKET_FAMILY_IPV4, port, https, &local_error);
 
   if (chosen != 0)
     {
       /* The same port on IPv6, unless the machine has no IPv6. */
-      if (listen_any (self, G_SOCKET_FAMILY_IPV6, chosen, options, &ipv6_error) == 0)
+      if (listen_any (self, G_SOCKET_FAMILY_IPV6, chosen, https, &ipv6_error) == 0)
         g_message ("The gateway listens on IPv4 only: %s", ipv6_error->message);
       return chosen;
     }
@@ -1418,6 +1391,52 @@ listen_on (OwGateway *self, guint port, SoupServerListenOptions options, GError 
   return 0;
 }
 
+/* libsoup 3.2 keeps a connection open after a response only while its server has a
+ * listener of its own (request_finished() in soup-server.c): the HTTPS connections the TLS
+ * listener hands it would each close after one request. This listener, on one end of a
+ * socket pair whose other end is kept and never written, hears nothing, ever. */
+static gboolean
+anchor_keep_alive (OwGateway *self, GError **error)
+{
+  g_autoptr (GSocket) end = NULL;
+  int ends[2];
+
+  if (self->keep_alive_peer != NULL)
+    return TRUE;
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create a socket pair: %s", g_strerror (saved_errno));
+      return FALSE;
+    }
+  end = g_socket_new_from_fd (ends[0], error);
+  if (end == NULL)
+    {
+      close (ends[0]);
+      close (ends[1]);
+      return FALSE;
+    }
+  self->keep_alive_peer = g_socket_new_from_fd (ends[1], error);
+  if (self->keep_alive_peer == NULL)
+    {
+      close (ends[1]);
+      return FALSE;
+    }
+  return soup_server_listen_socket (self->server, end, 0, error);
+}
+
+static void
+stop_listening (OwGateway *self)
+{
+  ow_tls_listener_stop (self->tls_listener);
+  soup_server_disconnect (self->server);
+  if (self->keep_alive_peer != NULL)
+    g_socket_close (self->keep_alive_peer, NULL);
+  g_clear_object (&self->keep_alive_peer);
+}
+
 gboolean
 ow_gateway_listen (OwGateway *self, GError **error)
 {
@@ -1427,13 +1446,17 @@ ow_gateway_listen (OwGateway *self, GError **error)
   g_return_val_if_fail (!self->listening, FALSE);
 
   self->started_us = g_get_monotonic_time ();
-  https_port = listen_on (self, self->port, SOUP_SERVER_LISTEN_HTTPS, error);
-  if (https_port == 0)
-    return FALSE;
-  if (self->http_port >= 0 &&
-      (http_port = listen_on (self, (guint) self->http_port, 0, error)) == 0)
+  if (!anchor_keep_alive (self, error))
     {
-      soup_server_disconnect (self->server);
+      stop_listening (self);
+      return FALSE;
+    }
+  https_port = listen_on (self, self->port, TRUE, error);
+  if (https_port == 0 ||
+      (self->http_port >= 0 &&
+       (http_port = listen_on (self, (guint) self->http_port, FALSE, error)) == 0))
+    {
+      stop_listening (self);
       return FALSE;
     }
 
@@ -1512,7 +1535,8 @@ ow_gateway_dispose (GObject *object)
   g_clear_pointer (&self->streams, g_ptr_array_unref);
 
   if (self->server)
-    soup_server_disconnect (self->server);
+    stop_listening (self);
+  g_clear_object (&self->tls_listener);
   g_clear_object (&self->server);
   g_clear_object (&self->identity);
   g_clear_object (&self->tokens);
@@ -1607,9 +1631,11 @@ ow_gateway_new (OwIdentity *identity,
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);
   ow_hangup_watch_attach (self->server);
+  self->tls_listener =
+    ow_tls_listener_new (self->server, ow_identity_get_tls_certificate (identity));
+  g_signal_connect (self->tls_listener, "handshake-failed", G_CALLBACK (on_handshake_failed), self);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
-  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
   /* The WebSocket path needs its own entry: libsoup upgrades a request only on a path
    * with a WebSocket handler, after the normal one has authorised it. */

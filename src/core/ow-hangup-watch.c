@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-hangup-watch.h"
+#include "ow-http.h"
 
 #include <glib-unix.h>
 #include <poll.h>
@@ -42,7 +43,7 @@ on_hangup (int fd, GIOCondition condition, gpointer user_data)
 static void
 on_request_read (SoupServer *server, SoupServerMessage *message, gpointer user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (message);
+  GSocket *socket = ow_http_message_get_socket (message);
   Watch *watch;
 
   if (socket == NULL || g_object_get_data (G_OBJECT (socket), WATCH_KEY))

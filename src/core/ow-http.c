@@ -32,6 +32,32 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
   ow_http_reply_json (message, status, node);
 }
 
+#define CONNECTION_SOCKET_KEY "ow-connection-socket"
+
+void
+ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket)
+{
+  g_return_if_fail (G_IS_SOCKET_ADDRESS (remote));
+  g_return_if_fail (G_IS_SOCKET (socket));
+
+  /* The address object lives exactly as long as libsoup's connection, which holds it. */
+  g_object_set_data_full (G_OBJECT (remote), CONNECTION_SOCKET_KEY, g_object_ref (socket),
+                          g_object_unref);
+}
+
+GSocket *
+ow_http_message_get_socket (SoupServerMessage *message)
+{
+  GSocketAddress *remote;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
+
+  if (soup_server_message_get_socket (message))
+    return soup_server_message_get_socket (message);
+  remote = soup_server_message_get_remote_address (message);
+  return remote ? g_object_get_data (G_OBJECT (remote), CONNECTION_SOCKET_KEY) : NULL;
+}
+
 gssize
 ow_read_ready (
   GInputStream *stream, void *buffer, gsize size, GCancellable *cancellable, GError **error)

@@ -19,6 +19,23 @@ void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *nod
 void
 ow_http_reply_error (SoupServerMessage *message, guint status, const char *code, const char *text);
 
+/**
+ * ow_http_connection_set_socket:
+ * @remote: the remote address a connection is handed to libsoup with
+ *
+ * Remembers @socket as the one under the connection that @remote identifies: libsoup
+ * knows no socket for a connection it was handed as a stream (soup_server_accept_iostream).
+ */
+void ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket);
+
+/**
+ * ow_http_message_get_socket:
+ *
+ * Returns: (transfer none) (nullable): the socket under @message's connection, whether
+ *   libsoup accepted it or was handed it as a stream
+ */
+GSocket *ow_http_message_get_socket (SoupServerMessage *message);
+
 #define OW_READ_WOULD_BLOCK ((gssize) -2)
 
 /**

@@ -2,12 +2,15 @@
 plain-HTTP listener. Uses the stand-in runtime; the proxy tests use the real one."""
 
 import hashlib
+import http.client as httpclient
 import json
 import os
+import select
 import signal
 import socket
 import ssl
 import subprocess
+import time
 import unittest
 
 import owtest
@@ -276,6 +279,60 @@ class GatewayTest(unittest.TestCase):
             done, output = self.s_client(port, version)
             self.assertTrue(done, output)
             self.assertIn("Protocol version: " + name, output)
+
+    def test_renegotiation_is_refused(self):
+        host = self.start_host()
+        port = host.status()["gateway"]["port"]
+        # "R" asks s_client to renegotiate; the request after it goes over the renegotiated
+        # session. Its input stays open: s_client ends only when the host closes.
+        client = subprocess.Popen(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.addCleanup(client.wait)
+        self.addCleanup(client.kill)
+        client.stdin.write(b"R\nGET /health HTTP/1.1\nHost: localhost\n\n")
+        client.stdin.flush()
+        output, closed = b"", False
+        deadline = time.monotonic() + 15
+        while not closed and time.monotonic() < deadline:
+            if select.select([client.stdout], [], [], 0.2)[0]:
+                chunk = os.read(client.stdout.fileno(), 65536)
+                output += chunk
+                closed = not chunk
+        output = output.decode(errors="replace")
+        self.assertIn("Protocol  : TLSv1.2", output)
+        self.assertIn("RENEGOTIATING", output)
+        self.assertNotIn("HTTP/1.1 200", output, "the renegotiated session was served")
+        self.assertTrue(closed, "the host kept the connection open: " + output[-300:])
+        # The refusal ends that connection only.
+        self.assertEqual(Gateway(host).request("GET", "/health")[0], 200)
+
+    def test_https_connections_are_kept_between_requests(self):
+        gateway = Gateway(self.start_host())
+        connection = httpclient.HTTPSConnection("localhost", gateway.port,
+                                                context=gateway.context, timeout=30)
+        self.addCleanup(connection.close)
+        used = set()
+        for _ in range(3):
+            connection.request("GET", "/health")
+            response = connection.getresponse()
+            response.read()
+            self.assertEqual(response.status, 200)
+            used.add(connection.sock.getsockname())
+        self.assertEqual(len(used), 1, "each request needed a new connection")
+
+    def test_a_handshake_that_never_comes_is_dropped(self):
+        host = self.start_host()
+        port = host.status()["gateway"]["port"]
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=40) as silent:
+            # Half a ClientHello header, then nothing.
+            silent.sendall(b"\x16\x03")
+            self.assertEqual(silent.recv(100), b"", "the host closed the connection")
+        waited = time.monotonic() - started
+        print("dropped after %.1f s" % waited)
+        self.assertGreaterEqual(waited, 9)
+        self.assertEqual(Gateway(host).request("GET", "/health")[0], 200)
 
     def test_certificate_pins_without_vouching_for_other_names(self):
         host = self.start_host()

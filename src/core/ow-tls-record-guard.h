@@ -1,0 +1,36 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define OW_TYPE_TLS_RECORD_GUARD (ow_tls_record_guard_get_type ())
+G_DECLARE_FINAL_TYPE (OwTlsRecordGuard, ow_tls_record_guard, OW, TLS_RECORD_GUARD, GIOStream)
+
+/**
+ * ow_tls_record_guard_new:
+ * @base: a client's connection, before TLS
+ *
+ * Wraps @base for a TLS server: its output is @base's, and its input reads the client's
+ * TLS records as they pass and fails with %G_IO_ERROR_PERMISSION_DENIED instead of handing
+ * on a renegotiation.
+ *
+ * glib-networking has no way to refuse a client that asks to handshake again on an
+ * established TLS 1.2 connection, and each such handshake costs the host the work of a
+ * new one. A TLS 1.2 client sends ChangeCipherSpec and then one handshake record (its
+ * encrypted Finished); any handshake record after that is a renegotiation. A TLS 1.3 client
+ * sends no handshake record after ChangeCipherSpec except, after a HelloRetryRequest, its
+ * second ClientHello; 1.3 has no renegotiation at all.
+ *
+ * Returns: (transfer full): the guarded stream
+ */
+GIOStream *ow_tls_record_guard_new (GIOStream *base);
+
+/**
+ * ow_tls_record_guard_get_refused:
+ *
+ * Returns: whether the client asked to renegotiate and was refused
+ */
+gboolean ow_tls_record_guard_get_refused (OwTlsRecordGuard *self);
+
+G_END_DECLS
