@@ -46,6 +46,7 @@ typedef struct
   OwTlsListener *self; /* owned: the handshake finishes even after a stop */
   GSocket *socket;
   GIOStream *tls;
+  GSource *first_bytes; /* until the client has sent something */
   GCancellable *cancellable;
   guint timeout_id;
   gboolean dropped; /* by ow_tls_listener_stop() */
@@ -55,6 +56,11 @@ static void
 handshake_free (Handshake *handshake)
 {
   g_clear_handle_id (&handshake->timeout_id, g_source_remove);
+  if (handshake->first_bytes != NULL)
+    {
+      g_source_destroy (handshake->first_bytes);
+      g_source_unref (handshake->first_bytes);
+    }
   g_clear_object (&handshake->cancellable);
   g_clear_object (&handshake->tls);
   g_clear_object (&handshake->socket);
@@ -62,13 +68,31 @@ handshake_free (Handshake *handshake)
   g_free (handshake);
 }
 
+/* Ends a handshake that never started: the client has sent nothing. */
+static void
+drop_silent (Handshake *handshake)
+{
+  g_hash_table_remove (handshake->self->handshakes, handshake);
+  g_io_stream_close (handshake->tls, NULL, NULL);
+  handshake_free (handshake);
+}
+
 static gboolean
 on_handshake_timeout (gpointer user_data)
 {
   Handshake *handshake = user_data;
+  g_autoptr (GError) error = NULL;
 
   handshake->timeout_id = 0;
-  g_cancellable_cancel (handshake->cancellable);
+  if (handshake->first_bytes == NULL)
+    {
+      g_cancellable_cancel (handshake->cancellable);
+      return G_SOURCE_REMOVE;
+    }
+  g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "The client sent nothing in %d s",
+               OW_TLS_HANDSHAKE_TIMEOUT_S);
+  g_signal_emit (handshake->self, signals[HANDSHAKE_FAILED], 0, error);
+  drop_silent (handshake);
   return G_SOURCE_REMOVE;
 }
 
@@ -104,8 +128,23 @@ on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
   handshake_free (handshake);
 }
 
+/* glib-networking runs each handshake in a thread of a shared pool, blocked on the
+ * client until it is done. Started only once the client has sent something, a connection
+ * that never does (a probe, or a hundred of them) holds a timer and no thread, and the
+ * handshakes of everyone else are not queued behind it. */
+static gboolean
+on_first_bytes (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  Handshake *handshake = user_data;
+
+  g_clear_pointer (&handshake->first_bytes, g_source_unref);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (handshake->tls), G_PRIORITY_DEFAULT,
+                                    handshake->cancellable, on_handshake_done, handshake);
+  return G_SOURCE_REMOVE;
+}
+
 static void
-start_handshake (OwTlsListener *self, GSocket *socket)
+accept_connection (OwTlsListener *self, GSocket *socket)
 {
   static const char *const protocols[] = { "http/1.1", "http/1.0", NULL };
   g_autoptr (GSocketConnection) connection = g_socket_connection_factory_create_connection (socket);
@@ -135,8 +174,9 @@ start_handshake (OwTlsListener *self, GSocket *socket)
   handshake->timeout_id =
     g_timeout_add_seconds (OW_TLS_HANDSHAKE_TIMEOUT_S, on_handshake_timeout, handshake);
   g_hash_table_add (self->handshakes, handshake);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    handshake->cancellable, on_handshake_done, handshake);
+  handshake->first_bytes = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (handshake->first_bytes, G_SOURCE_FUNC (on_first_bytes), handshake, NULL);
+  g_source_attach (handshake->first_bytes, NULL);
 }
 
 static void watch_listening (Listening *listening);
@@ -187,7 +227,7 @@ on_incoming (GSocket *socket, GIOCondition condition, gpointer user_data)
 
       if (accepted != NULL)
         {
-          start_handshake (self, accepted);
+          accept_connection (self, accepted);
           continue;
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
@@ -246,19 +286,24 @@ ow_tls_listener_add_socket (OwTlsListener *self, GSocket *socket)
 void
 ow_tls_listener_stop (OwTlsListener *self)
 {
-  GHashTableIter iter;
-  Handshake *handshake;
+  GList *handshakes;
 
   g_return_if_fail (OW_IS_TLS_LISTENER (self));
 
   g_clear_handle_id (&self->resume_id, g_source_remove);
   g_ptr_array_set_size (self->listening, 0);
-  g_hash_table_iter_init (&iter, self->handshakes);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &handshake, NULL))
+  handshakes = g_hash_table_get_keys (self->handshakes);
+  for (GList *link = handshakes; link != NULL; link = link->next)
     {
+      Handshake *handshake = link->data;
+
       handshake->dropped = TRUE;
-      g_cancellable_cancel (handshake->cancellable);
+      if (handshake->first_bytes != NULL)
+        drop_silent (handshake);
+      else
+        g_cancellable_cancel (handshake->cancellable);
     }
+  g_list_free (handshakes);
 }
 
 static void

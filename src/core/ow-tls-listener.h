@@ -14,8 +14,9 @@ G_DECLARE_FINAL_TYPE (OwTlsListener, ow_tls_listener, OW, TLS_LISTENER, GObject)
  *
  * Accepts HTTPS connections for @server itself rather than through libsoup, so that the
  * TLS under each one is the host's to bound: a client's input passes an
- * #OwTlsRecordGuard (no renegotiation), and a handshake that does not finish in
- * %OW_TLS_HANDSHAKE_TIMEOUT_S seconds is dropped.
+ * #OwTlsRecordGuard (no renegotiation); the handshake starts only once the client has sent
+ * something, so a silent connection holds no thread; and a connection whose handshake is
+ * not done %OW_TLS_HANDSHAKE_TIMEOUT_S seconds after it was accepted is dropped.
  *
  * Emits #OwTlsListener::handshake-failed for each connection whose handshake fails.
  *

@@ -1,0 +1,81 @@
+"""What anyone on the network can make the host hold: connections, threads and time. Every
+loop is bounded in count and time."""
+
+import os
+import select
+import socket
+import time
+import unittest
+
+import owtest
+from owtest import Gateway, Host, wait_until
+
+# The host's handshake limit (OW_TLS_HANDSHAKE_TIMEOUT_S in ow-tls-listener.h).
+HANDSHAKE_TIMEOUT_S = 10
+# Under memcheck or the sanitizers the host takes tens of times longer over each accept.
+SLOW = owtest.VALGRIND or os.environ.get("OW_SANITIZED")
+
+
+def proc_status(host, key):
+    with open("/proc/%d/status" % host.process.pid) as f:
+        return int(next(line for line in f if line.startswith(key + ":")).split()[1])
+
+
+def descriptors(host):
+    return len(os.listdir("/proc/%d/fd" % host.process.pid))
+
+
+class LimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        owtest.require_env()
+
+    def start_host(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"})
+        self.addCleanup(host.close)
+        host.wait_running(timeout=60 if SLOW else 20)
+        return host
+
+    def token(self, host, scope):
+        result = host.cli("token", "create", "--scope", scope, "--name", "limits")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout.strip()
+
+    def test_connections_that_never_start_tls_hold_no_thread_and_are_closed(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+        self.assertEqual(gateway.request("GET", "/whoami", token=viewer)[0], 200)
+        threads, fds = proc_status(host, "Threads"), descriptors(host)
+
+        silent = []
+        self.addCleanup(lambda: [s.close() for s in silent])
+        for _ in range(500):
+            silent.append(socket.create_connection(("127.0.0.1", gateway.port), timeout=30))
+
+        started = time.monotonic()
+        status, _, _ = gateway.request("GET", "/whoami", token=viewer)
+        took = time.monotonic() - started
+        print("an authenticated request beside 500 silent connections: %.3f s" % took)
+        self.assertEqual(status, 200)
+        # Each silent connection held a thread of the handshake pool before.
+        self.assertLessEqual(proc_status(host, "Threads"), threads + 2)
+
+        # All are closed by the host once their handshake time is up, and nothing is kept.
+        deadline = time.monotonic() + HANDSHAKE_TIMEOUT_S + (120 if SLOW else 15)
+        open_ones = list(silent)
+        while open_ones and time.monotonic() < deadline:
+            readable, _, _ = select.select(open_ones, [], [], 1)
+            for s in readable:
+                try:
+                    if s.recv(16) == b"":
+                        open_ones.remove(s)
+                except ConnectionResetError:
+                    open_ones.remove(s)
+        self.assertEqual(len(open_ones), 0, "connections the host kept open")
+        self.assertGreaterEqual(time.monotonic() - started, HANDSHAKE_TIMEOUT_S - 1)
+        wait_until(lambda: descriptors(host) <= fds, 30, what="the descriptors to be released")
+
+
+if __name__ == "__main__":
+    unittest.main()
