@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include "cli/ow-cli.h"
 #include "core/ow-host.h"
@@ -24,6 +25,23 @@ on_host_stopped (GObject *source, GAsyncResult *result, gpointer user_data)
 
   ow_host_stop_finish (OW_HOST (source), result, NULL);
   g_main_loop_quit (headless->loop);
+}
+
+/* Each client connection is a descriptor, and the usual soft limit of 1024 is the first
+ * thing a busy network exhausts. The hard limit is what the administrator allows; more
+ * than 65536 would only make children that close every descriptor slow to start. */
+#define DESCRIPTOR_LIMIT 65536
+
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= DESCRIPTOR_LIMIT)
+    return;
+  limit.rlim_cur = MIN (limit.rlim_max, DESCRIPTOR_LIMIT);
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_debug ("Could not raise the descriptor limit to %lu", (unsigned long) limit.rlim_cur);
 }
 
 static gboolean
@@ -125,6 +143,7 @@ main (int argc, char **argv)
   /* Writing to a peer that has gone (a pipe, a socket) is an error to handle, not a reason
    * to die. */
   signal (SIGPIPE, SIG_IGN);
+  raise_descriptor_limit ();
   ow_identity_use_tls_policy ();
   setlocale (LC_ALL, "");
   /* OPENWORK_HOST_LOCALEDIR: translations from a build tree (<build>/po), for the tests. */

@@ -76,6 +76,56 @@ class LimitsTest(unittest.TestCase):
         self.assertGreaterEqual(time.monotonic() - started, HANDSHAKE_TIMEOUT_S - 1)
         wait_until(lambda: descriptors(host) <= fds, 30, what="the descriptors to be released")
 
+    def test_accepting_recovers_after_running_out_of_descriptors(self):
+        # A hard limit of 1024, as an unconfigured service would have: the host cannot raise
+        # it, and 1,200 connections exhaust it.
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"},
+                    wrap=["prlimit", "--nofile=1024:1024"])
+        self.addCleanup(host.close)
+        host.wait_running(timeout=60 if SLOW else 20)
+        gateway = Gateway(host)
+        port = gateway.port
+        self.assertEqual(proc_status_limit(host), 1024)
+
+        flood = []
+        self.addCleanup(lambda: [s.close() for s in flood])
+        for _ in range(1200):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            flood.append(s)
+        wait_until(lambda: "no file descriptor left" in host_stderr(host), 60,
+                   what="the host to run out of descriptors")
+        for s in flood:
+            s.close()
+        flood.clear()
+
+        def serves(family, address):
+            try:
+                with socket.socket(family, socket.SOCK_STREAM) as raw:
+                    raw.settimeout(5)
+                    raw.connect((address, port))
+                    with gateway.context.wrap_socket(raw, server_hostname="localhost") as tls:
+                        tls.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\n"
+                                    b"Connection: close\r\n\r\n")
+                        return tls.recv(100).startswith(b"HTTP/1.1 200")
+            except OSError:
+                return False
+        wait_until(lambda: serves(socket.AF_INET, "127.0.0.1"), 60, 0.5, "IPv4 to serve again")
+        if "IPv4 only" not in host_stderr(host):
+            wait_until(lambda: serves(socket.AF_INET6, "::1"), 60, 0.5, "IPv6 to serve again")
+
+
+def proc_status_limit(host):
+    with open("/proc/%d/limits" % host.process.pid) as f:
+        line = next(line for line in f if line.startswith("Max open files"))
+    return int(line.split()[3])
+
+
+def host_stderr(host):
+    with open(host.stderr_path, errors="replace") as f:
+        return f.read()
+
 
 if __name__ == "__main__":
     unittest.main()
