@@ -452,14 +452,16 @@ on_websocket (SoupServer *server,
 {
   OwGateway *self = user_data;
   const char *token_id = g_object_get_data (G_OBJECT (message), STREAM_TOKEN_KEY);
+  GSocket *socket = g_object_get_data (G_OBJECT (message), STREAM_SOCKET_KEY);
 
   if (token_id == NULL)
     return; /* never authorised: cannot happen, as the handler above runs first */
+  if (socket != NULL)
+    ow_hangup_watch_forget (socket);
 
-  add_stream (self,
-              ow_event_stream_new_websocket (
-                self->hub, connection, g_object_get_data (G_OBJECT (message), STREAM_SOCKET_KEY),
-                token_id, g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
+  add_stream (
+    self, ow_event_stream_new_websocket (self->hub, connection, socket, token_id,
+                                         g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
 }
 
 GPtrArray *

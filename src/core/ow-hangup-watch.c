@@ -72,3 +72,11 @@ ow_hangup_watch_attach (SoupServer *server)
    * connection whose client hangs up before that. */
   g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), NULL);
 }
+
+void
+ow_hangup_watch_forget (GSocket *socket)
+{
+  g_return_if_fail (G_IS_SOCKET (socket));
+
+  g_object_set_data (G_OBJECT (socket), WATCH_KEY, NULL);
+}

@@ -18,4 +18,13 @@ G_BEGIN_DECLS
  */
 void ow_hangup_watch_attach (SoupServer *server);
 
+/**
+ * ow_hangup_watch_forget:
+ *
+ * Stops watching @socket: for a connection that becomes a WebSocket, which notices the
+ * client's hang-up itself and closes the socket from glib-networking's threads, where a
+ * close from here could land on a reused descriptor.
+ */
+void ow_hangup_watch_forget (GSocket *socket);
+
 G_END_DECLS

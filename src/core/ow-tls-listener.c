@@ -10,7 +10,7 @@
 /* Connections taken from the queue per wake-up, so that a flood of them does not hold the
  * main loop. */
 #define ACCEPTS_PER_WAKEUP 32
-/* How long accepting pauses when the process has no descriptor left. */
+/* How long accepting pauses when it fails: the process has no descriptor left, say. */
 #define NO_DESCRIPTORS_PAUSE_MS 1000
 
 struct _OwTlsListener
@@ -49,7 +49,8 @@ typedef struct
   GSource *first_bytes; /* until the client has sent something */
   GCancellable *cancellable;
   guint timeout_id;
-  gboolean dropped; /* by ow_tls_listener_stop() */
+  gboolean dropped;   /* by ow_tls_listener_stop() */
+  gboolean timed_out; /* cancelled for taking too long */
 } Handshake;
 
 static void
@@ -86,6 +87,7 @@ on_handshake_timeout (gpointer user_data)
   handshake->timeout_id = 0;
   if (handshake->first_bytes == NULL)
     {
+      handshake->timed_out = TRUE;
       g_cancellable_cancel (handshake->cancellable);
       return G_SOURCE_REMOVE;
     }
@@ -112,6 +114,12 @@ on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
       (local = g_socket_get_local_address (handshake->socket, &error)) == NULL ||
       (remote = g_socket_get_remote_address (handshake->socket, &error)) == NULL)
     {
+      if (handshake->timed_out)
+        {
+          g_clear_error (&error);
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "The TLS handshake took longer than %d s", OW_TLS_HANDSHAKE_TIMEOUT_S);
+        }
       if (error != NULL && !handshake->dropped)
         {
           g_debug ("A TLS handshake failed: %s", error->message);
@@ -198,9 +206,6 @@ pause_accepting (OwTlsListener *self)
 {
   if (self->resume_id != 0)
     return;
-  g_warning ("The gateway has no file descriptor left for new connections; it accepts "
-             "again in %d ms. Raise the limit (ulimit -n) if this goes on.",
-             NO_DESCRIPTORS_PAUSE_MS);
   for (guint i = 0; i < self->listening->len; i++)
     {
       Listening *listening = g_ptr_array_index (self->listening, i);
@@ -230,15 +235,22 @@ on_incoming (GSocket *socket, GIOCondition condition, gpointer user_data)
           accept_connection (self, accepted);
           continue;
         }
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      /* A connection reset before it was taken, say: the next one may do. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
         {
-          /* Removes this very source: nothing of @listening is used after. */
-          pause_accepting (self);
-          return G_SOURCE_CONTINUE;
+          g_debug ("Could not accept a connection: %s", error->message);
+          continue;
         }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        g_debug ("Could not accept a connection: %s", error->message);
-      break;
+      /* Out of descriptors or of memory, the queue stays readable: pause rather than spin.
+       * This removes this very source: nothing of @listening is used after. */
+      g_warning ("The gateway could not accept a connection (%s); it accepts again in %d ms. "
+                 "Raise the limit of open files (ulimit -n) if this goes on.",
+                 error->message, NO_DESCRIPTORS_PAUSE_MS);
+      pause_accepting (self);
+      return G_SOURCE_CONTINUE;
     }
   return G_SOURCE_CONTINUE;
 }

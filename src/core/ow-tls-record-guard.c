@@ -18,6 +18,7 @@ struct _OwTlsRecordGuardInput
   GInputStream parent_instance;
 
   GInputStream *base;
+  GSocket *socket; /* under base, when it is a socket's */
   guint8 header[RECORD_HEADER_LENGTH];
   guint header_length; /* bytes of the current header seen so far */
   gsize body_left;     /* bytes of the current record still to pass */
@@ -76,6 +77,11 @@ scan (OwTlsRecordGuardInput *self, const guint8 *data, gsize length, GError **er
       self->header_length = 0;
       self->body_left = ((gsize) self->header[3] << 8) | self->header[4];
       self->refused = !record_allowed (self);
+      /* On a connection that has served a request, libsoup ends a failed read as a 500 and
+       * keeps the connection. Shut down, it sees the end of both ways instead (and so does
+       * the hang-up watch); the descriptor stays its to close. Safe from any thread. */
+      if (self->refused && self->socket != NULL)
+        g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
     }
 
   if (self->refused)
@@ -177,6 +183,7 @@ ow_tls_record_guard_input_finalize (GObject *object)
   OwTlsRecordGuardInput *self = OW_TLS_RECORD_GUARD_INPUT (object);
 
   g_clear_object (&self->base);
+  g_clear_object (&self->socket);
 
   G_OBJECT_CLASS (ow_tls_record_guard_input_parent_class)->finalize (object);
 }
@@ -266,6 +273,9 @@ ow_tls_record_guard_new (GIOStream *base)
   self->base = g_object_ref (base);
   self->input = g_object_new (OW_TYPE_TLS_RECORD_GUARD_INPUT, NULL);
   self->input->base = g_object_ref (g_io_stream_get_input_stream (base));
+  if (G_IS_SOCKET_CONNECTION (base))
+    self->input->socket =
+      g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
   return G_IO_STREAM (self);
 }
 

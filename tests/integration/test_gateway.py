@@ -283,29 +283,50 @@ class GatewayTest(unittest.TestCase):
     def test_renegotiation_is_refused(self):
         host = self.start_host()
         port = host.status()["gateway"]["port"]
-        # "R" asks s_client to renegotiate; the request after it goes over the renegotiated
-        # session. Its input stays open: s_client ends only when the host closes.
-        client = subprocess.Popen(
-            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.addCleanup(client.wait)
-        self.addCleanup(client.kill)
-        client.stdin.write(b"R\nGET /health HTTP/1.1\nHost: localhost\n\n")
-        client.stdin.flush()
-        output, closed = b"", False
-        deadline = time.monotonic() + 15
-        while not closed and time.monotonic() < deadline:
-            if select.select([client.stdout], [], [], 0.2)[0]:
-                chunk = os.read(client.stdout.fileno(), 65536)
-                output += chunk
-                closed = not chunk
-        output = output.decode(errors="replace")
-        self.assertIn("Protocol  : TLSv1.2", output)
-        self.assertIn("RENEGOTIATING", output)
-        self.assertNotIn("HTTP/1.1 200", output, "the renegotiated session was served")
-        self.assertTrue(closed, "the host kept the connection open: " + output[-300:])
-        # The refusal ends that connection only.
+        # Before any request, and on a connection that has served one.
+        for served in (False, True):
+            # "R" asks s_client to renegotiate; its input stays open, so s_client ends
+            # only when the host closes.
+            client = subprocess.Popen(
+                ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-tls1_2"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            self.addCleanup(client.wait)
+            self.addCleanup(client.kill)
+            request = b"GET /health HTTP/1.1\nHost: localhost\n\n"
+            output = b""
+            if served:
+                client.stdin.write(request)
+                client.stdin.flush()
+                output, _ = self.read_until(client, lambda text: b"HTTP/1.1 200" in text)
+                self.assertIn(b"HTTP/1.1 200", output)
+                # Idle, as a kept connection is between requests: libsoup then ends a failed
+                # read as a 500 and keeps the connection, unless the socket is shut down.
+                time.sleep(1)
+            client.stdin.write(b"R\n" + request)
+            client.stdin.flush()
+            more, closed = self.read_until(client, lambda text: False)
+            after = more.decode(errors="replace")
+            self.assertIn("RENEGOTIATING", after)
+            self.assertNotIn("HTTP/1.1 200", after, "the renegotiated session was served")
+            self.assertTrue(closed, "the host kept the connection open: " + after[-300:])
+            self.assertIn("Protocol  : TLSv1.2", (output + more).decode(errors="replace"))
+        # The refusal ends those connections only.
         self.assertEqual(Gateway(host).request("GET", "/health")[0], 200)
+
+    @staticmethod
+    def read_until(process, done, seconds=15):
+        """Reads @process's output until done(output) or its end; returns (output, ended)."""
+        output = b""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if select.select([process.stdout], [], [], 0.2)[0]:
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    return output, True
+                output += chunk
+                if done(output):
+                    return output, False
+        return output, False
 
     def test_https_connections_are_kept_between_requests(self):
         gateway = Gateway(self.start_host())

@@ -94,7 +94,7 @@ class LimitsTest(unittest.TestCase):
             s.setblocking(False)
             s.connect_ex(("127.0.0.1", port))
             flood.append(s)
-        wait_until(lambda: "no file descriptor left" in host_stderr(host), 60,
+        wait_until(lambda: "Raise the limit of open files" in host_stderr(host), 60,
                    what="the host to run out of descriptors")
         for s in flood:
             s.close()
