@@ -8,6 +8,10 @@
 
 #define RETENTION_DAYS 30
 #define DAY_MS (24 * 3600 * (gint64) 1000)
+/* Connection failures are tallied in memory and written this often, a row per reason. */
+#define TALLY_SECONDS 60
+/* The most events kept, whatever their age: a bound on the file whatever happens. */
+#define MAX_EVENTS 200000
 
 struct _OwMetrics
 {
@@ -18,12 +22,43 @@ struct _OwMetrics
   gint64 started_ms;
   gint64 last_prune_ms;
   GHashTable *last_drop_ms; /* token id → Unix ms of its last dropped stream */
+  GHashTable *tally;        /* "metric/detail" → Tally: counts not yet written */
+  guint tally_id;           /* writes the tally */
 };
 
 G_DEFINE_FINAL_TYPE (OwMetrics, ow_metrics, G_TYPE_OBJECT)
 
 static const char *const metric_names[] = { "runtime_restart", "connection_failure", "pairing",
                                             "task" };
+
+typedef struct
+{
+  OwMetric metric;
+  char *detail;
+  gint64 count;
+} Tally;
+
+static void
+tally_free (Tally *tally)
+{
+  g_free (tally->detail);
+  g_free (tally);
+}
+
+static char *
+tally_key (OwMetric metric, const char *detail)
+{
+  return g_strdup_printf ("%s/%s", metric_names[metric], detail ? detail : "");
+}
+
+/* What anyone on the network can cause, thousands of times a second: failed handshakes,
+ * refused tokens, dropped streams, wrong pairing codes. */
+static gboolean
+is_tallied (OwMetric metric, const char *detail)
+{
+  return metric == OW_METRIC_CONNECTION_FAILURE ||
+         (metric == OW_METRIC_PAIRING && g_strcmp0 (detail, "failed") == 0);
+}
 
 static gint64
 now_ms (void)
@@ -47,11 +82,17 @@ prune (OwMetrics *self)
   sqlite3_stmt *statement = NULL;
   gint64 cutoff = now_ms () - RETENTION_DAYS * DAY_MS;
 
+  static const char *const deletions[] = {
+    "DELETE FROM events WHERE at_ms < ?1",
+    "DELETE FROM uptime WHERE COALESCE(end_ms, start_ms) < ?1",
+    "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events ORDER BY at_ms DESC"
+    "  LIMIT -1 OFFSET " G_STRINGIFY (MAX_EVENTS) ")",
+  };
+
   self->last_prune_ms = now_ms ();
-  for (guint i = 0; i < 2; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (deletions); i++)
     {
-      const char *sql = i == 0 ? "DELETE FROM events WHERE at_ms < ?"
-                               : "DELETE FROM uptime WHERE COALESCE(end_ms, start_ms) < ?";
+      const char *sql = deletions[i];
 
       if (sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL) != SQLITE_OK)
         continue;
@@ -59,6 +100,21 @@ prune (OwMetrics *self)
       sqlite3_step (statement);
       sqlite3_finalize (statement);
     }
+}
+
+static gboolean
+has_column (OwMetrics *self, const char *table, const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(%s)", table);
+  sqlite3_stmt *statement = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &statement, NULL) != SQLITE_OK)
+    return FALSE;
+  while (!found && sqlite3_step (statement) == SQLITE_ROW)
+    found = g_strcmp0 ((const char *) sqlite3_column_text (statement, 1), column) == 0;
+  sqlite3_finalize (statement);
+  return found;
 }
 
 OwMetrics *
@@ -86,11 +142,15 @@ ow_metrics_open (const char *path, gboolean enabled, GError **error)
       !exec (self,
              "CREATE TABLE IF NOT EXISTS events ("
              "  at_ms INTEGER NOT NULL, metric TEXT NOT NULL, detail TEXT,"
-             "  value INTEGER NOT NULL DEFAULT 0);"
+             "  value INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 1);"
              "CREATE INDEX IF NOT EXISTS events_at ON events (at_ms);"
              "CREATE TABLE IF NOT EXISTS uptime ("
              "  id INTEGER PRIMARY KEY, start_ms INTEGER NOT NULL, end_ms INTEGER)",
              error))
+    return NULL;
+  /* Databases from before the tally have one row per event. */
+  if (!has_column (self, "events", "count") &&
+      !exec (self, "ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1", error))
     return NULL;
 
   prune (self);
@@ -113,29 +173,85 @@ ow_metrics_is_enabled (OwMetrics *self)
   return self->db != NULL;
 }
 
-void
-ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 value)
+static void
+insert (OwMetrics *self, OwMetric metric, const char *detail, gint64 value, gint64 count)
 {
   sqlite3_stmt *statement = NULL;
 
-  g_return_if_fail (OW_IS_METRICS (self));
-  g_return_if_fail (metric < G_N_ELEMENTS (metric_names));
-
-  if (self->db == NULL)
-    return;
   if (now_ms () - self->last_prune_ms > DAY_MS)
     prune (self);
   if (sqlite3_prepare_v2 (self->db,
-                          "INSERT INTO events (at_ms, metric, detail, value) VALUES (?, ?, ?, ?)",
+                          "INSERT INTO events (at_ms, metric, detail, value, count)"
+                          " VALUES (?, ?, ?, ?, ?)",
                           -1, &statement, NULL) != SQLITE_OK)
     return;
   sqlite3_bind_int64 (statement, 1, now_ms ());
   sqlite3_bind_text (statement, 2, metric_names[metric], -1, SQLITE_STATIC);
   sqlite3_bind_text (statement, 3, detail, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (statement, 4, value);
+  sqlite3_bind_int64 (statement, 5, count);
   if (sqlite3_step (statement) != SQLITE_DONE)
     g_warning ("Could not record a metric: %s", sqlite3_errmsg (self->db));
   sqlite3_finalize (statement);
+}
+
+/* Writes what the tally holds, a row per reason, and empties it. */
+static void
+write_tally (OwMetrics *self)
+{
+  GHashTableIter iter;
+  Tally *tally;
+
+  if (self->db == NULL || g_hash_table_size (self->tally) == 0)
+    return;
+  exec (self, "BEGIN", NULL);
+  g_hash_table_iter_init (&iter, self->tally);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tally))
+    insert (self, tally->metric, tally->detail, 0, tally->count);
+  exec (self, "COMMIT", NULL);
+  g_hash_table_remove_all (self->tally);
+}
+
+static gboolean
+on_tally_due (gpointer user_data)
+{
+  OwMetrics *self = user_data;
+
+  self->tally_id = 0;
+  write_tally (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 value)
+{
+  g_autofree char *key = NULL;
+  Tally *tally;
+
+  g_return_if_fail (OW_IS_METRICS (self));
+  g_return_if_fail (metric < G_N_ELEMENTS (metric_names));
+
+  if (self->db == NULL)
+    return;
+  if (!is_tallied (metric, detail))
+    {
+      insert (self, metric, detail, value, 1);
+      return;
+    }
+
+  /* A row each would be unbounded disk, and a write on the main loop each. */
+  key = tally_key (metric, detail);
+  tally = g_hash_table_lookup (self->tally, key);
+  if (tally == NULL)
+    {
+      tally = g_new0 (Tally, 1);
+      tally->metric = metric;
+      tally->detail = g_strdup (detail);
+      g_hash_table_insert (self->tally, g_steal_pointer (&key), tally);
+    }
+  tally->count++;
+  if (self->tally_id == 0)
+    self->tally_id = g_timeout_add_seconds (TALLY_SECONDS, on_tally_due, self);
 }
 
 void
@@ -168,6 +284,7 @@ ow_metrics_close_period (OwMetrics *self)
 
   g_return_if_fail (OW_IS_METRICS (self));
 
+  write_tally (self);
   if (self->db == NULL || self->period_id == 0)
     return;
   if (sqlite3_prepare_v2 (self->db, "UPDATE uptime SET end_ms = ? WHERE id = ?", -1, &statement,
@@ -203,10 +320,15 @@ count (OwMetrics *self, const char *sql, gint64 since_ms, const char *metric, co
 static gint64
 events (OwMetrics *self, gint64 since_ms, OwMetric metric, const char *detail)
 {
-  return count (self,
-                detail
-                  ? "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ? AND detail = ?"
-                  : "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ?",
+  g_autofree char *key = tally_key (metric, detail);
+  Tally *pending = g_hash_table_lookup (self->tally, key);
+
+  return (pending ? pending->count : 0) +
+         count (self,
+                detail ? "SELECT COALESCE(SUM(count), 0) FROM events"
+                         " WHERE at_ms >= ? AND metric = ? AND detail = ?"
+                       : "SELECT COALESCE(SUM(count), 0) FROM events"
+                         " WHERE at_ms >= ? AND metric = ?",
                 since_ms, metric_names[metric], detail);
 }
 
@@ -273,9 +395,10 @@ ow_metrics_report (OwMetrics *self, guint days)
   succeeded = events (self, since, OW_METRIC_TASK, "succeeded");
   task_failed = events (self, since, OW_METRIC_TASK, "failed");
   interrupted = events (self, since, OW_METRIC_TASK, "interrupted");
-  disconnect =
-    count (self, "SELECT COUNT(*) FROM events WHERE at_ms >= ? AND metric = ? AND value = 1", since,
-           metric_names[OW_METRIC_TASK], NULL);
+  disconnect = count (
+    self,
+    "SELECT COALESCE(SUM(count), 0) FROM events WHERE at_ms >= ? AND metric = ? AND value = 1",
+    since, metric_names[OW_METRIC_TASK], NULL);
   json_builder_set_member_name (builder, "tasks");
   json_builder_begin_object (builder);
   ow_json_add_int (builder, "succeeded", succeeded);
@@ -294,8 +417,11 @@ ow_metrics_finalize (GObject *object)
 {
   OwMetrics *self = OW_METRICS (object);
 
+  g_clear_handle_id (&self->tally_id, g_source_remove);
+  write_tally (self);
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->last_drop_ms, g_hash_table_unref);
+  g_clear_pointer (&self->tally, g_hash_table_unref);
 
   G_OBJECT_CLASS (ow_metrics_parent_class)->finalize (object);
 }
@@ -310,4 +436,6 @@ static void
 ow_metrics_init (OwMetrics *self)
 {
   self->last_drop_ms = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->tally =
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) tally_free);
 }

@@ -22,8 +22,8 @@ G_DECLARE_FINAL_TYPE (OwMetrics, ow_metrics, OW, METRICS, GObject)
  * @path: the SQLite database (WAL, mode 0600)
  * @enabled: %FALSE records nothing, and no file is created
  *
- * Opens the local metrics and starts an uptime period; records older than 30 days are
- * dropped.
+ * Opens the local metrics and starts an uptime period; records older than 30 days, and
+ * the oldest beyond 200,000, are dropped.
  *
  * Returns: (transfer full): the metrics, or %NULL with @error set
  */
@@ -31,7 +31,9 @@ OwMetrics *ow_metrics_open (const char *path, gboolean enabled, GError **error);
 
 gboolean ow_metrics_is_enabled (OwMetrics *self);
 
-/* Records one happening now. Does nothing when recording is off. */
+/* Records one happening now. Does nothing when recording is off. What anyone on the
+ * network can cause (connection failures, wrong pairing codes) is counted in memory and
+ * written once a minute, a row per reason; reports include it at once. */
 void ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 value);
 
 /* Notes that a stream of @token_id dropped (recorded as a connection failure). */

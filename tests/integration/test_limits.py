@@ -1,6 +1,7 @@
 """What anyone on the network can make the host hold: connections, threads and time. Every
 loop is bounded in count and time."""
 
+import http.client as httpclient
 import os
 import select
 import socket
@@ -114,6 +115,31 @@ class LimitsTest(unittest.TestCase):
         wait_until(lambda: serves(socket.AF_INET, "127.0.0.1"), 60, 0.5, "IPv4 to serve again")
         if "IPv4 only" not in host_stderr(host):
             wait_until(lambda: serves(socket.AF_INET6, "::1"), 60, 0.5, "IPv6 to serve again")
+
+    def test_refused_tokens_do_not_grow_the_metrics(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        database = os.path.join(host.data_dir, "metrics.db")
+
+        def size():
+            return sum(os.path.getsize(database + suffix) for suffix in ("", "-wal")
+                       if os.path.exists(database + suffix))
+        before = size()
+        # Memcheck serves a request in tens of milliseconds: fewer there, same bound.
+        requests = 2000 if SLOW else 10000
+        connection = httpclient.HTTPSConnection("localhost", gateway.port,
+                                                context=gateway.context, timeout=60)
+        self.addCleanup(connection.close)
+        for i in range(requests):
+            connection.request("GET", "/whoami",
+                               headers={"Authorization": "Bearer owt_%064d" % i})
+            response = connection.getresponse()
+            response.read()
+            self.assertEqual(response.status, 401)
+        grown = size() - before
+        print("%d refused tokens grew metrics.db by %d bytes" % (requests, grown))
+        self.assertLess(grown, 64 * 1024)
+        self.assertEqual(host.status()["metrics"]["connectionFailures"]["auth"], requests)
 
 
 def proc_status_limit(host):
