@@ -1061,6 +1061,23 @@ on_request_chunk (SoupServerMessage *message, GBytes *chunk, OwGateway *self)
     }
 }
 
+/* libsoup 3.2 frames a body by a Content-Length it reads loosely: past 2^63 it is read as 0,
+ * and several are read as one. A proxy that frames a body otherwise than the runtime behind
+ * it lets one request hide another, so anything but one plain number is refused. */
+static gboolean
+framing_is_plain (SoupMessageHeaders *headers)
+{
+  const char *length = soup_message_headers_get_list (headers, "Content-Length");
+  gsize digits;
+
+  if (length == NULL)
+    return TRUE;
+  if (soup_message_headers_get_list (headers, "Transfer-Encoding") != NULL)
+    return FALSE;
+  digits = strspn (length, "0123456789");
+  return digits > 0 && digits <= 18 && length[digits] == '\0';
+}
+
 /* Runs once the headers are in. A declared length over the cap is refused at once (a
  * client that sent "Expect: 100-continue" then sends nothing); a body of unknown length is
  * watched as it arrives. Either way no more than the cap is ever held in memory. */
@@ -1074,6 +1091,16 @@ check_body_size (SoupServer *server,
   OwGateway *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
 
+  if (!framing_is_plain (headers))
+    {
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (message), FALSE);
+      ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "invalid_framing",
+                           "The request's Content-Length must be one plain number, without "
+                           "Transfer-Encoding.");
+      soup_message_headers_replace (soup_server_message_get_response_headers (message),
+                                    "Connection", "close");
+      return;
+    }
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       soup_message_headers_get_content_length (headers) > (goffset) self->max_body_bytes)
     {
@@ -1635,7 +1662,8 @@ ow_gateway_new (OwIdentity *identity,
   ow_hangup_watch_attach (self->server);
   self->tls_listener =
     ow_tls_listener_new (self->server, ow_identity_get_tls_certificate (identity));
-  g_signal_connect (self->tls_listener, "handshake-failed", G_CALLBACK (on_handshake_failed), self);
+  g_signal_connect_object (self->tls_listener, "handshake-failed", G_CALLBACK (on_handshake_failed),
+                           self, 0);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);

@@ -470,6 +470,20 @@ class GatewayTest(unittest.TestCase):
             rss_kb = int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
         self.assertLess(rss_kb, 200 * 1024)
 
+    def test_bodies_framed_two_ways_get_400(self):
+        host = self.start_host()
+        # 2^63 was read as 0, and the body after it as the next request.
+        for framing in (b"Content-Length: 9223372036854775808\r\n",
+                        b"Content-Length: +2\r\n",
+                        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n"):
+            with self.tls_socket(host) as tls:
+                tls.sendall(b"POST /tokens HTTP/1.1\r\nHost: localhost\r\n" + framing +
+                            b"\r\n{}GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                answer = self.read_all(tls)
+            self.assertTrue(answer.startswith("HTTP/1.1 400"), (framing, answer))
+            self.assertIn("invalid_framing", answer)
+            self.assertEqual(answer.count("HTTP/1.1"), 1, "the rest was read as a request")
+
     def upload(self, host, token, size, chunked, path="/opencode/_upload"):
         """POSTs @size bytes through the proxy in 1 MiB pieces; returns (status, body)."""
         piece = b"x" * (1024 * 1024)
