@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 /* Connections taken from the queue per wake-up, so that a flood of them does not hold the
  * main loop. */
@@ -144,7 +145,19 @@ static gboolean
 on_first_bytes (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   Handshake *handshake = user_data;
+  char byte;
 
+  /* Gone without a word (a port scan, a TCP health check): no thread for that either. */
+  if ((condition & (G_IO_HUP | G_IO_ERR)) ||
+      recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+    {
+      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                                      "The client left before the handshake");
+
+      g_signal_emit (handshake->self, signals[HANDSHAKE_FAILED], 0, error);
+      drop_silent (handshake);
+      return G_SOURCE_REMOVE;
+    }
   g_clear_pointer (&handshake->first_bytes, g_source_unref);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (handshake->tls), G_PRIORITY_DEFAULT,
                                     handshake->cancellable, on_handshake_done, handshake);
@@ -225,6 +238,8 @@ on_incoming (GSocket *socket, GIOCondition condition, gpointer user_data)
   Listening *listening = user_data;
   OwTlsListener *self = listening->self;
 
+  guint failures = 0;
+
   for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++)
     {
       g_autoptr (GError) error = NULL;
@@ -237,9 +252,11 @@ on_incoming (GSocket *socket, GIOCondition condition, gpointer user_data)
         }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
-      /* A connection reset before it was taken, say: the next one may do. */
+      /* A connection reset before it was taken, say: the next one may do. Unless none does:
+       * GLib tells no lasting error (ENOBUFS) from those, so a wakeup of failures pauses. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) &&
-          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) &&
+          ++failures < ACCEPTS_PER_WAKEUP)
         {
           g_debug ("Could not accept a connection: %s", error->message);
           continue;
