@@ -421,6 +421,8 @@ ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairin
       json_builder_begin_object (builder);
       ow_json_add_string (builder, "code", offer->code);
       ow_json_add_int (builder, "expiresAt", offer->expires_ms);
+      json_builder_set_member_name (builder, "locked");
+      json_builder_add_boolean_value (builder, ow_pairing_get_offer_locked (self->pairing));
       ow_json_add_string (builder, "uri", uri);
       ow_json_add_string (builder, "connectRemote", connect_remote);
       json_builder_end_object (builder);

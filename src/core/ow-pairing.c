@@ -9,10 +9,15 @@
 #define DEFAULT_CODE_LIFETIME_S 300
 #define DEFAULT_ATTEMPTS_PER_MINUTE 10
 #define DEFAULT_MAX_PENDING 8
+/* Wrong codes one offer takes in its whole lifetime; then it takes none until the owner
+ * shows a new one. */
 #define MAX_FAILURES 3
-/* Runs between the first message and key confirmation, at once. */
+/* Runs between the first message and key confirmation, at once: in all, and from one
+ * address (an IPv6 /64). A client confirms right after its start; the rest are forgotten
+ * soon, and a new offer drops them. */
 #define MAX_STARTED_RUNS 64
-#define STARTED_LIFETIME_US (60 * G_USEC_PER_SEC)
+#define MAX_STARTED_RUNS_PER_ADDRESS 4
+#define STARTED_LIFETIME_US (15 * G_USEC_PER_SEC)
 #define WAITING_LIFETIME_US (10 * 60 * G_USEC_PER_SEC)
 #define DECIDED_LIFETIME_US (5 * 60 * G_USEC_PER_SEC)
 #define RATE_WINDOW_US (60 * G_USEC_PER_SEC)
@@ -59,7 +64,7 @@ struct _OwPairing
 
   OwPairingOffer *offer; /* NULL until asked for, and after expiry */
   guint generation;      /* of the offer; runs of an older one cannot succeed */
-  guint failures;        /* failed confirmations against the current offer */
+  guint failures;        /* failed confirmations against the current offer, in its lifetime */
 
   GHashTable *runs;     /* id → Run */
   GHashTable *attempts; /* address → GArray of gint64 monotonic times */
@@ -147,9 +152,17 @@ now_ms (void)
 static void
 replace_offer (OwPairing *self, gboolean make_new)
 {
+  GHashTableIter iter;
+  gpointer value;
+
   g_clear_pointer (&self->offer, offer_free);
   self->generation++;
   self->failures = 0;
+  /* Started against the old code, they cannot succeed: their room goes to new ones. */
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Run *) value)->state == RUN_STARTED)
+      g_hash_table_iter_remove (&iter);
 
   if (make_new)
     {
@@ -183,6 +196,13 @@ ow_pairing_get_offer (OwPairing *self, gboolean create)
   if (valid_offer (self) == NULL && create)
     replace_offer (self, TRUE);
   return self->offer;
+}
+
+gboolean
+ow_pairing_get_offer_locked (OwPairing *self)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+  return valid_offer (self) != NULL && self->failures >= MAX_FAILURES;
 }
 
 const OwPairingOffer *
@@ -232,18 +252,37 @@ prune (OwPairing *self)
     }
 }
 
-/* Counts an attempt from @address; FALSE when it is over the limit. */
+/* An address as rate limits count it: an IPv6 /64 is one. */
+static char *
+address_key (const char *address)
+{
+  g_autoptr (GInetAddress) parsed = address ? g_inet_address_new_from_string (address) : NULL;
+  guint8 prefix[8];
+
+  if (parsed == NULL || g_inet_address_get_family (parsed) != G_SOCKET_FAMILY_IPV6 ||
+      g_inet_address_get_is_loopback (parsed))
+    return g_strdup (address ? address : "");
+  memcpy (prefix, g_inet_address_to_bytes (parsed), sizeof prefix);
+  /* An IPv4 address in IPv6 clothes is that IPv4 address. */
+  if (memcmp (prefix, "\0\0\0\0\0\0\0\0", 8) == 0)
+    return g_strdup (address);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", prefix[0], prefix[1],
+                          prefix[2], prefix[3], prefix[4], prefix[5], prefix[6], prefix[7]);
+}
+
+/* Counts an attempt from @address (its /64 for IPv6); FALSE when it is over the limit. */
 static gboolean
 allow_attempt (OwPairing *self, const char *address, GError **error)
 {
   gint64 now = g_get_monotonic_time ();
-  GArray *times = g_hash_table_lookup (self->attempts, address);
+  g_autofree char *key = address_key (address);
+  GArray *times = g_hash_table_lookup (self->attempts, key);
   guint kept = 0;
 
   if (times == NULL)
     {
       times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (self->attempts, g_strdup (address), times);
+      g_hash_table_insert (self->attempts, g_strdup (key), times);
     }
   for (guint i = 0; i < times->len; i++)
     if (now - g_array_index (times, gint64, i) < RATE_WINDOW_US)
@@ -290,12 +329,44 @@ count_runs (OwPairing *self, RunState state)
 }
 
 static gboolean
+code_locked (GError **error)
+{
+  return fail (error, OW_PAIR_ERROR_NO_OFFER,
+               "Too many wrong codes were entered for the code the host shows; it takes no more. "
+               "Show a new code on the host (New Code, or \"openwork-host pair --new\") and "
+               "try again.");
+}
+
+static guint
+count_started_from (OwPairing *self, const char *key)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Run *run = value;
+      g_autofree char *run_key = NULL;
+
+      if (run->state != RUN_STARTED)
+        continue;
+      run_key = address_key (run->address);
+      n += g_str_equal (run_key, key);
+    }
+  return n;
+}
+
+static gboolean
 check_offer_and_room (OwPairing *self, GError **error)
 {
   if (valid_offer (self) == NULL)
     return fail (error, OW_PAIR_ERROR_NO_OFFER,
                  "The host shows no pairing code now, or it expired. Show a new one on the host "
                  "(Pair a device…, or \"openwork-host pair\") and try again.");
+  if (self->failures >= MAX_FAILURES)
+    return code_locked (error);
   if (count_runs (self, RUN_WAITING) >= self->options.max_pending)
     return fail (error, OW_PAIR_ERROR_TOO_MANY_PENDING,
                  "Too many devices are waiting for the host owner's approval. Try again once "
@@ -370,6 +441,14 @@ ow_pairing_start (OwPairing *self,
   if (count_runs (self, RUN_STARTED) >= MAX_STARTED_RUNS)
     return fail (error, OW_PAIR_ERROR_RATE_LIMITED,
                  "Too many pairings are under way. Try again in a minute.");
+  {
+    g_autofree char *key = address_key (address);
+
+    if (count_started_from (self, key) >= MAX_STARTED_RUNS_PER_ADDRESS)
+      return fail (error, OW_PAIR_ERROR_RATE_LIMITED,
+                   "Too many pairings from this address are under way. Finish them, or try "
+                   "again in a minute.");
+  }
 
   if (g_str_equal (method, "code"))
     password = g_bytes_new (self->offer->code, strlen (self->offer->code));
@@ -427,6 +506,12 @@ ow_pairing_confirm (OwPairing *self,
                    "The pairing code changed while this attempt was under way. Enter the code "
                    "the host shows now.");
     }
+  /* Runs started before the offer took its last wrong code are refused too, right or not. */
+  if (self->failures >= MAX_FAILURES)
+    {
+      g_hash_table_remove (self->runs, id);
+      return code_locked (error);
+    }
 
   if (sodium_memcmp (client_tag, run->keys.client_tag, OW_PAIR_TAG_BYTES) != 0)
     {
@@ -435,8 +520,9 @@ ow_pairing_confirm (OwPairing *self,
       g_hash_table_insert (self->failed, g_strdup (run->address), g_memdup2 (&now, sizeof now));
       g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, "failed");
       g_hash_table_remove (self->runs, id);
-      if (++self->failures >= MAX_FAILURES)
-        replace_offer (self, TRUE);
+      /* Counted for the offer's whole lifetime: neither a new code nor more time. */
+      if (++self->failures == MAX_FAILURES)
+        g_signal_emit (self, signals[SIGNAL_OFFER_CHANGED], 0);
       return fail (error, OW_PAIR_ERROR_CONFIRMATION_FAILED,
                    "Pairing failed: the code is wrong, or something between this device and the "
                    "host intercepts the connection (the certificate seen is not the host's). "

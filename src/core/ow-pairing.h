@@ -63,9 +63,17 @@ const char *ow_pairing_get_host_name (OwPairing *self);
  * @create: whether to make a new offer when none is valid
  *
  * Returns: (transfer none) (nullable): the offer devices can pair with now; it changes
- *   (see #OwPairing::offer-changed) when used, after 3 failed attempts, or on request
+ *   (see #OwPairing::offer-changed) when used, or on request, and ends at its expiry
  */
 const OwPairingOffer *ow_pairing_get_offer (OwPairing *self, gboolean create);
+
+/**
+ * ow_pairing_get_offer_locked:
+ *
+ * Returns: whether the offer took its 3 wrong codes and takes nothing more until it is
+ *   renewed (#OwPairing::offer-changed says when it locks)
+ */
+gboolean ow_pairing_get_offer_locked (OwPairing *self);
 
 /* Replaces the offer with a new one (the "New code" button). */
 const OwPairingOffer *ow_pairing_renew_offer (OwPairing *self);
@@ -93,8 +101,9 @@ gboolean ow_pairing_start (OwPairing *self,
  * @client_tag: Ta
  * @host_tag: (out caller-allocates): Tb, on success
  *
- * Checks the client's key confirmation. A wrong one is a failed attempt (the offer is
- * replaced after three); a right one uses up the offer and puts the device before the owner
+ * Checks the client's key confirmation. A wrong one is a failed attempt (after three the
+ * offer takes nothing more until renewed, see ow_pairing_get_offer_locked()); a right one uses up
+ * the offer and puts the device before the owner
  * (#OwPairing::request-added).
  */
 gboolean ow_pairing_confirm (OwPairing *self,

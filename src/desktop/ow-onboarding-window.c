@@ -14,6 +14,7 @@ struct _OwOnboardingWindow
 
   OwHost *host;
   gint64 expires_ms;
+  gboolean locked; /* the offer took its wrong codes */
   guint countdown_id;
   char *device_name; /* of the request being approved */
 
@@ -25,6 +26,7 @@ struct _OwOnboardingWindow
   GtkWidget *continue_button;
   OwQrView *qr_view;
   GtkLabel *code_label;
+  GtkLabel *locked_label;
   GtkLabel *countdown_label;
   GtkWidget *new_code_button;
   GtkLabel *addresses_label;
@@ -133,6 +135,14 @@ show_countdown (OwOnboardingWindow *self)
   gint64 left = (self->expires_ms - g_get_real_time () / 1000 + 999) / 1000;
   g_autofree char *text = NULL;
 
+  gtk_widget_set_visible (GTK_WIDGET (self->locked_label), self->locked);
+  if (self->locked)
+    {
+      /* TRANSLATORS: the pairing code took its three wrong tries */
+      gtk_label_set_text (self->countdown_label, _("Locked"));
+      return;
+    }
+
   /* TRANSLATORS: minutes:seconds until the code expires */
   text =
     g_strdup_printf (_("Expires in %d:%02d"), (int) MAX (left, 0) / 60, (int) MAX (left, 0) % 60);
@@ -170,6 +180,7 @@ show_offer (OwOnboardingWindow *self, gboolean renew)
   gtk_label_set_text (self->code_label, spaced);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->code_label)), code);
   self->expires_ms = json_object_get_int_member (offer, "expiresAt");
+  self->locked = json_object_get_boolean_member_with_default (offer, "locked", FALSE);
   show_countdown (self);
 
   for (guint i = 0; i < json_array_get_length (addresses); i++)
@@ -394,6 +405,7 @@ ow_onboarding_window_class_init (OwOnboardingWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, qr_view);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, code_label);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, countdown_label);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, locked_label);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, new_code_button);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, addresses_label);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, fingerprint_label);

@@ -198,22 +198,31 @@ class PairingTest(unittest.TestCase):
         self.assertIn("intercepts the connection", err)
         self.assert_no_token_issued()
 
-    def test_three_wrong_codes_replace_the_code_and_the_old_one_then_fails(self):
-        self.start()
-        code = offer(self.host)["offer"]["code"]
-        wrong = ["%06d" % ((int(code) + n) % 1000000) for n in (1, 2, 3)]
-        for attempt in wrong:
-            returncode, _, err = finish(self.phone().pair("--code", attempt,
+    def test_a_code_takes_three_wrong_guesses_in_all(self):
+        # No limit per address here: the budget is the code's (the unit test spreads the
+        # guesses over addresses).
+        self.start(config="[pairing]\nattempts-per-minute=1000\n")
+        shown = offer(self.host)["offer"]
+        code = shown["code"]
+        answers = []
+        for n in range(20):
+            wrong = "%06d" % ((int(code) + 1 + n) % 1000000)
+            returncode, _, err = finish(self.phone().pair("--code", wrong,
                                                           "--host", self.address))
             self.assertEqual(returncode, 1)
-            self.assertIn("the code is wrong", err)
-        new_code = offer(self.host)["offer"]["code"]
-        self.assertNotEqual(new_code, code, "three failures replace the code")
+            answers.append("wrong" if "the code is wrong" in err else
+                           "locked" if "Show a new code on the host" in err else err)
+        self.assertEqual(answers, ["wrong"] * 3 + ["locked"] * 17)
 
+        # The code and its lifetime stay; not even the right code works now.
+        self.assertEqual((offer(self.host)["offer"]["code"], offer(self.host)["offer"]["expiresAt"]),
+                         (code, shown["expiresAt"]))
         returncode, _, err = finish(self.phone().pair("--code", code, "--host", self.address))
-        self.assertEqual(returncode, 1, "the replaced code no longer works")
+        self.assertEqual(returncode, 1)
+        self.assertIn("Show a new code on the host", err)
         self.assert_no_token_issued()
-        self.pair_by_code(self.phone(), new_code)
+        # A new code from the owner pairs.
+        self.pair_by_code(self.phone(), offer(self.host, new=True)["offer"]["code"])
 
     def test_an_expired_code_fails_with_a_clear_message(self):
         self.start(config="[pairing]\ncode-lifetime=1\n")

@@ -258,6 +258,21 @@ class DesktopTest(unittest.TestCase):
         display.screenshot(window, "onboarding-setup")
         display.keys(window, "Return")  # Continue has the focus
         time.sleep(1)
+
+        # Three wrong codes lock the code on screen; New Code is a fresh one.
+        locked = pairing.offer(host)["offer"]
+        address = "127.0.0.1:%d" % host.status()["gateway"]["port"]
+        for n in (1, 2, 3):
+            wrong = "%06d" % ((int(locked["code"]) + n) % 1000000)
+            self.assertEqual(pairing.finish(Phone(host.root).pair(
+                "--code", wrong, "--host", address))[0], 1)
+        self.assertTrue(pairing.offer(host)["offer"]["locked"])
+        time.sleep(1)
+        display.screenshot(window, "onboarding-code-locked")
+        display.keys(window, "alt+n")  # _New Code
+        time.sleep(1)
+        self.assertFalse(pairing.offer(host)["offer"]["locked"])
+        self.assertNotEqual(pairing.offer(host)["offer"]["code"], locked["code"])
         shot = display.screenshot(window, "onboarding-code")
 
         # The QR code on screen is the core's current offer, and it pairs.

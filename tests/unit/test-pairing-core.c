@@ -293,28 +293,115 @@ test_a_different_fingerprint_fails_confirmation (Fixture *fixture, gconstpointer
 }
 
 static void
-test_three_failures_replace_the_offer (Fixture *fixture, gconstpointer data)
+test_three_failures_lock_the_offer_until_a_new_one (Fixture *fixture, gconstpointer data)
 {
-  g_autofree char *code = g_strdup (ow_pairing_get_offer (fixture->pairing, TRUE)->code);
+  const OwPairingOffer *offer = ow_pairing_get_offer (fixture->pairing, TRUE);
+  g_autofree char *code = g_strdup (offer->code);
   g_autofree char *wrong = g_strdup_printf ("%06d", (atoi (code) + 1) % 1000000);
+  gint64 expires_ms = offer->expires_ms;
   guint changes_before = fixture->offers_changed;
   g_autoptr (GError) error = NULL;
   Client client;
 
+  /* From three addresses: the budget is the offer's, not an address's. */
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *id = run_pairing (fixture, "10.0.0.2", wrong, FINGERPRINT, &client, &error);
+      g_autofree char *address = g_strdup_printf ("10.0.0.%u", 2 + i);
+      g_autofree char *id = run_pairing (fixture, address, wrong, FINGERPRINT, &client, &error);
 
       g_assert_null (id);
       g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_CONFIRMATION_FAILED);
       g_clear_error (&error);
       g_assert_cmpuint (fixture->offers_changed, ==, changes_before + (i == 2 ? 1 : 0));
     }
-  g_assert_cmpstr (ow_pairing_get_offer (fixture->pairing, FALSE)->code, !=, code);
+
+  /* The same code, with its first lifetime, takes nothing more: not even the right code. */
+  offer = ow_pairing_get_offer (fixture->pairing, TRUE);
+  g_assert_cmpstr (offer->code, ==, code);
+  g_assert_cmpint (offer->expires_ms, ==, expires_ms);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("10.0.1.%u", i);
+      g_autofree char *id = run_pairing (fixture, address, code, FINGERPRINT, &client, &error);
+
+      g_assert_null (id);
+      g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_NO_OFFER);
+      g_assert_nonnull (strstr (error->message, "Show a new code on the host"));
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (fixture->requests_added, ==, 0);
+
+  /* A new code from the owner is a fresh budget. */
+  g_free (code);
+  code = g_strdup (ow_pairing_renew_offer (fixture->pairing)->code);
   {
-    g_autofree char *id = run_pairing (fixture, "10.0.0.2", code, FINGERPRINT, &client, &error);
-    g_assert_null (id);
-    g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_CONFIRMATION_FAILED);
+    g_autofree char *id = run_pairing (fixture, "10.0.0.9", code, FINGERPRINT, &client, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (id);
+  }
+}
+
+/* The first message only, as a client that never confirms sends it. */
+static gboolean
+start_only (Fixture *fixture, const char *address, const char *code, GError **error)
+{
+  OwPairingStart start = { 0 };
+  Client client;
+  gboolean started;
+
+  client_begin (&client, code);
+  started = ow_pairing_start (fixture->pairing, address, "code", client.sid, "Phone", "android",
+                              client.share, &start, error);
+  ow_pairing_start_clear (&start);
+  return started;
+}
+
+static void
+test_an_ipv6_network_is_one_address (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *code = g_strdup (ow_pairing_get_offer (fixture->pairing, TRUE)->code);
+  const char *same_network[] = { "fd00:1:2:3::1", "fd00:1:2:3:ffff::2", "fd00:1:2:3::3" };
+  g_autoptr (GError) error = NULL;
+  Client client;
+
+  for (guint i = 0; i < G_N_ELEMENTS (same_network); i++)
+    {
+      g_assert_true (start_only (fixture, same_network[i], code, &error) == (i < 2));
+      if (i == 2)
+        g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+    }
+  g_clear_error (&error);
+  /* Another /64 is another address. */
+  {
+    g_autofree char *id =
+      run_pairing (fixture, "fd00:1:2:4::1", code, FINGERPRINT, &client, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (id);
+  }
+}
+
+static void
+test_unconfirmed_starts_are_capped_per_address (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *code = g_strdup (ow_pairing_get_offer (fixture->pairing, TRUE)->code);
+  g_autoptr (GError) error = NULL;
+  Client client;
+
+  /* Starts that never confirm hold a place each, four per address at most. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_assert_true (start_only (fixture, "10.0.0.7", code, &error) == (i < 4));
+      if (i == 4)
+        g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+    }
+  g_clear_error (&error);
+  {
+    g_autofree char *id = run_pairing (fixture, "10.0.0.8", code, FINGERPRINT, &client, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (id);
   }
 }
 
@@ -440,8 +527,12 @@ main (int argc, char **argv)
               test_a_run_gives_a_sealed_token_after_approval, fixture_tear_down);
   g_test_add ("/pairing/different-fingerprint-fails", Fixture, &defaults, fixture_set_up,
               test_a_different_fingerprint_fails_confirmation, fixture_tear_down);
-  g_test_add ("/pairing/three-failures-replace-the-offer", Fixture, &defaults, fixture_set_up,
-              test_three_failures_replace_the_offer, fixture_tear_down);
+  g_test_add ("/pairing/three-failures-lock-the-offer", Fixture, &defaults, fixture_set_up,
+              test_three_failures_lock_the_offer_until_a_new_one, fixture_tear_down);
+  g_test_add ("/pairing/ipv6-network-is-one-address", Fixture, &two_attempts, fixture_set_up,
+              test_an_ipv6_network_is_one_address, fixture_tear_down);
+  g_test_add ("/pairing/unconfirmed-starts-capped-per-address", Fixture, &defaults, fixture_set_up,
+              test_unconfirmed_starts_are_capped_per_address, fixture_tear_down);
   g_test_add ("/pairing/expired-offer", Fixture, &short_lived, fixture_set_up,
               test_an_expired_offer_pairs_nobody, fixture_tear_down);
   g_test_add ("/pairing/attempts-limited-per-address", Fixture, &two_attempts, fixture_set_up,
