@@ -1648,6 +1648,7 @@ ow_gateway_new (OwIdentity *identity,
   self->max_body_bytes =
     options->max_body_bytes ? options->max_body_bytes : OW_GATEWAY_DEFAULT_MAX_BODY_BYTES;
   self->proxy = ow_opencode_proxy_new (runtime, hub, self->max_body_bytes);
+  ow_opencode_proxy_set_answer_timeout (self->proxy, options->answer_timeout_s);
   self->streams = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   self->workspaces = g_ptr_array_ref (workspaces);

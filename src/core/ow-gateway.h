@@ -26,6 +26,7 @@ typedef struct
   const char *const *sensitive_tools; /* nullable: permissions forced to "ask" in sessions
                                        * that clients create */
   gboolean remote_always;             /* devices may answer a permission request "always" */
+  guint answer_timeout_s;             /* for the runtime's answer to start; 0: the default */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)

@@ -33,6 +33,7 @@ struct _OwOpencodeProxy
   OwEventHub *hub;
   OwRuntimePool *pool;
   gsize max_body_bytes;
+  guint answer_timeout_s;
   GHashTable *forwards; /* Forward: every request on its way through */
 };
 
@@ -93,6 +94,8 @@ typedef struct
   char *held_reason;
   SoupMessageHeaders *held_headers;
 
+  guint answer_timeout_id; /* from the request sent in full until the answer's head */
+
   /* Why the client's message is paused; it is paused while either holds. */
   gboolean wait_for_upload;
   gboolean wait_for_answer;
@@ -111,6 +114,7 @@ forward_free (Forward *forward)
     ow_runtime_connection_release (forward->connection, FALSE);
   if (forward->streaming)
     g_object_set_data (G_OBJECT (forward->message), FORWARD_KEY, NULL);
+  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (forward->message, forward);
   g_clear_object (&forward->message);
   g_string_free (forward->out, TRUE);
@@ -262,8 +266,10 @@ static void
 fail (Forward *forward, const GError *error)
 {
   gboolean too_large = forward->received > forward->max_body_bytes;
+  gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 
   g_debug ("No answer from the runtime: %s", error ? error->message : "too large");
+  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
   forward->answer = ANSWER_DONE;
   forward->discard = TRUE; /* whatever of the body is still to come */
   let_connection_go (forward);
@@ -273,6 +279,11 @@ fail (Forward *forward, const GError *error)
     {
       ow_http_reply_error (forward->message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
                            "The request body is larger than the host allows.");
+    }
+  else if (timed_out)
+    {
+      ow_http_reply_error (forward->message, SOUP_STATUS_GATEWAY_TIMEOUT, "runtime_timeout",
+                           error->message);
     }
   else
     {
@@ -320,6 +331,33 @@ retry (Forward *forward)
   if (start_exchange (forward, TRUE))
     update_watch (forward);
   return TRUE;
+}
+
+static gboolean
+on_answer_timeout (gpointer user_data)
+{
+  Forward *forward = user_data;
+  g_autoptr (GError) error = NULL;
+
+  forward->answer_timeout_id = 0;
+  error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       "The OpenCode runtime did not answer within %u s. The host owner can "
+                       "set a longer time ([gateway] answer-timeout in host.conf).",
+                       forward->proxy ? forward->proxy->answer_timeout_s : 0);
+  /* The connection is dropped, not reused: its answer may still come. */
+  fail (forward, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once the request is out in full, the runtime has so long to start its answer. */
+static void
+expect_answer (Forward *forward)
+{
+  if (forward->answer_timeout_id != 0 || forward->answer != ANSWER_HEAD || !forward->body_done ||
+      unsent (forward) > 0 || forward->proxy == NULL || forward->proxy->answer_timeout_s == 0)
+    return;
+  forward->answer_timeout_id =
+    g_timeout_add_seconds (forward->proxy->answer_timeout_s, on_answer_timeout, forward);
 }
 
 /* Sends what is unsent without blocking. Returns %FALSE when the connection broke. */
@@ -375,6 +413,7 @@ send_out (Forward *forward)
       forward->wait_for_upload = unsent (forward) >= MAX_UNSENT;
       update_pause (forward);
     }
+  expect_answer (forward);
   return TRUE;
 }
 
@@ -597,6 +636,7 @@ take_head (Forward *forward, const guint8 *data, gsize size)
       return;
     }
 
+  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
   forward->answer = ANSWER_BODY;
   forward->reusable = version == SOUP_HTTP_1_1 &&
                       !soup_message_headers_header_contains (headers, "Connection", "close");
@@ -1019,7 +1059,15 @@ ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_
   OwOpencodeProxy *self = g_object_new (OW_TYPE_OPENCODE_PROXY, NULL);
 
   self->max_body_bytes = max_body_bytes;
+  self->answer_timeout_s = OW_PROXY_DEFAULT_ANSWER_TIMEOUT_S;
   self->runtime = g_object_ref (runtime);
   self->hub = g_object_ref (hub);
   return self;
+}
+
+void
+ow_opencode_proxy_set_answer_timeout (OwOpencodeProxy *self, guint seconds)
+{
+  g_return_if_fail (OW_IS_OPENCODE_PROXY (self));
+  self->answer_timeout_s = seconds ? seconds : OW_PROXY_DEFAULT_ANSWER_TIMEOUT_S;
 }

@@ -15,6 +15,18 @@ G_DECLARE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, OW, OPENCODE_PROXY, GO
 OwOpencodeProxy *
 ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_body_bytes);
 
+/* An hour: the runtime answers a synchronous prompt only once the agent is done. */
+#define OW_PROXY_DEFAULT_ANSWER_TIMEOUT_S 3600
+
+/**
+ * ow_opencode_proxy_set_answer_timeout:
+ * @seconds: 0 for the default, %OW_PROXY_DEFAULT_ANSWER_TIMEOUT_S
+ *
+ * How long the runtime has, once a request is sent in full, to start its answer; then the
+ * client gets 504 `runtime_timeout` and the connection to the runtime is dropped.
+ */
+void ow_opencode_proxy_set_answer_timeout (OwOpencodeProxy *self, guint seconds);
+
 typedef enum
 {
   OW_PROXY_FORWARD_NONE = 0,

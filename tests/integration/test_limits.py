@@ -141,6 +141,24 @@ class LimitsTest(unittest.TestCase):
         self.assertLess(grown, 64 * 1024)
         self.assertEqual(host.status()["metrics"]["connectionFailures"]["auth"], requests)
 
+    def test_a_runtime_that_never_answers_gets_504(self):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"},
+                    config="[gateway]\nanswer-timeout=2\n")
+        self.addCleanup(host.close)
+        host.wait_running(timeout=60 if SLOW else 20)
+        gateway = Gateway(host)
+        owner = self.token(host, "owner")
+        started = time.monotonic()
+        # The stand-in's /_stall never answers.
+        status, answer, _ = gateway.request("GET", "/opencode/_stall", token=owner)
+        waited = time.monotonic() - started
+        print("the runtime's silence became a 504 after %.1f s" % waited)
+        self.assertEqual((status, answer["code"]), (504, "runtime_timeout"))
+        self.assertIn("answer-timeout", answer["message"])
+        self.assertGreaterEqual(waited, 2)
+        # The next request is served, on another connection to the runtime.
+        self.assertEqual(gateway.request("GET", "/opencode/global/health", token=owner)[0], 200)
+
 
 def proc_status_limit(host):
     with open("/proc/%d/limits" % host.process.pid) as f:
