@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "ow-control-server.h"
-#include "ow-hangup-watch.h"
+#include "ow-connection-watch.h"
 #include "ow-http.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -196,7 +196,7 @@ static void
 ow_control_server_init (OwControlServer *self)
 {
   self->server = soup_server_new ("server-header", "openwork-host", NULL);
-  ow_hangup_watch_attach (self->server);
+  ow_connection_watch_attach (self->server, 0, 0);
 }
 
 OwControlServer *

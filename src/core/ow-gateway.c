@@ -3,7 +3,7 @@
 #include "ow-gateway.h"
 #include "ow-gateway-private.h"
 #include "ow-event-stream.h"
-#include "ow-hangup-watch.h"
+#include "ow-connection-watch.h"
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
 #include "ow-sse-parser.h"
@@ -457,7 +457,9 @@ on_websocket (SoupServer *server,
   if (token_id == NULL)
     return; /* never authorised: cannot happen, as the handler above runs first */
   if (socket != NULL)
-    ow_hangup_watch_forget (socket);
+    {
+      ow_connection_watch_forget (socket);
+    }
 
   add_stream (
     self, ow_event_stream_new_websocket (self->hub, connection, socket, token_id,
@@ -1660,7 +1662,7 @@ ow_gateway_new (OwIdentity *identity,
 
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);
-  ow_hangup_watch_attach (self->server);
+  ow_connection_watch_attach (self->server, options->request_timeout_s, options->idle_timeout_s);
   self->tls_listener =
     ow_tls_listener_new (self->server, ow_identity_get_tls_certificate (identity));
   g_signal_connect_object (self->tls_listener, "handshake-failed", G_CALLBACK (on_handshake_failed),

@@ -27,6 +27,8 @@ typedef struct
                                        * that clients create */
   gboolean remote_always;             /* devices may answer a permission request "always" */
   guint answer_timeout_s;             /* for the runtime's answer to start; 0: the default */
+  guint request_timeout_s;            /* for a request's head, and between body pieces */
+  guint idle_timeout_s;               /* for a kept connection's next request */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)

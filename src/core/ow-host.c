@@ -240,7 +240,11 @@ ow_host_new (const OwHostOptions *options, GError **error)
       !config_uint (self->config, "pairing", "max-pending", 1000,
                     &self->pairing_options.max_pending, error) ||
       !config_uint (self->config, "gateway", "answer-timeout", 7 * 24 * 3600,
-                    &self->gateway_options.answer_timeout_s, error))
+                    &self->gateway_options.answer_timeout_s, error) ||
+      !config_uint (self->config, "gateway", "request-timeout", 3600,
+                    &self->gateway_options.request_timeout_s, error) ||
+      !config_uint (self->config, "gateway", "idle-timeout", 3600,
+                    &self->gateway_options.idle_timeout_s, error))
     return NULL;
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);

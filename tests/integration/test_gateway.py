@@ -352,7 +352,8 @@ class GatewayTest(unittest.TestCase):
             self.assertEqual(silent.recv(100), b"", "the host closed the connection")
         waited = time.monotonic() - started
         print("dropped after %.1f s" % waited)
-        self.assertGreaterEqual(waited, 9)
+        # A timer of whole seconds fires on a second's tick: up to one early.
+        self.assertGreaterEqual(waited, 8.5)
         self.assertEqual(Gateway(host).request("GET", "/health")[0], 200)
 
     def test_certificate_pins_without_vouching_for_other_names(self):
@@ -748,7 +749,7 @@ class GatewayTest(unittest.TestCase):
 
     def test_connections_clients_close_are_released(self):
         # libsoup 3.2 keeps a keep-alive connection that its client closed (CLOSE_WAIT) and
-        # its descriptor forever, unless the host closes it (ow-hangup-watch.c). Requests,
+        # its descriptor forever, unless the host closes it (ow-connection-watch.c). Requests,
         # event streams and the control socket: each connection closed here must go.
         host = self.start_host("--http-port", "0")
         gateway = Gateway(host)

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define OW_DEFAULT_REQUEST_TIMEOUT_S 60
+#define OW_DEFAULT_IDLE_TIMEOUT_S 60
+
+/**
+ * ow_connection_watch_attach:
+ * @request_s: how long a client may take over a request's head, and between two pieces of
+ *   its body; 0 for %OW_DEFAULT_REQUEST_TIMEOUT_S
+ * @idle_s: how long a kept connection may wait for its next request; 0 for
+ *   %OW_DEFAULT_IDLE_TIMEOUT_S
+ *
+ * Ends the connections of @server that libsoup 3.2 (Debian 12's) would keep for good:
+ *
+ * - a client that hung up: libsoup never notices that a client closed a kept connection
+ *   between two requests; the socket stays in CLOSE_WAIT and its descriptor is never
+ *   freed. Each connection is watched for the client's FIN (POLLRDHUP), and its socket is
+ *   closed then. A client that hangs up does not read a response either (HTTP clients do
+ *   not half-close), so a request under way ends with it.
+ * - a client that takes too long: half a head, a body that stops, or a kept connection
+ *   never used again. The socket is shut down, not closed (its descriptor stays libsoup's
+ *   to close), and the hang-up watch or libsoup ends it. Nothing is timed while the host
+ *   itself works on an answer (an event stream, a held poll).
+ *
+ * Harmless with a libsoup that does this itself.
+ */
+void ow_connection_watch_attach (SoupServer *server, guint request_s, guint idle_s);
+
+/**
+ * ow_connection_watch_forget:
+ *
+ * Stops watching @socket: for a connection that becomes a WebSocket, which notices the
+ * client's hang-up itself, keeps itself alive, and closes the socket from
+ * glib-networking's threads, where a close from here could land on a reused descriptor.
+ */
+void ow_connection_watch_forget (GSocket *socket);
+
+G_END_DECLS
