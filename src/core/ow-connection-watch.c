@@ -17,8 +17,11 @@ typedef struct
 typedef struct
 {
   GSocket *socket; /* not owned: the watch lives in the socket's data */
+  const Limits *limits;
   guint hangup_id;
   guint timer_id;
+  gboolean reading; /* a request is being read */
+  gboolean held;    /* the host stopped reading it (ow_connection_watch_hold()) */
 } Watch;
 
 static void
@@ -31,19 +34,21 @@ watch_free (gpointer data)
   g_free (watch);
 }
 
+/* The watch of @message's connection, made if @limits are given; NULL once it is closed. */
 static Watch *
-get_watch (SoupServerMessage *message)
+get_watch (SoupServerMessage *message, const Limits *limits)
 {
   GSocket *socket = ow_http_message_get_socket (message);
   Watch *watch;
 
-  if (socket == NULL)
+  if (socket == NULL || g_socket_is_closed (socket))
     return NULL;
   watch = g_object_get_data (G_OBJECT (socket), WATCH_KEY);
-  if (watch == NULL)
+  if (watch == NULL && limits != NULL)
     {
       watch = g_new0 (Watch, 1);
       watch->socket = socket;
+      watch->limits = limits;
       g_object_set_data_full (G_OBJECT (socket), WATCH_KEY, watch, watch_free);
     }
   return watch;
@@ -82,14 +87,10 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* (Re)starts the timer of @message's connection for @seconds; 0 stops it. */
+/* (Re)starts @watch's timer for @seconds; 0 stops it. */
 static void
-time_connection (SoupServerMessage *message, guint seconds)
+set_timer (Watch *watch, guint seconds)
 {
-  Watch *watch = get_watch (message);
-
-  if (watch == NULL)
-    return;
   g_clear_handle_id (&watch->timer_id, g_source_remove);
   if (seconds > 0)
     watch->timer_id = g_timeout_add_seconds (seconds, on_timeout, watch);
@@ -98,26 +99,34 @@ time_connection (SoupServerMessage *message, guint seconds)
 static void
 on_request_chunk (SoupServerMessage *message, GBytes *chunk, gpointer user_data)
 {
-  Limits *limits = user_data;
+  Watch *watch = get_watch (message, NULL);
 
-  time_connection (message, limits->request_s);
+  if (watch != NULL && watch->reading && !watch->held)
+    set_timer (watch, watch->limits->request_s);
 }
 
 static void
-on_request_started (SoupServer *server, SoupServerMessage *message, Limits *limits)
+on_request_started (SoupServer *server, SoupServerMessage *message, const Limits *limits)
 {
-  time_connection (message, limits->request_s);
-  g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), limits);
-}
-
-static void
-on_request_read (SoupServer *server, SoupServerMessage *message, Limits *limits)
-{
-  Watch *watch = get_watch (message);
+  Watch *watch = get_watch (message, limits);
 
   if (watch == NULL)
     return;
-  g_clear_handle_id (&watch->timer_id, g_source_remove);
+  watch->reading = TRUE;
+  watch->held = FALSE;
+  set_timer (watch, limits->request_s);
+  g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), NULL);
+}
+
+static void
+on_request_read (SoupServer *server, SoupServerMessage *message, const Limits *limits)
+{
+  Watch *watch = get_watch (message, limits);
+
+  if (watch == NULL)
+    return;
+  watch->reading = FALSE;
+  set_timer (watch, 0);
   /* The hang-up watch starts here, not with the request: for an HTTPS connection of
    * libsoup's own, the first request starts as it is accepted, before the TLS handshake
    * that glib-networking runs in a thread of its own on this descriptor. Closing the
@@ -135,13 +144,31 @@ on_request_read (SoupServer *server, SoupServerMessage *message, Limits *limits)
 }
 
 static void
-on_request_done (SoupServer *server, SoupServerMessage *message, Limits *limits)
+on_request_done (SoupServer *server, SoupServerMessage *message, const Limits *limits)
 {
+  Watch *watch = get_watch (message, NULL);
+
+  if (watch == NULL)
+    return;
+  watch->reading = FALSE;
   /* A WebSocket's handshake answer: the connection is the WebSocket's now. */
-  if (soup_server_message_get_status (message) == SOUP_STATUS_SWITCHING_PROTOCOLS)
-    time_connection (message, 0);
-  else
-    time_connection (message, limits->idle_s);
+  set_timer (watch, soup_server_message_get_status (message) == SOUP_STATUS_SWITCHING_PROTOCOLS
+                      ? 0
+                      : limits->idle_s);
+}
+
+void
+ow_connection_watch_hold (SoupServerMessage *message, gboolean held)
+{
+  Watch *watch;
+
+  g_return_if_fail (SOUP_IS_SERVER_MESSAGE (message));
+
+  watch = get_watch (message, NULL);
+  if (watch == NULL || !watch->reading || watch->held == held)
+    return;
+  watch->held = held;
+  set_timer (watch, held ? 0 : watch->limits->request_s);
 }
 
 void
@@ -155,7 +182,7 @@ ow_connection_watch_attach (SoupServer *server, guint request_s, guint idle_s)
   limits->request_s = request_s ? request_s : OW_DEFAULT_REQUEST_TIMEOUT_S;
   limits->idle_s = idle_s ? idle_s : OW_DEFAULT_IDLE_TIMEOUT_S;
   g_object_set_data_full (G_OBJECT (server), WATCH_KEY, limits, g_free);
-  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), limits);
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), (gpointer) limits);
   g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), limits);
   g_signal_connect (server, "request-finished", G_CALLBACK (on_request_done), limits);
   g_signal_connect (server, "request-aborted", G_CALLBACK (on_request_done), limits);

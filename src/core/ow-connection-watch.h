@@ -31,6 +31,15 @@ G_BEGIN_DECLS
 void ow_connection_watch_attach (SoupServer *server, guint request_s, guint idle_s);
 
 /**
+ * ow_connection_watch_hold:
+ * @held: whether the host has stopped reading @message's body (paused it), or reads again
+ *
+ * A body the host does not read (the runtime takes it slowly) is not the client's delay:
+ * its connection is not timed meanwhile.
+ */
+void ow_connection_watch_hold (SoupServerMessage *message, gboolean held);
+
+/**
  * ow_connection_watch_forget:
  *
  * Stops watching @socket: for a connection that becomes a WebSocket, which notices the

@@ -2,6 +2,7 @@
 
 #include "ow-opencode-proxy.h"
 #include "ow-chunked-decoder.h"
+#include "ow-connection-watch.h"
 #include "ow-http.h"
 #include "ow-runtime-pool.h"
 #include "ow-secrets.h"
@@ -219,6 +220,8 @@ update_pause (Forward *forward)
   if (forward->finished || wanted == forward->paused)
     return;
   forward->paused = wanted;
+  /* The client is not slow while its body waits for the runtime. */
+  ow_connection_watch_hold (forward->message, wanted);
   if (wanted)
     soup_server_message_pause (forward->message);
   else

@@ -14,7 +14,8 @@
 #define MAX_FAILURES 3
 /* Runs between the first message and key confirmation, at once: in all, and from one
  * address (an IPv6 /64). A client confirms right after its start; the rest are forgotten
- * soon, and a new offer drops them. */
+ * soon, and those of an older offer (which only learn that the code changed) take no
+ * room from new ones. */
 #define MAX_STARTED_RUNS 64
 #define MAX_STARTED_RUNS_PER_ADDRESS 4
 #define STARTED_LIFETIME_US (15 * G_USEC_PER_SEC)
@@ -152,17 +153,9 @@ now_ms (void)
 static void
 replace_offer (OwPairing *self, gboolean make_new)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   g_clear_pointer (&self->offer, offer_free);
   self->generation++;
   self->failures = 0;
-  /* Started against the old code, they cannot succeed: their room goes to new ones. */
-  g_hash_table_iter_init (&iter, self->runs);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Run *) value)->state == RUN_STARTED)
-      g_hash_table_iter_remove (&iter);
 
   if (make_new)
     {
@@ -202,7 +195,9 @@ gboolean
 ow_pairing_get_offer_locked (OwPairing *self)
 {
   g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
-  return valid_offer (self) != NULL && self->failures >= MAX_FAILURES;
+  /* Read only: an expired offer is dropped by those that use it. */
+  return self->offer != NULL && now_ms () < self->offer->expires_ms &&
+         self->failures >= MAX_FAILURES;
 }
 
 const OwPairingOffer *
@@ -244,7 +239,12 @@ prune (OwPairing *self)
     {
       const char *id = g_ptr_array_index (expired, i);
       Run *run = g_hash_table_lookup (self->runs, id);
-      gboolean was_waiting = run->state == RUN_WAITING;
+      gboolean was_waiting;
+
+      /* A handler of an earlier request-decided may have pruned it already. */
+      if (run == NULL)
+        continue;
+      was_waiting = run->state == RUN_WAITING;
 
       g_hash_table_remove (self->runs, id);
       if (was_waiting)
@@ -252,22 +252,24 @@ prune (OwPairing *self)
     }
 }
 
-/* An address as rate limits count it: an IPv6 /64 is one. */
+/* An address as rate limits count it: an IPv6 /64 is one; an IPv4 address in IPv6
+ * clothes is that IPv4 address; a link-local one stands for itself, as its /64 is every
+ * link's. */
 static char *
 address_key (const char *address)
 {
   g_autoptr (GInetAddress) parsed = address ? g_inet_address_new_from_string (address) : NULL;
-  guint8 prefix[8];
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *bytes;
 
   if (parsed == NULL || g_inet_address_get_family (parsed) != G_SOCKET_FAMILY_IPV6 ||
-      g_inet_address_get_is_loopback (parsed))
+      g_inet_address_get_is_loopback (parsed) || g_inet_address_get_is_link_local (parsed))
     return g_strdup (address ? address : "");
-  memcpy (prefix, g_inet_address_to_bytes (parsed), sizeof prefix);
-  /* An IPv4 address in IPv6 clothes is that IPv4 address. */
-  if (memcmp (prefix, "\0\0\0\0\0\0\0\0", 8) == 0)
-    return g_strdup (address);
-  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", prefix[0], prefix[1],
-                          prefix[2], prefix[3], prefix[4], prefix[5], prefix[6], prefix[7]);
+  bytes = g_inet_address_to_bytes (parsed);
+  if (memcmp (bytes, mapped, sizeof mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
+                          bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
 }
 
 /* Counts an attempt from @address (its /64 for IPv6); FALSE when it is over the limit. */
@@ -314,6 +316,13 @@ allow_attempt (OwPairing *self, const char *address, GError **error)
   return TRUE;
 }
 
+/* Whether @run counts among runs in @state; started ones of an older offer do not. */
+static gboolean
+takes_room (OwPairing *self, const Run *run, RunState state)
+{
+  return run->state == state && (state != RUN_STARTED || run->generation == self->generation);
+}
+
 static guint
 count_runs (OwPairing *self, RunState state)
 {
@@ -323,7 +332,7 @@ count_runs (OwPairing *self, RunState state)
 
   g_hash_table_iter_init (&iter, self->runs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (((Run *) value)->state == state)
+    if (takes_room (self, value, state))
       n++;
   return n;
 }
@@ -350,7 +359,7 @@ count_started_from (OwPairing *self, const char *key)
       Run *run = value;
       g_autofree char *run_key = NULL;
 
-      if (run->state != RUN_STARTED)
+      if (!takes_room (self, run, RUN_STARTED))
         continue;
       run_key = address_key (run->address);
       n += g_str_equal (run_key, key);

@@ -369,7 +369,10 @@ test_an_ipv6_network_is_one_address (Fixture *fixture, gconstpointer data)
     {
       g_assert_true (start_only (fixture, same_network[i], code, &error) == (i < 2));
       if (i == 2)
-        g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+        {
+          g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+          g_assert_nonnull (strstr (error->message, "attempts"));
+        }
     }
   g_clear_error (&error);
   /* Another /64 is another address. */
@@ -394,7 +397,10 @@ test_unconfirmed_starts_are_capped_per_address (Fixture *fixture, gconstpointer 
     {
       g_assert_true (start_only (fixture, "10.0.0.7", code, &error) == (i < 4));
       if (i == 4)
-        g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+        {
+          g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+          g_assert_nonnull (strstr (error->message, "under way"));
+        }
     }
   g_clear_error (&error);
   {
@@ -403,6 +409,55 @@ test_unconfirmed_starts_are_capped_per_address (Fixture *fixture, gconstpointer 
     g_assert_no_error (error);
     g_assert_nonnull (id);
   }
+
+  /* Runs of an older code take no room: a new code lets the address start again. */
+  g_free (code);
+  code = g_strdup (ow_pairing_renew_offer (fixture->pairing)->code);
+  g_assert_true (start_only (fixture, "10.0.0.7", code, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_a_run_across_a_new_code_is_told_so (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *code = g_strdup (ow_pairing_get_offer (fixture->pairing, TRUE)->code);
+  g_autoptr (GError) error = NULL;
+  OwPairingStart start = { 0 };
+  guint8 host_tag[OW_PAIR_TAG_BYTES];
+  Client client;
+
+  client_begin (&client, code);
+  g_assert_true (ow_pairing_start (fixture->pairing, "10.0.0.2", "code", client.sid, "Phone",
+                                   "android", client.share, &start, &error));
+  client_finish (&client, &start, FINGERPRINT);
+  ow_pairing_renew_offer (fixture->pairing);
+  g_assert_false (
+    ow_pairing_confirm (fixture->pairing, start.id, client.keys.client_tag, host_tag, &error));
+  g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_CODE_REPLACED);
+  ow_pairing_start_clear (&start);
+}
+
+static void
+test_addresses_are_counted_as_networks (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *code = g_strdup (ow_pairing_get_offer (fixture->pairing, TRUE)->code);
+  g_autoptr (GError) error = NULL;
+
+  /* An IPv4 address, also in IPv6 clothes, is one address (two attempts a minute here). */
+  g_assert_true (start_only (fixture, "10.0.0.5", code, &error));
+  g_assert_true (start_only (fixture, "::ffff:10.0.0.5", code, &error));
+  g_assert_false (start_only (fixture, "10.0.0.5", code, &error));
+  g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_RATE_LIMITED);
+  g_assert_nonnull (strstr (error->message, "attempts"));
+  g_clear_error (&error);
+
+  /* Link-local addresses share a /64 with every link's: each is its own. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (start_only (fixture, "fe80::1", code, &error));
+      g_assert_true (start_only (fixture, "fe80::2", code, &error));
+    }
+  g_assert_no_error (error);
 }
 
 static void
@@ -533,6 +588,10 @@ main (int argc, char **argv)
               test_an_ipv6_network_is_one_address, fixture_tear_down);
   g_test_add ("/pairing/unconfirmed-starts-capped-per-address", Fixture, &defaults, fixture_set_up,
               test_unconfirmed_starts_are_capped_per_address, fixture_tear_down);
+  g_test_add ("/pairing/run-across-a-new-code", Fixture, &defaults, fixture_set_up,
+              test_a_run_across_a_new_code_is_told_so, fixture_tear_down);
+  g_test_add ("/pairing/addresses-counted-as-networks", Fixture, &two_attempts, fixture_set_up,
+              test_addresses_are_counted_as_networks, fixture_tear_down);
   g_test_add ("/pairing/expired-offer", Fixture, &short_lived, fixture_set_up,
               test_an_expired_offer_pairs_nobody, fixture_tear_down);
   g_test_add ("/pairing/attempts-limited-per-address", Fixture, &two_attempts, fixture_set_up,
