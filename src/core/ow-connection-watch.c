@@ -22,6 +22,7 @@ typedef struct
   guint timer_id;
   gboolean reading; /* a request is being read */
   gboolean held;    /* the host stopped reading it (ow_connection_watch_hold()) */
+  gboolean idle;    /* kept open after an answer, waiting for the next request */
 } Watch;
 
 static void
@@ -114,6 +115,7 @@ on_request_started (SoupServer *server, SoupServerMessage *message, const Limits
     return;
   watch->reading = TRUE;
   watch->held = FALSE;
+  watch->idle = FALSE;
   set_timer (watch, limits->request_s);
   g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), NULL);
 }
@@ -152,9 +154,8 @@ on_request_done (SoupServer *server, SoupServerMessage *message, const Limits *l
     return;
   watch->reading = FALSE;
   /* A WebSocket's handshake answer: the connection is the WebSocket's now. */
-  set_timer (watch, soup_server_message_get_status (message) == SOUP_STATUS_SWITCHING_PROTOCOLS
-                      ? 0
-                      : limits->idle_s);
+  watch->idle = soup_server_message_get_status (message) != SOUP_STATUS_SWITCHING_PROTOCOLS;
+  set_timer (watch, watch->idle ? limits->idle_s : 0);
 }
 
 void
@@ -194,4 +195,15 @@ ow_connection_watch_forget (GSocket *socket)
   g_return_if_fail (G_IS_SOCKET (socket));
 
   g_object_set_data (G_OBJECT (socket), WATCH_KEY, NULL);
+}
+
+gboolean
+ow_connection_watch_is_idle (GSocket *socket)
+{
+  Watch *watch;
+
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
+
+  watch = g_object_get_data (G_OBJECT (socket), WATCH_KEY);
+  return watch != NULL && watch->idle;
 }

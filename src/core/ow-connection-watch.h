@@ -48,4 +48,12 @@ void ow_connection_watch_hold (SoupServerMessage *message, gboolean held);
  */
 void ow_connection_watch_forget (GSocket *socket);
 
+/**
+ * ow_connection_watch_is_idle:
+ *
+ * Returns: whether @socket's connection has been answered and waits, kept open, for its
+ *   client's next request: what may be closed first when there are too many
+ */
+gboolean ow_connection_watch_is_idle (GSocket *socket);
+
 G_END_DECLS

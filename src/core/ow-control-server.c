@@ -3,6 +3,7 @@
 #include "ow-control-server.h"
 #include "ow-connection-watch.h"
 #include "ow-http.h"
+#include "ow-listener.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -19,6 +20,7 @@ struct _OwControlServer
 
   char *socket_path;
   SoupServer *server;
+  OwListener *listener; /* so that accepting survives running out of descriptors */
   gboolean bound;
 };
 
@@ -42,7 +44,7 @@ handler_free (Handler *handler)
 static gboolean
 peer_is_owner (SoupServerMessage *message)
 {
-  GSocket *socket = soup_server_message_get_socket (message);
+  GSocket *socket = ow_http_message_get_socket (message);
   g_autoptr (GCredentials) credentials = NULL;
 
   if (socket == NULL)
@@ -148,7 +150,7 @@ ow_control_server_listen (OwControlServer *self, GError **error)
   if (!g_socket_listen (socket, error))
     return FALSE;
 
-  return soup_server_listen_socket (self->server, socket, 0, error);
+  return ow_listener_add_socket (self->listener, socket, FALSE, error);
 }
 
 const char *
@@ -163,6 +165,9 @@ ow_control_server_dispose (GObject *object)
 {
   OwControlServer *self = OW_CONTROL_SERVER (object);
 
+  if (self->listener)
+    ow_listener_stop (self->listener);
+  g_clear_object (&self->listener);
   if (self->server)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);
@@ -197,6 +202,9 @@ ow_control_server_init (OwControlServer *self)
 {
   self->server = soup_server_new ("server-header", "openwork-host", NULL);
   ow_connection_watch_attach (self->server, 0, 0);
+  self->listener = ow_listener_new (self->server, NULL);
+  /* Every client is the host's own user: no limit per address. */
+  ow_listener_set_limits (self->listener, 0, G_MAXUINT);
 }
 
 OwControlServer *

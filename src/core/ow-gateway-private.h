@@ -6,7 +6,7 @@
 #include "ow-gateway.h"
 #include "ow-opencode-policy.h"
 #include "ow-opencode-proxy.h"
-#include "ow-tls-listener.h"
+#include "ow-listener.h"
 
 G_BEGIN_DECLS
 
@@ -59,8 +59,7 @@ struct _OwGateway
   OwScope permission_answers;
 
   SoupServer *server;
-  OwTlsListener *tls_listener; /* accepts HTTPS connections and hands them to server */
-  GSocket *keep_alive_peer;    /* see anchor_keep_alive() */
+  OwListener *listener; /* accepts connections and hands them to server */
   gint64 started_us;
   gboolean paused; /* the owner paused hosting: clients get 503 */
 };

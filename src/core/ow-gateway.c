@@ -7,7 +7,7 @@
 #include "ow-http.h"
 #include "ow-opencode-proxy.h"
 #include "ow-sse-parser.h"
-#include "ow-tls-listener.h"
+#include "ow-listener.h"
 #include "ow-workspace.h"
 
 #include <errno.h>
@@ -1348,9 +1348,16 @@ ow_gateway_dispatch_as_owner (OwGateway *self,
 
 /* A client that does not trust the certificate or does not speak TLS, or a probe. */
 static void
-on_handshake_failed (OwTlsListener *listener, GError *error, OwGateway *self)
+on_handshake_failed (OwListener *listener, GError *error, OwGateway *self)
 {
   ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "tls", 0);
+}
+
+/* A connection over the limits, with none idle to close for it. */
+static void
+on_connection_refused (OwListener *listener, const char *address, OwGateway *self)
+{
+  ow_metrics_record (self->metrics, OW_METRIC_CONNECTION_FAILURE, "limit", 0);
 }
 
 /* A request log for G_MESSAGES_DEBUG: method, path and status; never query or headers,
@@ -1392,9 +1399,7 @@ listen_any (OwGateway *self, GSocketFamily family, guint port, gboolean https, G
   if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error) ||
       (bound = g_socket_get_local_address (socket, error)) == NULL)
     return 0;
-  if (https)
-    ow_tls_listener_add_socket (self->tls_listener, socket);
-  else if (!soup_server_listen_socket (self->server, socket, 0, error))
+  if (!ow_listener_add_socket (self->listener, socket, https, error))
     return 0;
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
@@ -1422,50 +1427,11 @@ listen_on (OwGateway *self, guint port, gboolean https, GError **error)
   return 0;
 }
 
-/* libsoup 3.2 keeps a connection open after a response only while its server has a
- * listener of its own (request_finished() in soup-server.c): the HTTPS connections the TLS
- * listener hands it would each close after one request. This listener, on one end of a
- * socket pair whose other end is kept and never written, hears nothing, ever. */
-static gboolean
-anchor_keep_alive (OwGateway *self, GError **error)
-{
-  g_autoptr (GSocket) end = NULL;
-  int ends[2];
-
-  if (self->keep_alive_peer != NULL)
-    return TRUE;
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create a socket pair: %s", g_strerror (saved_errno));
-      return FALSE;
-    }
-  end = g_socket_new_from_fd (ends[0], error);
-  if (end == NULL)
-    {
-      close (ends[0]);
-      close (ends[1]);
-      return FALSE;
-    }
-  self->keep_alive_peer = g_socket_new_from_fd (ends[1], error);
-  if (self->keep_alive_peer == NULL)
-    {
-      close (ends[1]);
-      return FALSE;
-    }
-  return soup_server_listen_socket (self->server, end, 0, error);
-}
-
 static void
 stop_listening (OwGateway *self)
 {
-  ow_tls_listener_stop (self->tls_listener);
+  ow_listener_stop (self->listener);
   soup_server_disconnect (self->server);
-  if (self->keep_alive_peer != NULL)
-    g_socket_close (self->keep_alive_peer, NULL);
-  g_clear_object (&self->keep_alive_peer);
 }
 
 gboolean
@@ -1477,11 +1443,6 @@ ow_gateway_listen (OwGateway *self, GError **error)
   g_return_val_if_fail (!self->listening, FALSE);
 
   self->started_us = g_get_monotonic_time ();
-  if (!anchor_keep_alive (self, error))
-    {
-      stop_listening (self);
-      return FALSE;
-    }
   https_port = listen_on (self, self->port, TRUE, error);
   if (https_port == 0 ||
       (self->http_port >= 0 &&
@@ -1508,6 +1469,13 @@ ow_gateway_get_port (OwGateway *self)
 {
   g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
   return self->listening ? self->port : 0;
+}
+
+guint
+ow_gateway_count_connections (OwGateway *self)
+{
+  g_return_val_if_fail (OW_IS_GATEWAY (self), 0);
+  return ow_listener_count_connections (self->listener);
 }
 
 guint
@@ -1567,7 +1535,7 @@ ow_gateway_dispose (GObject *object)
 
   if (self->server)
     stop_listening (self);
-  g_clear_object (&self->tls_listener);
+  g_clear_object (&self->listener);
   g_clear_object (&self->server);
   g_clear_object (&self->identity);
   g_clear_object (&self->tokens);
@@ -1663,10 +1631,12 @@ ow_gateway_new (OwIdentity *identity,
   self->server = soup_server_new ("tls-certificate", ow_identity_get_tls_certificate (identity),
                                   "server-header", "openwork-host", NULL);
   ow_connection_watch_attach (self->server, options->request_timeout_s, options->idle_timeout_s);
-  self->tls_listener =
-    ow_tls_listener_new (self->server, ow_identity_get_tls_certificate (identity));
-  g_signal_connect_object (self->tls_listener, "handshake-failed", G_CALLBACK (on_handshake_failed),
+  self->listener = ow_listener_new (self->server, ow_identity_get_tls_certificate (identity));
+  ow_listener_set_limits (self->listener, options->max_connections,
+                          options->max_connections_per_address);
+  g_signal_connect_object (self->listener, "handshake-failed", G_CALLBACK (on_handshake_failed),
                            self, 0);
+  g_signal_connect_object (self->listener, "refused", G_CALLBACK (on_connection_refused), self, 0);
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);

@@ -29,6 +29,8 @@ typedef struct
   guint answer_timeout_s;             /* for the runtime's answer to start; 0: the default */
   guint request_timeout_s;            /* for a request's head, and between body pieces */
   guint idle_timeout_s;               /* for a kept connection's next request */
+  guint max_connections;              /* open at once; 0: the listener's default */
+  guint max_connections_per_address;  /* from one address (IPv6: one /64); 0: the default */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
@@ -89,6 +91,9 @@ void ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwP
 /* While paused, every request from the network gets 503 `hosting_paused` and open event
  * streams end; the control socket still works. */
 void ow_gateway_set_paused (OwGateway *self, gboolean paused);
+
+/* The connections from the network open now, handshakes under way included. */
+guint ow_gateway_count_connections (OwGateway *self);
 
 /* The event streams (SSE and WebSocket) open now: the clients connected. */
 guint ow_gateway_count_streams (OwGateway *self);

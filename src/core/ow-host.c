@@ -244,7 +244,11 @@ ow_host_new (const OwHostOptions *options, GError **error)
       !config_uint (self->config, "gateway", "request-timeout", 3600,
                     &self->gateway_options.request_timeout_s, error) ||
       !config_uint (self->config, "gateway", "idle-timeout", 3600,
-                    &self->gateway_options.idle_timeout_s, error))
+                    &self->gateway_options.idle_timeout_s, error) ||
+      !config_uint (self->config, "gateway", "max-connections", 1000000,
+                    &self->gateway_options.max_connections, error) ||
+      !config_uint (self->config, "gateway", "max-connections-per-address", 1000000,
+                    &self->gateway_options.max_connections_per_address, error))
     return NULL;
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
@@ -565,6 +569,11 @@ ow_host_build_status (OwHost *self)
     json_builder_add_null_value (builder);
   ow_json_add_string (builder, "certificate",
                       self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
+  json_builder_set_member_name (builder, "connections");
+  json_builder_add_int_value (builder,
+                              self->gateway ? ow_gateway_count_connections (self->gateway) : 0);
+  json_builder_set_member_name (builder, "streams");
+  json_builder_add_int_value (builder, self->gateway ? ow_gateway_count_streams (self->gateway) : 0);
   json_builder_set_member_name (builder, "discovery");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "state",

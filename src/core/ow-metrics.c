@@ -376,6 +376,7 @@ ow_metrics_report (OwMetrics *self, guint days)
   json_builder_begin_object (builder);
   ow_json_add_int (builder, "tls", events (self, since, OW_METRIC_CONNECTION_FAILURE, "tls"));
   ow_json_add_int (builder, "auth", events (self, since, OW_METRIC_CONNECTION_FAILURE, "auth"));
+  ow_json_add_int (builder, "limit", events (self, since, OW_METRIC_CONNECTION_FAILURE, "limit"));
   ow_json_add_int (builder, "streamDropped",
                    events (self, since, OW_METRIC_CONNECTION_FAILURE, "stream_dropped"));
   json_builder_end_object (builder);

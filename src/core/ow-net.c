@@ -6,6 +6,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <string.h>
 
 static void
 add_family (GStrvBuilder *builder, struct ifaddrs *addresses, int family, GHashTable *seen)
@@ -50,4 +51,21 @@ ow_net_usable_addresses (void)
       freeifaddrs (addresses);
     }
   return g_strv_builder_end (builder);
+}
+
+char *
+ow_net_address_key (const char *address)
+{
+  g_autoptr (GInetAddress) parsed = address ? g_inet_address_new_from_string (address) : NULL;
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *bytes;
+
+  if (parsed == NULL || g_inet_address_get_family (parsed) != G_SOCKET_FAMILY_IPV6 ||
+      g_inet_address_get_is_loopback (parsed) || g_inet_address_get_is_link_local (parsed))
+    return g_strdup (address ? address : "");
+  bytes = g_inet_address_to_bytes (parsed);
+  if (memcmp (bytes, mapped, sizeof mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
+                          bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
 }

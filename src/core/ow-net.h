@@ -14,4 +14,17 @@ G_BEGIN_DECLS
  */
 GStrv ow_net_usable_addresses (void);
 
+/**
+ * ow_net_address_key:
+ * @address: (nullable): an IP address as text
+ *
+ * The address as limits count it, so that one device cannot pass for many: an IPv6 /64 is
+ * one address (a host picks any address in its /64 at will); an IPv4 address in IPv6
+ * clothes is that IPv4 address; a link-local or loopback IPv6 address stands for itself,
+ * as its /64 is every link's.
+ *
+ * Returns: (transfer full): the key; @address itself when it is no IPv6 address
+ */
+char *ow_net_address_key (const char *address);
+
 G_END_DECLS

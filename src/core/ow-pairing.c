@@ -2,6 +2,7 @@
 
 #include "ow-pairing.h"
 #include "ow-http.h"
+#include "ow-net.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -252,32 +253,12 @@ prune (OwPairing *self)
     }
 }
 
-/* An address as rate limits count it: an IPv6 /64 is one; an IPv4 address in IPv6
- * clothes is that IPv4 address; a link-local one stands for itself, as its /64 is every
- * link's. */
-static char *
-address_key (const char *address)
-{
-  g_autoptr (GInetAddress) parsed = address ? g_inet_address_new_from_string (address) : NULL;
-  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-  const guint8 *bytes;
-
-  if (parsed == NULL || g_inet_address_get_family (parsed) != G_SOCKET_FAMILY_IPV6 ||
-      g_inet_address_get_is_loopback (parsed) || g_inet_address_get_is_link_local (parsed))
-    return g_strdup (address ? address : "");
-  bytes = g_inet_address_to_bytes (parsed);
-  if (memcmp (bytes, mapped, sizeof mapped) == 0)
-    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
-  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
-                          bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
-}
-
 /* Counts an attempt from @address (its /64 for IPv6); FALSE when it is over the limit. */
 static gboolean
 allow_attempt (OwPairing *self, const char *address, GError **error)
 {
   gint64 now = g_get_monotonic_time ();
-  g_autofree char *key = address_key (address);
+  g_autofree char *key = ow_net_address_key (address);
   GArray *times = g_hash_table_lookup (self->attempts, key);
   guint kept = 0;
 
@@ -361,7 +342,7 @@ count_started_from (OwPairing *self, const char *key)
 
       if (!takes_room (self, run, RUN_STARTED))
         continue;
-      run_key = address_key (run->address);
+      run_key = ow_net_address_key (run->address);
       n += g_str_equal (run_key, key);
     }
   return n;
@@ -451,7 +432,7 @@ ow_pairing_start (OwPairing *self,
     return fail (error, OW_PAIR_ERROR_RATE_LIMITED,
                  "Too many pairings are under way. Try again in a minute.");
   {
-    g_autofree char *key = address_key (address);
+    g_autofree char *key = ow_net_address_key (address);
 
     if (count_started_from (self, key) >= MAX_STARTED_RUNS_PER_ADDRESS)
       return fail (error, OW_PAIR_ERROR_RATE_LIMITED,

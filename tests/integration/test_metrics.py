@@ -100,7 +100,8 @@ class MetricsTest(unittest.TestCase):
         report = self.report(host)
         self.assertEqual(report["pairings"], {"firstTry": 1, "retried": 1, "failed": 1,
                                               "firstTimeSuccessRate": 0.5})
-        self.assertEqual(report["connectionFailures"], {"tls": 1, "auth": 2, "streamDropped": 1})
+        self.assertEqual(report["connectionFailures"], {"tls": 1, "auth": 2, "limit": 0,
+                                                       "streamDropped": 1})
         self.assertEqual(report["runtimeRestarts"], 1)
         self.assertEqual(report["tasks"], {"succeeded": 1, "failed": 0, "interrupted": 1,
                                            "disconnectFailures": 1,
