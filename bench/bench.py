@@ -254,8 +254,12 @@ def bench_fanout(args):
     print("fanout: one producer, events through the gateway to SSE and WebSocket clients",
           flush=True)
     for clients, rate in ((100, 1000), (500, 200)):
+        # Every client comes from one address with one token: the caps meant for a LAN
+        # (128 connections an address, 32 streams a token) would turn most of them away.
+        config = ("[gateway]\nmax-connections-per-address=1000\nmax-streams-per-token=1000\n")
         host = start_host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok",
-                                                    "OW_FAKE_RUNTIME_EVENT_RATE": str(rate)})
+                                                    "OW_FAKE_RUNTIME_EVENT_RATE": str(rate)},
+                          config=config)
         try:
             status = host.status()
             command = ["node", os.path.join(SOURCE, "bench", "fanout.mjs"),

@@ -34,10 +34,13 @@ struct _OwEventStream
   GSocket *socket;                     /* … over this socket, for pacing */
   GSource *writable;
   guint pump_id;   /* the hub has new events: pumped once the current burst is published */
+  guint linger_id; /* closed by the host: the rest has this long to go out */
   GString *frames; /* SSE frames of one pump, written as one chunk */
 
   guint64 cursor; /* the last sequence number dealt with */
   gsize unwritten;
+  gint64 progress_us; /* when the client last took something, or had nothing waiting */
+  guint stall_s;
   guint websocket_sends; /* still allowed before the socket is checked again */
   gboolean closed;
   gboolean dropped; /* by the client: its connection went away */
@@ -158,6 +161,7 @@ on_socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
   OwEventStream *self = user_data;
 
   g_clear_pointer (&self->writable, g_source_unref);
+  self->progress_us = g_get_monotonic_time ();
   pump (self);
   return G_SOURCE_REMOVE;
 }
@@ -195,10 +199,14 @@ client_keeps_up (OwEventStream *self)
   return FALSE;
 }
 
+#define TOO_SLOW                                                                                   \
+  "Too slow for the host's event buffer; reconnect from your last event id to resume."
+
 static void
 pump (OwEventStream *self)
 {
   guint64 last = ow_event_hub_get_last_seq (self->hub);
+  gboolean sent = FALSE;
 
   while (!self->closed && self->cursor < last && client_keeps_up (self))
     {
@@ -207,15 +215,18 @@ pump (OwEventStream *self)
       if (event == NULL)
         {
           /* What it had not read yet left the buffer: it cannot keep up. */
-          ow_event_stream_close (self, "Too slow for the host's event buffer; reconnect "
-                                       "from your last event id to resume.");
+          ow_event_stream_close (self, TOO_SLOW);
           return;
         }
 
       self->cursor++;
       if (matches (self, event))
         write_event (self, event);
+      sent = TRUE;
     }
+  /* A WebSocket is sent events only while its socket takes them. */
+  if (sent && self->connection)
+    self->progress_us = g_get_monotonic_time ();
   /* The next pump asks the socket afresh. */
   self->websocket_sends = 0;
   flush_sse (self);
@@ -252,14 +263,19 @@ static void
 on_wrote_body_data (SoupServerMessage *message, guint chunk_size, OwEventStream *self)
 {
   self->unwritten = chunk_size > self->unwritten ? 0 : self->unwritten - chunk_size;
+  self->progress_us = g_get_monotonic_time ();
   if (self->cursor < ow_event_hub_get_last_seq (self->hub))
     schedule_pump (self);
 }
 
-/* Ends on the client's side: it went away. */
+/* Ends on the client's side: it went away, or took the rest after a close. */
 static void
 on_finished (OwEventStream *self)
 {
+  /* The lingering timer may hold the last reference. */
+  G_GNUC_UNUSED g_autoptr (OwEventStream) keep = g_object_ref (self);
+
+  g_clear_handle_id (&self->linger_id, g_source_remove);
   if (!self->closed)
     self->dropped = TRUE;
   if (self->message)
@@ -284,6 +300,7 @@ start (OwEventStream *self, const guint64 *resume_after)
   guint64 last = ow_event_hub_get_last_seq (self->hub);
   guint64 first = ow_event_hub_get_first_seq (self->hub);
 
+  self->progress_us = g_get_monotonic_time ();
   if (resume_after == NULL || *resume_after >= last)
     {
       self->cursor = last;
@@ -318,8 +335,11 @@ ow_event_stream_new_sse (OwEventHub *hub,
   self->directory = g_strdup (filter->directory);
   self->inside = filter->inside;
   self->message = g_object_ref (message);
+  self->socket = ow_http_message_get_socket (message)
+                   ? g_object_ref (ow_http_message_get_socket (message))
+                   : NULL;
 
-  limit_send_buffer (ow_http_message_get_socket (message));
+  limit_send_buffer (self->socket);
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
@@ -369,6 +389,40 @@ ow_event_stream_new_websocket (OwEventHub *hub,
   return self;
 }
 
+void
+ow_event_stream_set_stall_timeout (OwEventStream *self, guint seconds)
+{
+  g_return_if_fail (OW_IS_EVENT_STREAM (self));
+  self->stall_s = seconds ? seconds : OW_EVENT_STREAM_DEFAULT_STALL_S;
+}
+
+void
+ow_event_stream_check (OwEventStream *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *reason = NULL;
+
+  g_return_if_fail (OW_IS_EVENT_STREAM (self));
+
+  if (self->closed)
+    return;
+  if (self->cursor >= ow_event_hub_get_last_seq (self->hub) && self->unwritten == 0)
+    {
+      self->progress_us = now;
+      return;
+    }
+  if (self->cursor + 1 < ow_event_hub_get_first_seq (self->hub))
+    {
+      ow_event_stream_close (self, TOO_SLOW);
+      return;
+    }
+  if (now - self->progress_us < (gint64) self->stall_s * G_USEC_PER_SEC)
+    return;
+  reason = g_strdup_printf ("Took nothing for %u s; reconnect from your last event id to resume.",
+                            self->stall_s);
+  ow_event_stream_close (self, reason);
+}
+
 gboolean
 ow_event_stream_was_dropped (OwEventStream *self)
 {
@@ -390,6 +444,19 @@ ow_event_stream_heartbeat (OwEventStream *self)
 
   if (!self->closed && self->message)
     write_notice (self, "server.heartbeat", "{}");
+}
+
+static gboolean
+on_linger (gpointer user_data)
+{
+  OwEventStream *self = user_data;
+
+  self->linger_id = 0;
+  g_debug ("An event stream's client took nothing of the rest in %u s", self->stall_s);
+  /* libsoup's write fails, and it ends the connection. */
+  if (!g_socket_is_closed (self->socket))
+    g_socket_shutdown (self->socket, TRUE, TRUE, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -431,6 +498,9 @@ ow_event_stream_close (OwEventStream *self, const char *reason)
         write_notice (self, "stream.closed", properties);
       soup_message_body_complete (soup_server_message_get_response_body (self->message));
       soup_server_message_unpause (self->message);
+      if (self->socket != NULL)
+        self->linger_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, self->stall_s, on_linger,
+                                                      g_object_ref (self), g_object_unref);
     }
   if (self->connection)
     {
@@ -460,6 +530,7 @@ ow_event_stream_dispose (GObject *object)
       g_clear_pointer (&self->writable, g_source_unref);
     }
   g_clear_handle_id (&self->pump_id, g_source_remove);
+  g_clear_handle_id (&self->linger_id, g_source_remove);
   if (self->frames)
     g_string_free (g_steal_pointer (&self->frames), TRUE);
   g_clear_object (&self->message);
@@ -496,4 +567,5 @@ ow_event_stream_class_init (OwEventStreamClass *klass)
 static void
 ow_event_stream_init (OwEventStream *self)
 {
+  self->stall_s = OW_EVENT_STREAM_DEFAULT_STALL_S;
 }

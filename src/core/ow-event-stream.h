@@ -15,6 +15,9 @@ typedef struct
   gboolean inside;       /* … and every folder below it */
 } OwEventFilter;
 
+/* The default of ow_event_stream_set_stall_timeout(). */
+#define OW_EVENT_STREAM_DEFAULT_STALL_S 30
+
 #define OW_TYPE_EVENT_STREAM (ow_event_stream_get_type ())
 G_DECLARE_FINAL_TYPE (OwEventStream, ow_event_stream, OW, EVENT_STREAM, GObject)
 
@@ -53,6 +56,26 @@ const char *ow_event_stream_get_token_id (OwEventStream *self);
 
 /* Sends a keep-alive the client can see (SSE: a `server.heartbeat` event). */
 void ow_event_stream_heartbeat (OwEventStream *self);
+
+/**
+ * ow_event_stream_set_stall_timeout:
+ * @seconds: how long the client may take nothing while events wait for it
+ *
+ * Past that, ow_event_stream_check() closes the stream; and an SSE stream the host has
+ * closed has as long again to deliver what is left, its reason included, before its
+ * socket is shut down: a client that reads nothing would otherwise hold the connection,
+ * and what waits in it, for good.
+ */
+void ow_event_stream_set_stall_timeout (OwEventStream *self, guint seconds);
+
+/**
+ * ow_event_stream_check:
+ *
+ * Closes the stream, with a reason, when its client has fallen behind the hub's buffer
+ * or has taken nothing for the stall timeout while events wait for it. For a timer: a
+ * stream that waits for its client's socket writes nothing, and so notices nothing.
+ */
+void ow_event_stream_check (OwEventStream *self);
 
 /* Whether the stream ended because the client went away (a dropped connection), rather
  * than being closed by the host. */

@@ -50,6 +50,11 @@ struct _OwGateway
   OwOpencodeProxy *proxy;
   GPtrArray *streams; /* OwEventStream */
   guint heartbeat_id;
+  guint stream_check_id;
+  guint trim_id; /* handing freed memory back once streams have gone */
+  guint max_streams;
+  guint max_streams_per_token;
+  guint stream_stall_s;
   GPtrArray *workspaces;
   guint port;    /* asked for; once listening, the one in use */
   int http_port; /* likewise; -1: plain HTTP is off */

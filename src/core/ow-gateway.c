@@ -8,9 +8,13 @@
 #include "ow-opencode-proxy.h"
 #include "ow-sse-parser.h"
 #include "ow-listener.h"
+#include "ow-websocket-guard.h"
 #include "ow-workspace.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,9 +33,6 @@ typedef enum
 } Access;
 
 #define HEARTBEAT_SECONDS 10
-#define STREAM_TOKEN_KEY "ow-stream-token"
-#define STREAM_SINCE_KEY "ow-stream-since"
-#define STREAM_SOCKET_KEY "ow-stream-socket"
 
 typedef void (*RouteHandler) (OwGatewayRequest *request);
 
@@ -337,23 +338,74 @@ reply_directory_forbidden (OwGatewayRequest *request, const char *directory)
 
 /* Event streams */
 
+/* What many streams held (up to a few hundred KiB each, for clients that read slowly)
+ * is freed when they go, but glibc keeps freed memory for reuse: handed back here, once
+ * the last of a burst of closes has had its time to deliver the rest. */
+static gboolean
+on_trim_memory (gpointer user_data)
+{
+  OwGateway *self = user_data;
+
+  self->trim_id = 0;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_stream_closed (OwEventStream *stream, OwGateway *self)
 {
+  g_clear_handle_id (&self->trim_id, g_source_remove);
+  self->trim_id = g_timeout_add_seconds (self->stream_stall_s + 1, on_trim_memory, self);
   if (ow_event_stream_was_dropped (stream))
     ow_metrics_note_stream_dropped (self->metrics, ow_event_stream_get_token_id (stream));
-  g_ptr_array_remove_fast (self->streams, stream);
+  /* In order: the oldest first, for make_stream_room(). */
+  g_ptr_array_remove (self->streams, stream);
   if (self->streams->len == 0)
-    g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+    {
+      g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+      g_clear_handle_id (&self->stream_check_id, g_source_remove);
+    }
+}
+
+/* Calls @func on every stream open now; those it closes leave self->streams meanwhile. */
+static void
+for_each_stream (OwGateway *self, void (*func) (OwEventStream *stream, OwGateway *self))
+{
+  g_autoptr (GPtrArray) streams = g_ptr_array_new_full (self->streams->len, g_object_unref);
+
+  for (guint i = 0; i < self->streams->len; i++)
+    g_ptr_array_add (streams, g_object_ref (g_ptr_array_index (self->streams, i)));
+  for (guint i = 0; i < streams->len; i++)
+    func (g_ptr_array_index (streams, i), self);
+}
+
+static void
+heartbeat (OwEventStream *stream, OwGateway *self)
+{
+  ow_event_stream_heartbeat (stream);
 }
 
 static gboolean
 on_heartbeat (gpointer user_data)
 {
-  OwGateway *self = user_data;
+  for_each_stream (user_data, heartbeat);
+  return G_SOURCE_CONTINUE;
+}
 
-  for (guint i = 0; i < self->streams->len; i++)
-    ow_event_stream_heartbeat (g_ptr_array_index (self->streams, i));
+static void
+check_stream (OwEventStream *stream, OwGateway *self)
+{
+  ow_event_stream_check (stream);
+}
+
+/* A client that stops reading is noticed here, not only when the host next writes to it:
+ * a stream waits for its socket without a write under way. */
+static gboolean
+on_check_streams (gpointer user_data)
+{
+  for_each_stream (user_data, check_stream);
   return G_SOURCE_CONTINUE;
 }
 
@@ -361,9 +413,51 @@ static void
 add_stream (OwGateway *self, OwEventStream *stream)
 {
   g_ptr_array_add (self->streams, stream);
+  ow_event_stream_set_stall_timeout (stream, self->stream_stall_s);
   g_signal_connect_object (stream, "closed", G_CALLBACK (on_stream_closed), self, 0);
   if (self->heartbeat_id == 0)
     self->heartbeat_id = g_timeout_add_seconds (HEARTBEAT_SECONDS, on_heartbeat, self);
+  if (self->stream_check_id == 0)
+    self->stream_check_id = g_timeout_add_seconds (1, on_check_streams, self);
+}
+
+/* Whether a stream for the caller fits. A token's oldest stream makes room for its
+ * newest: a device that reconnects (after a network change, say) may do so before the host
+ * has seen its old connection go. Past the cap in all, FALSE after replying 503. */
+static gboolean
+make_stream_room (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  OwEventStream *oldest = NULL;
+  guint of_token = 0;
+
+  for (guint i = 0; i < self->streams->len; i++)
+    {
+      OwEventStream *stream = g_ptr_array_index (self->streams, i);
+
+      if (g_strcmp0 (ow_event_stream_get_token_id (stream), request->caller->id) != 0)
+        continue;
+      if (oldest == NULL)
+        oldest = stream;
+      of_token++;
+    }
+  if (of_token >= self->max_streams_per_token)
+    ow_event_stream_close (oldest, "Replaced by a newer stream of the same token.");
+
+  if (self->streams->len >= self->max_streams)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "The host serves %u event streams, as many as it takes ([gateway] max-streams in "
+        "host.conf). Try again later.",
+        self->streams->len);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (request->message),
+                                    "Retry-After", "10");
+      ow_http_reply_error (request->message, SOUP_STATUS_SERVICE_UNAVAILABLE, "too_many_streams",
+                           text);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -415,55 +509,88 @@ serve_events (OwGatewayRequest *request, const char *directory, gboolean inside)
   else if (g_strcmp0 (request->opencode.pattern, "/event") != 0)
     return FALSE;
 
-  if (read_resume_point (request, &seq, &given))
+  if (read_resume_point (request, &seq, &given) && make_stream_room (request))
     add_stream (self, ow_event_stream_new_sse (self->hub, request->message, request->caller->id,
                                                &filter, given ? &seq : NULL));
   return TRUE;
 }
 
-static void
-handle_events_websocket (OwGatewayRequest *request)
+/* What a WebSocket stream needs from its request once the handshake answer is out. */
+typedef struct
 {
-  gboolean given;
-  guint64 seq;
+  OwGateway *gateway;
+  char *token_id;
+  GSocket *socket; /* nullable */
+  gboolean resume;
+  guint64 since;
+} WebsocketStart;
 
-  /* Authorised: leave the status unset, and libsoup completes the WebSocket handshake. */
-  if (!read_resume_point (request, &seq, &given))
+static void
+websocket_start_free (WebsocketStart *start)
+{
+  g_clear_object (&start->gateway);
+  g_clear_object (&start->socket);
+  g_free (start->token_id);
+  g_free (start);
+}
+
+/* The 101 is out: the connection is the WebSocket's. As libsoup's own WebSocket handler
+ * does, but with the client's frames read through a guard first. */
+static void
+on_websocket_upgraded (SoupServerMessage *message, WebsocketStart *start)
+{
+  g_autoptr (GIOStream) connection = NULL;
+  g_autoptr (GIOStream) guarded = NULL;
+  g_autoptr (SoupWebsocketConnection) websocket = NULL;
+
+  connection = soup_server_message_steal_connection (message);
+  if (connection == NULL)
     return;
-  g_object_set_data_full (G_OBJECT (request->message), STREAM_TOKEN_KEY,
-                          g_strdup (request->caller->id), g_free);
-  /* Taken now: once libsoup hands the connection to the WebSocket, the message no longer
-   * says which socket it was. */
-  if (ow_http_message_get_socket (request->message))
-    g_object_set_data_full (G_OBJECT (request->message), STREAM_SOCKET_KEY,
-                            g_object_ref (ow_http_message_get_socket (request->message)),
-                            g_object_unref);
-  if (given)
-    g_object_set_data_full (G_OBJECT (request->message), STREAM_SINCE_KEY,
-                            g_memdup2 (&seq, sizeof seq), g_free);
+  if (start->socket != NULL)
+    ow_connection_watch_forget (start->socket);
+  guarded = ow_websocket_guard_new (connection, start->socket);
+  websocket = soup_websocket_connection_new (
+    guarded, soup_server_message_get_uri (message), SOUP_WEBSOCKET_CONNECTION_SERVER,
+    soup_message_headers_get_one (soup_server_message_get_request_headers (message), "Origin"),
+    NULL, NULL);
+  soup_websocket_connection_set_max_incoming_payload_size (websocket, OW_WEBSOCKET_MAX_MESSAGE);
+  add_stream (start->gateway, ow_event_stream_new_websocket (start->gateway->hub, websocket,
+                                                             start->socket, start->token_id,
+                                                             start->resume ? &start->since : NULL));
 }
 
 static void
-on_websocket (SoupServer *server,
-              SoupServerMessage *message,
-              const char *path,
-              SoupWebsocketConnection *connection,
-              gpointer user_data)
+handle_events_websocket (OwGatewayRequest *request)
 {
-  OwGateway *self = user_data;
-  const char *token_id = g_object_get_data (G_OBJECT (message), STREAM_TOKEN_KEY);
-  GSocket *socket = g_object_get_data (G_OBJECT (message), STREAM_SOCKET_KEY);
+  g_autoptr (GError) error = NULL;
+  WebsocketStart *start;
+  gboolean given;
+  guint64 seq;
 
-  if (token_id == NULL)
-    return; /* never authorised: cannot happen, as the handler above runs first */
-  if (socket != NULL)
+  if (!soup_websocket_server_check_handshake (request->message, NULL, NULL, NULL, &error))
     {
-      ow_connection_watch_forget (socket);
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "websocket_expected",
+                           "/v1/events is a WebSocket: send a WebSocket handshake (RFC 6455).");
+      return;
     }
+  if (!read_resume_point (request, &seq, &given) || !make_stream_room (request))
+    return;
+  /* No extensions: permessage-deflate would let a small frame inflate to any size. */
+  if (!soup_websocket_server_process_handshake (request->message, NULL, NULL, NULL, NULL))
+    return;
 
-  add_stream (
-    self, ow_event_stream_new_websocket (self->hub, connection, socket, token_id,
-                                         g_object_get_data (G_OBJECT (message), STREAM_SINCE_KEY)));
+  start = g_new0 (WebsocketStart, 1);
+  start->gateway = g_object_ref (request->gateway);
+  start->token_id = g_strdup (request->caller->id);
+  /* Taken now: once the connection is stolen, the message no longer says its socket. */
+  start->socket = ow_http_message_get_socket (request->message)
+                    ? g_object_ref (ow_http_message_get_socket (request->message))
+                    : NULL;
+  start->resume = given;
+  start->since = seq;
+  g_signal_connect_data (request->message, "wrote-informational",
+                         G_CALLBACK (on_websocket_upgraded), start,
+                         (GClosureNotify) (void (*) (void)) websocket_start_free, 0);
 }
 
 GPtrArray *
@@ -1527,11 +1654,13 @@ ow_gateway_dispose (GObject *object)
   OwGateway *self = OW_GATEWAY (object);
 
   g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  g_clear_handle_id (&self->stream_check_id, g_source_remove);
   if (self->tokens)
     g_signal_handlers_disconnect_by_data (self->tokens, self);
   while (self->streams && self->streams->len > 0)
     ow_event_stream_close (g_ptr_array_index (self->streams, 0), NULL);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
+  g_clear_handle_id (&self->trim_id, g_source_remove);
 
   if (self->server)
     stop_listening (self);
@@ -1620,6 +1749,12 @@ ow_gateway_new (OwIdentity *identity,
   self->proxy = ow_opencode_proxy_new (runtime, hub, self->max_body_bytes);
   ow_opencode_proxy_set_answer_timeout (self->proxy, options->answer_timeout_s);
   self->streams = g_ptr_array_new_with_free_func (g_object_unref);
+  self->max_streams = options->max_streams ? options->max_streams : OW_GATEWAY_DEFAULT_MAX_STREAMS;
+  self->max_streams_per_token = options->max_streams_per_token
+                                  ? options->max_streams_per_token
+                                  : OW_GATEWAY_DEFAULT_MAX_STREAMS_PER_TOKEN;
+  self->stream_stall_s =
+    options->stream_stall_s ? options->stream_stall_s : OW_EVENT_STREAM_DEFAULT_STALL_S;
   g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   self->workspaces = g_ptr_array_ref (workspaces);
   self->port = options->port;
@@ -1640,10 +1775,5 @@ ow_gateway_new (OwIdentity *identity,
   soup_server_add_early_handler (self->server, NULL, check_body_size, self, NULL);
   g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_finished), NULL);
   soup_server_add_handler (self->server, NULL, dispatch, self, NULL);
-  /* The WebSocket path needs its own entry: libsoup upgrades a request only on a path
-   * with a WebSocket handler, after the normal one has authorised it. */
-  soup_server_add_handler (self->server, "/v1/events", dispatch, self, NULL);
-  soup_server_add_websocket_handler (self->server, "/v1/events", NULL, NULL, on_websocket, self,
-                                     NULL);
   return self;
 }

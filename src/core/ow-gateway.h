@@ -31,9 +31,14 @@ typedef struct
   guint idle_timeout_s;               /* for a kept connection's next request */
   guint max_connections;              /* open at once; 0: the listener's default */
   guint max_connections_per_address;  /* from one address (IPv6: one /64); 0: the default */
+  guint max_streams;                  /* event streams open at once; 0: the default */
+  guint max_streams_per_token;        /* … for one token; its oldest makes room for its newest */
+  guint stream_stall_s;               /* how long a stream's client may take nothing; 0: 30 s */
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
+#define OW_GATEWAY_DEFAULT_MAX_STREAMS 1024
+#define OW_GATEWAY_DEFAULT_MAX_STREAMS_PER_TOKEN 32
 
 #define OW_TYPE_GATEWAY (ow_gateway_get_type ())
 G_DECLARE_FINAL_TYPE (OwGateway, ow_gateway, OW, GATEWAY, GObject)

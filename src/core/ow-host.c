@@ -248,7 +248,13 @@ ow_host_new (const OwHostOptions *options, GError **error)
       !config_uint (self->config, "gateway", "max-connections", 1000000,
                     &self->gateway_options.max_connections, error) ||
       !config_uint (self->config, "gateway", "max-connections-per-address", 1000000,
-                    &self->gateway_options.max_connections_per_address, error))
+                    &self->gateway_options.max_connections_per_address, error) ||
+      !config_uint (self->config, "gateway", "max-streams", 1000000,
+                    &self->gateway_options.max_streams, error) ||
+      !config_uint (self->config, "gateway", "max-streams-per-token", 1000000,
+                    &self->gateway_options.max_streams_per_token, error) ||
+      !config_uint (self->config, "gateway", "stream-stall-timeout", 3600,
+                    &self->gateway_options.stream_stall_s, error))
     return NULL;
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);

@@ -292,10 +292,10 @@ start_waiting (OwListener *self)
       if (connection->state == STATE_HANDSHAKING)
         {
           under_way++;
-          g_hash_table_insert (per_address, connection->address,
-                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
-                                                   per_address, connection->address)) +
-                                                 1));
+          g_hash_table_insert (
+            per_address, connection->address,
+            GUINT_TO_POINTER (
+              GPOINTER_TO_UINT (g_hash_table_lookup (per_address, connection->address)) + 1));
         }
     }
   for (GList *link = self->connections.head; link != NULL && under_way < MAX_HANDSHAKES;
@@ -392,8 +392,8 @@ address_of (GSocket *socket)
 
   if (!G_IS_INET_SOCKET_ADDRESS (remote))
     return g_strdup ("local");
-  text = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  text =
+    g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
   return ow_net_address_key (text);
 }
 
@@ -441,8 +441,7 @@ accept_connection (OwListener *self, GSocket *socket, gboolean tls)
   connection->timeout_id =
     g_timeout_add_seconds (OW_TLS_HANDSHAKE_TIMEOUT_S, on_handshake_timeout, connection);
   connection->first_bytes = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (connection->first_bytes, G_SOURCE_FUNC (on_first_bytes), connection,
-                         NULL);
+  g_source_set_callback (connection->first_bytes, G_SOURCE_FUNC (on_first_bytes), connection, NULL);
   g_source_attach (connection->first_bytes, NULL);
 }
 

@@ -29,7 +29,7 @@ G_DECLARE_FINAL_TYPE (OwListener, ow_listener, OW, LISTENER, GObject)
  *   would pass a limit, the oldest idle connection within it is closed (one still silent
  *   before its handshake, or one kept open between requests); with none idle, the new one
  *   is refused;
- * - for TLS, passes each client's input through an #OwTlsRecordGuard (no renegotiation);
+ * - for TLS, passes each client's input through ow_tls_record_guard_new() (no renegotiation);
  *   starts a handshake only once the client has sent something, so a silent connection
  *   holds no thread; runs at most a few handshakes at once from one address and in all (each
  *   holds a thread of glib-networking's), the rest waiting their turn; and drops a

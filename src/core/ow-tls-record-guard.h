@@ -4,9 +4,6 @@
 
 G_BEGIN_DECLS
 
-#define OW_TYPE_TLS_RECORD_GUARD (ow_tls_record_guard_get_type ())
-G_DECLARE_FINAL_TYPE (OwTlsRecordGuard, ow_tls_record_guard, OW, TLS_RECORD_GUARD, GIOStream)
-
 /**
  * ow_tls_record_guard_new:
  * @base: a client's connection, before TLS
@@ -22,15 +19,8 @@ G_DECLARE_FINAL_TYPE (OwTlsRecordGuard, ow_tls_record_guard, OW, TLS_RECORD_GUAR
  * sends no handshake record after ChangeCipherSpec except, after a HelloRetryRequest, its
  * second ClientHello; 1.3 has no renegotiation at all.
  *
- * Returns: (transfer full): the guarded stream
+ * Returns: (transfer full): the guarded stream, an #OwScannedStream
  */
 GIOStream *ow_tls_record_guard_new (GIOStream *base);
-
-/**
- * ow_tls_record_guard_get_refused:
- *
- * Returns: whether the client asked to renegotiate and was refused
- */
-gboolean ow_tls_record_guard_get_refused (OwTlsRecordGuard *self);
 
 G_END_DECLS

@@ -109,10 +109,14 @@ class WebSocketStream(_TlsStream):
         self.status, self.headers = read_head(self.reader)
         self.close_reason = None
 
-    def _send(self, opcode, payload=b""):
+    def _send(self, opcode, payload=b"", final=True):
         mask = os.urandom(4)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.tls.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+        if len(payload) < 126:
+            length = bytes([0x80 | len(payload)])
+        else:
+            length = bytes([0x80 | 126]) + struct.pack("!H", len(payload))
+        self.tls.sendall(bytes([(0x80 if final else 0) | opcode]) + length + mask + masked)
 
     def _frame(self):
         head = self.reader.read(2)

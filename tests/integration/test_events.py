@@ -33,10 +33,10 @@ class EventsTest(unittest.TestCase):
         owtest.require_env()
         cls.opencode = owtest.find_opencode()
 
-    def start(self, *host_args, reply=LONG_REPLY, delay_ms="12"):
+    def start(self, *host_args, reply=LONG_REPLY, delay_ms="12", config=None):
         llm = FakeLLM("--reply", reply, "--chunk-delay-ms", delay_ms)
         self.addCleanup(llm.close)
-        host = Host(self.opencode, llm=llm, extra_args=host_args)
+        host = Host(self.opencode, llm=llm, extra_args=host_args, config=config)
         self.addCleanup(host.close)
         host.wait_running()
         self.gateway = Gateway(host)
@@ -221,8 +221,11 @@ class EventsTest(unittest.TestCase):
         self.assertEqual((status, answer["code"]), (400, "invalid_resume_point"))
 
     def test_a_client_too_slow_for_the_buffer_is_closed_with_a_reason(self):
+        # They read nothing until the task is done, which under memcheck takes longer than
+        # the host's default 30 s would let them.
         host = self.start("--event-buffer", "40",
-                          reply=" ".join("slow%d" % i for i in range(1500)), delay_ms="1")
+                          reply=" ".join("slow%d" % i for i in range(1500)), delay_ms="1",
+                          config="[gateway]\nstream-stall-timeout=600\n")
         # Two clients that stop reading, with small receive buffers: one SSE, one WebSocket.
         slow = SseStream(self.gateway, "/opencode/global/event", self.token,
                          receive_buffer=4096)

@@ -33,9 +33,9 @@ class LimitsTest(unittest.TestCase):
     def setUpClass(cls):
         owtest.require_env()
 
-    def start_host(self, config=None, wrap=(), args=()):
-        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok"}, config=config,
-                    wrap=wrap, extra_args=args)
+    def start_host(self, config=None, wrap=(), args=(), env=None):
+        host = Host(owtest.FAKE_RUNTIME, env={"OW_FAKE_RUNTIME_MODE": "ok", **(env or {})},
+                    config=config, wrap=wrap, extra_args=args)
         self.addCleanup(host.close)
         host.wait_running(timeout=60 if SLOW else 20)
         return host
@@ -313,6 +313,164 @@ class LimitsTest(unittest.TestCase):
                 self.assertNotEqual(stream.tls.recv(4096), b"", "the host ended a stream")
             except (BlockingIOError, ssl.SSLWantReadError):
                 pass  # nothing to read, and still open
+
+    def test_streams_that_stop_reading_are_dropped_with_a_reason_and_memory_returns(self):
+        stall = 3
+        clients = 200 if SLOW else 2000
+        host = self.start_host(
+            env={"OW_FAKE_RUNTIME_EVENT_RATE": "2000"},
+            config="[gateway]\nmax-streams=5000\nmax-streams-per-token=5000\n"
+                   "max-connections=5000\nmax-connections-per-address=5000\n"
+                   "stream-stall-timeout=%d\n" % stall)
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+        margin = 120 if SLOW else 10
+
+        def open_stream(i):
+            kind = streams.SseStream if i % 2 else streams.WebSocketStream
+            path = "/opencode/global/event" if i % 2 else "/v1/events"
+            stream = kind(gateway, path, viewer, receive_buffer=4096)
+            self.addCleanup(stream.close)
+            return stream
+
+        # Warm up what every stream uses, and let the event buffer fill (10,000 events at
+        # 2,000 a second), then measure from there.
+        for stream in [open_stream(i) for i in range(40)]:
+            stream.close()
+        time.sleep(6)
+        wait_until(lambda: host.status()["gateway"]["connections"] == 0, margin,
+                   what="the warm-up streams to end")
+        before = proc_status(host, "VmRSS")
+
+        def round_of_streams():
+            opened = [open_stream(i) for i in range(clients)]
+            last_opened = time.monotonic()
+            self.assertTrue(all(s.status.split()[1] in ("200", "101") for s in opened))
+            peak = proc_status(host, "VmRSS")
+            wait_until(lambda: host.status()["gateway"]["streams"] == 0, stall + 2 + margin, 0.5,
+                       "the streams that read nothing to be closed")
+            took = time.monotonic() - last_opened
+            # Their connections end once what is left has had its time to go (the stall
+            # timeout again), and the host hands the memory back a second after that.
+            wait_until(lambda: host.status()["gateway"]["connections"] == 0, margin + 15, 0.5,
+                       "their connections to end")
+            time.sleep(3)
+            after = proc_status(host, "VmRSS")
+            print("%d streams that read nothing: closed %.1f s after the last opened; RSS %d kB "
+                  "before, %d kB with them, %d kB after" % (clients, took, before, peak, after))
+            for stream in opened:
+                stream.close()
+            return peak, after
+
+        peak, after = round_of_streams()
+        reasons = host_stderr(host).count("Took nothing for %d s" % stall)
+        reasons += host_stderr(host).count("Too slow for the host's event buffer")
+        self.assertGreaterEqual(reasons, clients)
+        if SLOW:
+            return  # memcheck's and the sanitizers' own memory hide the host's
+        # Most of what they took is handed back, and a second round keeps nothing more: what
+        # stays is the allocator's, reused.
+        self.assertLess(after - before, (peak - before) / 2)
+        _, again = round_of_streams()
+        self.assertLess(again, after * 1.1)
+
+    def test_connections_leave_nothing_behind(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+        count = 2000 if SLOW else 20000
+        request = ("GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                   "Authorization: Bearer %s\r\n\r\n" % viewer).encode()
+
+        def tls_request():
+            with socket.create_connection(("127.0.0.1", gateway.port), timeout=30) as raw:
+                # Without it, Python holds the request back until the host acknowledges the
+                # end of the handshake: 40 ms each.
+                raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with gateway.context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(request)
+                    answer = b""
+                    while chunk := tls.recv(4096):
+                        answer += chunk
+                    self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:100])
+
+        for _ in range(200):
+            tls_request()
+        before = proc_status(host, "VmRSS")
+        for _ in range(count):
+            socket.create_connection(("127.0.0.1", gateway.port), timeout=30).close()
+        for _ in range(count):
+            tls_request()
+        wait_until(lambda: host.status()["gateway"]["connections"] == 0, 60, 0.5,
+                   "the connections to be forgotten")
+        after = proc_status(host, "VmRSS")
+        print("%d connect-and-close and %d TLS requests: RSS %d kB before, %d kB after"
+              % (count, count, before, after))
+        if not SLOW:
+            self.assertLess(after, before * 1.1)
+
+    def test_websocket_messages_are_capped_across_fragments_and_pings_limited(self):
+        host = self.start_host()
+        gateway = Gateway(host)
+        viewer = self.token(host, "viewer")
+
+        # A message sent as a stream of 1 KiB fragments, to be 500 MiB in all.
+        flood = streams.WebSocketStream(gateway, "/v1/events", viewer)
+        self.addCleanup(flood.close)
+        self.assertEqual(flood.status.split()[1], "101")
+        before = proc_status(host, "VmRSS")
+        fragment, sent = os.urandom(1024), 0
+        with self.assertRaises(OSError):
+            for i in range(500 * 1024):
+                flood._send(0x1 if i == 0 else 0x0, fragment, final=False)
+                sent += len(fragment)
+        print("a fragmented message was refused after %d KiB" % (sent // 1024))
+        self.assertLess(sent, 4 * 1024 * 1024)
+        self.assertLess(proc_status(host, "VmRSS"), before + 16 * 1024)
+
+        # A ping flood ends its connection, and /health answers meanwhile.
+        pinger = streams.WebSocketStream(gateway, "/v1/events", viewer)
+        self.addCleanup(pinger.close)
+        pings = 0
+        with self.assertRaises(OSError):
+            for pings in range(100000):
+                pinger._send(0x9, b"x")
+        print("a ping flood was cut off after %d pings" % pings)
+        self.assertLess(pings, 1000)
+        started = time.monotonic()
+        self.assertEqual(gateway.request("GET", "/health")[0], 200)
+        print("/health after the flood: %.3f s" % (time.monotonic() - started))
+
+    def test_streams_are_capped_per_token_and_in_all(self):
+        host = self.start_host(config="[gateway]\nmax-streams=3\nmax-streams-per-token=2\n")
+        gateway = Gateway(host)
+        first, second = self.token(host, "viewer"), self.token(host, "viewer")
+
+        oldest = streams.SseStream(gateway, "/opencode/global/event", first)
+        self.addCleanup(oldest.close)
+        kept = streams.WebSocketStream(gateway, "/v1/events", first)
+        self.addCleanup(kept.close)
+        # A third of the same token replaces its oldest, which is told why.
+        newest = streams.SseStream(gateway, "/opencode/global/event", first)
+        self.addCleanup(newest.close)
+        self.assertEqual(newest.status.split()[1], "200")
+        closed = [data for _, data in oldest.events() if "stream.closed" in data]
+        self.assertIn("Replaced by a newer stream", closed[0])
+        wait_until(lambda: host.status()["gateway"]["streams"] == 2, 10,
+                   what="the replaced stream to go")
+
+        # One of another token makes three; a fourth is refused, with when to try again.
+        other = streams.SseStream(gateway, "/opencode/global/event", second)
+        self.addCleanup(other.close)
+        self.assertEqual(other.status.split()[1], "200")
+        refused_ws = streams.WebSocketStream(gateway, "/v1/events", second)
+        self.addCleanup(refused_ws.close)
+        self.assertEqual(refused_ws.status.split()[1], "503")
+        self.assertEqual(refused_ws.headers.get("retry-after"), "10")
+        sse = streams.SseStream(gateway, "/opencode/global/event", second)
+        self.addCleanup(sse.close)
+        self.assertEqual(sse.status.split()[1], "503")
+        self.assertEqual(host.status()["gateway"]["streams"], 3)
 
 
 def proc_status_limit(host):
