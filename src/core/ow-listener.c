@@ -19,8 +19,10 @@
 #define NO_DESCRIPTORS_PAUSE_MS 1000
 /* Handshakes under way at once. Each blocks a thread of glib-networking's pool on its
  * client until done, so one address that sends a byte and stalls holds a few threads, not
- * all of them; a handshake takes about a millisecond, so the rest hardly wait. */
-#define MAX_HANDSHAKES 16
+ * all of them. A handshake takes about a millisecond, so the rest hardly wait, unless
+ * clients from 16 addresses stall together: those the global bound leaves waiting behind
+ * them. */
+#define MAX_HANDSHAKES 64
 #define MAX_HANDSHAKES_PER_ADDRESS 4
 
 typedef enum
@@ -421,6 +423,9 @@ accept_connection (OwListener *self, GSocket *socket, gboolean tls)
   g_queue_push_tail_link (&self->connections, &connection->link);
   connection->listed = TRUE;
 
+  /* As libsoup's own listener does: an answer's head and body are separate writes. */
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   if (!tls)
     {
       connection->stream = G_IO_STREAM (g_steal_pointer (&base));
@@ -428,7 +433,6 @@ accept_connection (OwListener *self, GSocket *socket, gboolean tls)
       return;
     }
 
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   connection->stream = start_tls (self, base);
   if (connection->stream == NULL)
     {

@@ -24,8 +24,8 @@ G_DECLARE_FINAL_TYPE (OwListener, ow_listener, OW, LISTENER, GObject)
  * TLS the host cannot bound. This one:
  *
  * - pauses for a second when accepting fails, then goes on;
- * - holds at most %OW_LISTENER_DEFAULT_MAX_CONNECTIONS connections, and as many from one
- *   address (see ow_net_address_key()) as ow_listener_set_limits() says. When a new one
+ * - holds at most as many connections, in all and from one address (see
+ *   ow_net_address_key()), as ow_listener_set_limits() says. When a new one
  *   would pass a limit, the oldest idle connection within it is closed (one still silent
  *   before its handshake, or one kept open between requests); with none idle, the new one
  *   is refused;

@@ -203,18 +203,22 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(gateway.request("GET", "/whoami", token=viewer)[0], 200)
         threads = proc_status(host, "Threads")
 
-        # Fifty clients that send the first byte of a ClientHello and stall: each would hold
-        # a thread of the handshake pool for its whole handshake time.
+        # Fifty clients from four addresses that send the first byte of a ClientHello and
+        # stall: each would hold a thread of the handshake pool for its whole handshake time.
+        # Four from each address get one.
         stalled = []
         self.addCleanup(lambda: [s.close() for s in stalled])
-        for _ in range(50):
-            s = socket.create_connection(("127.0.0.1", gateway.port), timeout=30)
+        for i in range(50):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.%d" % (10 + i % 4), 0))
+            s.settimeout(30)
+            s.connect(("127.0.0.1", gateway.port))
             s.sendall(b"\x16")
             stalled.append(s)
         time.sleep(1)
         print("threads: %d before, %d beside 50 stalled handshakes"
               % (threads, proc_status(host, "Threads")))
-        self.assertLessEqual(proc_status(host, "Threads"), threads + 6)
+        self.assertLessEqual(proc_status(host, "Threads"), threads + 4 * 4 + 4)
 
         # A client from another address is not queued behind them.
         started = time.monotonic()
@@ -425,8 +429,11 @@ class LimitsTest(unittest.TestCase):
                 flood._send(0x1 if i == 0 else 0x0, fragment, final=False)
                 sent += len(fragment)
         print("a fragmented message was refused after %d KiB" % (sent // 1024))
-        self.assertLess(sent, 4 * 1024 * 1024)
-        self.assertLess(proc_status(host, "VmRSS"), before + 16 * 1024)
+        # How much the client got to send first depends on how quickly the host reads, and
+        # under memcheck that is slowly enough for the socket buffers to take megabytes.
+        if not SLOW:
+            self.assertLess(sent, 4 * 1024 * 1024)
+            self.assertLess(proc_status(host, "VmRSS"), before + 16 * 1024)
 
         # A ping flood ends its connection, and /health answers meanwhile.
         pinger = streams.WebSocketStream(gateway, "/v1/events", viewer)
@@ -436,7 +443,8 @@ class LimitsTest(unittest.TestCase):
             for pings in range(100000):
                 pinger._send(0x9, b"x")
         print("a ping flood was cut off after %d pings" % pings)
-        self.assertLess(pings, 1000)
+        if not SLOW:
+            self.assertLess(pings, 1000)
         started = time.monotonic()
         self.assertEqual(gateway.request("GET", "/health")[0], 200)
         print("/health after the flood: %.3f s" % (time.monotonic() - started))
