@@ -122,11 +122,16 @@ end_unserved (Connection *connection)
   forget (connection);
 }
 
+/* Ends a connection whose handshake failed, then says so: ended first, so that a handler
+ * may even stop the listener. */
 static void
-fail (Connection *connection, GError *error)
+end_failed (Connection *connection, GError *error)
 {
+  OwListener *self = connection->self;
+
   g_debug ("A TLS handshake failed: %s", error->message);
-  g_signal_emit (connection->self, signals[HANDSHAKE_FAILED], 0, error);
+  end_unserved (connection);
+  g_signal_emit (self, signals[HANDSHAKE_FAILED], 0, error);
 }
 
 static gboolean
@@ -264,8 +269,7 @@ on_handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
           g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                        "The TLS handshake took longer than %d s", OW_TLS_HANDSHAKE_TIMEOUT_S);
         }
-      fail (connection, error);
-      end_unserved (connection);
+      end_failed (connection, error);
     }
   start_waiting (self);
 }
@@ -334,8 +338,7 @@ on_handshake_timeout (gpointer user_data)
                connection->state == STATE_SILENT ? "The client sent nothing in %d s"
                                                  : "The handshake did not get its turn in %d s",
                OW_TLS_HANDSHAKE_TIMEOUT_S);
-  fail (connection, error);
-  end_unserved (connection);
+  end_failed (connection, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -357,8 +360,7 @@ on_first_bytes (GSocket *socket, GIOCondition condition, gpointer user_data)
       g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                                                       "The client left before the handshake");
 
-      fail (connection, error);
-      end_unserved (connection);
+      end_failed (connection, error);
       return G_SOURCE_REMOVE;
     }
   connection->state = STATE_WAITING;
