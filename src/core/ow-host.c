@@ -579,7 +579,8 @@ ow_host_build_status (OwHost *self)
   json_builder_add_int_value (builder,
                               self->gateway ? ow_gateway_count_connections (self->gateway) : 0);
   json_builder_set_member_name (builder, "streams");
-  json_builder_add_int_value (builder, self->gateway ? ow_gateway_count_streams (self->gateway) : 0);
+  json_builder_add_int_value (builder,
+                              self->gateway ? ow_gateway_count_streams (self->gateway) : 0);
   json_builder_set_member_name (builder, "discovery");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "state",
