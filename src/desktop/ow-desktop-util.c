@@ -157,7 +157,7 @@ ow_open_folder (GtkWindow *parent, const char *path)
 static void
 check_widget (GtkWidget *widget, gpointer user_data)
 {
-  const char *title = user_data;
+  GPtrArray *problems = user_data;
 
   if (!gtk_widget_get_mapped (widget))
     return;
@@ -173,9 +173,10 @@ check_widget (GtkWidget *widget, gpointer user_data)
       pango_layout_get_pixel_size (layout, &text_width, NULL);
       if (pango_layout_is_ellipsized (layout) ||
           gtk_widget_get_allocated_width (widget) < MIN (natural, text_width))
-        g_warning ("layout check: the label “%s” in the window “%s” is clipped (%d of %d px)",
-                   gtk_label_get_text (label), title, gtk_widget_get_allocated_width (widget),
-                   text_width);
+        g_ptr_array_add (problems,
+                         g_strdup_printf ("the label “%s” is clipped (%d of %d px)",
+                                          gtk_label_get_text (label),
+                                          gtk_widget_get_allocated_width (widget), text_width));
     }
 
   if (GTK_IS_CONTAINER (widget))
@@ -187,24 +188,43 @@ check_layout (gpointer user_data)
 {
   GtkWindow *window = user_data;
   const char *title = gtk_window_get_title (window);
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   GdkRectangle workarea = { 0 };
   GdkMonitor *monitor;
 
   g_object_set_data (G_OBJECT (window), "ow-layout-check", NULL);
   if (!gtk_widget_get_mapped (GTK_WIDGET (window)))
     return G_SOURCE_REMOVE;
+  if (title == NULL)
+    title = "";
 
   monitor = gdk_display_get_monitor_at_window (gtk_widget_get_display (GTK_WIDGET (window)),
                                                gtk_widget_get_window (GTK_WIDGET (window)));
   gdk_monitor_get_workarea (monitor, &workarea);
   if (gtk_widget_get_allocated_width (GTK_WIDGET (window)) > workarea.width ||
       gtk_widget_get_allocated_height (GTK_WIDGET (window)) > workarea.height)
-    g_warning ("layout check: the window “%s” (%d×%d) does not fit the screen (%d×%d)", title,
-               gtk_widget_get_allocated_width (GTK_WIDGET (window)),
-               gtk_widget_get_allocated_height (GTK_WIDGET (window)), workarea.width,
-               workarea.height);
-  check_widget (GTK_WIDGET (window), (gpointer) (title ? title : ""));
-  g_message ("layout check: “%s” done", title ? title : "");
+    g_ptr_array_add (problems,
+                     g_strdup_printf ("the window (%d×%d) does not fit the screen (%d×%d)",
+                                      gtk_widget_get_allocated_width (GTK_WIDGET (window)),
+                                      gtk_widget_get_allocated_height (GTK_WIDGET (window)),
+                                      workarea.width, workarea.height));
+  check_widget (GTK_WIDGET (window), problems);
+
+  /* A label whose text changed after the frame this check follows still has
+   * the old allocation. Before reporting, lay the window out again and look
+   * once more after the next frame: only what is still wrong then is real. */
+  if (problems->len > 0 && g_object_get_data (G_OBJECT (window), "ow-layout-retried") == NULL)
+    {
+      g_object_set_data (G_OBJECT (window), "ow-layout-retried", GINT_TO_POINTER (1));
+      gtk_widget_queue_resize (GTK_WIDGET (window));
+      return G_SOURCE_REMOVE;
+    }
+  g_object_set_data (G_OBJECT (window), "ow-layout-retried", NULL);
+
+  for (guint i = 0; i < problems->len; i++)
+    g_warning ("layout check: in the window “%s”, %s", title,
+               (const char *) g_ptr_array_index (problems, i));
+  g_message ("layout check: “%s” done", title);
   return G_SOURCE_REMOVE;
 }
 
