@@ -51,7 +51,8 @@ struct _OwGateway
   GPtrArray *streams; /* OwEventStream */
   guint heartbeat_id;
   guint stream_check_id;
-  guint trim_id; /* handing freed memory back once streams have gone */
+  guint trim_id;       /* handing freed memory back once streams have gone */
+  gboolean trim_again; /* a stream closed while that was pending */
   guint max_streams;
   guint max_streams_per_token;
   guint stream_stall_s;

@@ -340,24 +340,33 @@ reply_directory_forbidden (OwGatewayRequest *request, const char *directory)
 
 /* What many streams held (up to a few hundred KiB each, for clients that read slowly)
  * is freed when they go, but glibc keeps freed memory for reuse: handed back here, once
- * the last of a burst of closes has had its time to deliver the rest. */
+ * a closed stream has had its time to deliver the rest. At most once per that time, so
+ * a steady trickle of closes neither trims all the time nor puts trimming off for good;
+ * a close while a trim is pending earns one more round. */
 static gboolean
 on_trim_memory (gpointer user_data)
 {
   OwGateway *self = user_data;
 
-  self->trim_id = 0;
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
+  if (self->trim_again)
+    {
+      self->trim_again = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+  self->trim_id = 0;
   return G_SOURCE_REMOVE;
 }
 
 static void
 on_stream_closed (OwEventStream *stream, OwGateway *self)
 {
-  g_clear_handle_id (&self->trim_id, g_source_remove);
-  self->trim_id = g_timeout_add_seconds (self->stream_stall_s + 1, on_trim_memory, self);
+  if (self->trim_id == 0)
+    self->trim_id = g_timeout_add_seconds (self->stream_stall_s + 1, on_trim_memory, self);
+  else
+    self->trim_again = TRUE;
   if (ow_event_stream_was_dropped (stream))
     ow_metrics_note_stream_dropped (self->metrics, ow_event_stream_get_token_id (stream));
   /* In order: the oldest first, for make_stream_room(). */
