@@ -194,27 +194,28 @@ count (OwListener *self, const char *address, Connection **oldest_idle)
   return n;
 }
 
+/* Whether one more connection (from @address, or in all if %NULL) stays within @limit,
+ * after closing the oldest idle connection within it if need be. */
+static gboolean
+fits (OwListener *self, const char *address, guint limit)
+{
+  Connection *oldest_idle;
+
+  if (count (self, address, &oldest_idle) < limit)
+    return TRUE;
+  if (oldest_idle == NULL)
+    return FALSE;
+  evict (oldest_idle);
+  return TRUE;
+}
+
 /* Whether a connection from @address fits, after closing the oldest idle one of each
  * limit it would pass. */
 static gboolean
 make_room (OwListener *self, const char *address)
 {
-  Connection *oldest_idle;
-
   prune (self);
-  if (count (self, address, &oldest_idle) >= self->max_per_address)
-    {
-      if (oldest_idle == NULL)
-        return FALSE;
-      evict (oldest_idle);
-    }
-  if (count (self, NULL, &oldest_idle) >= self->max_connections)
-    {
-      if (oldest_idle == NULL)
-        return FALSE;
-      evict (oldest_idle);
-    }
-  return TRUE;
+  return fits (self, address, self->max_per_address) && fits (self, NULL, self->max_connections);
 }
 
 static void
