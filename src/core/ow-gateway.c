@@ -430,6 +430,19 @@ add_stream (OwGateway *self, OwEventStream *stream)
     self->stream_check_id = g_timeout_add_seconds (1, on_check_streams, self);
 }
 
+/* The streams of the token @id, the oldest first, each with a reference: closing one
+ * removes it from self->streams. */
+static GPtrArray *
+streams_of_token (OwGateway *self, const char *id)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->streams->len; i++)
+    if (g_strcmp0 (ow_event_stream_get_token_id (g_ptr_array_index (self->streams, i)), id) == 0)
+      g_ptr_array_add (found, g_object_ref (g_ptr_array_index (self->streams, i)));
+  return found;
+}
+
 /* Whether a stream for the caller fits. A token's oldest stream makes room for its
  * newest: a device that reconnects (after a network change, say) may do so before the host
  * has seen its old connection go. Past the cap in all, FALSE after replying 503. */
@@ -437,21 +450,11 @@ static gboolean
 make_stream_room (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
-  OwEventStream *oldest = NULL;
-  guint of_token = 0;
+  g_autoptr (GPtrArray) of_token = streams_of_token (self, request->caller->id);
 
-  for (guint i = 0; i < self->streams->len; i++)
-    {
-      OwEventStream *stream = g_ptr_array_index (self->streams, i);
-
-      if (g_strcmp0 (ow_event_stream_get_token_id (stream), request->caller->id) != 0)
-        continue;
-      if (oldest == NULL)
-        oldest = stream;
-      of_token++;
-    }
-  if (of_token >= self->max_streams_per_token)
-    ow_event_stream_close (oldest, "Replaced by a newer stream of the same token.");
+  if (of_token->len > 0 && of_token->len >= self->max_streams_per_token)
+    ow_event_stream_close (g_ptr_array_index (of_token, 0),
+                           "Replaced by a newer stream of the same token.");
 
   if (self->streams->len >= self->max_streams)
     {
@@ -472,11 +475,7 @@ make_stream_room (OwGatewayRequest *request)
 static void
 on_token_revoked (OwTokenStore *tokens, const char *id, OwGateway *self)
 {
-  g_autoptr (GPtrArray) closing = g_ptr_array_new_with_free_func (g_object_unref);
-
-  for (guint i = 0; i < self->streams->len; i++)
-    if (g_strcmp0 (ow_event_stream_get_token_id (g_ptr_array_index (self->streams, i)), id) == 0)
-      g_ptr_array_add (closing, g_object_ref (g_ptr_array_index (self->streams, i)));
+  g_autoptr (GPtrArray) closing = streams_of_token (self, id);
 
   for (guint i = 0; i < closing->len; i++)
     ow_event_stream_close (g_ptr_array_index (closing, i), "The token of this stream was revoked.");
