@@ -476,7 +476,10 @@ class GatewayTest(unittest.TestCase):
         # 2^63 was read as 0, and the body after it as the next request.
         for framing in (b"Content-Length: 9223372036854775808\r\n",
                         b"Content-Length: +2\r\n",
-                        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n"):
+                        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+                        b"Content-Length: 2\r\nContent-Length: 40\r\n",
+                        b"Content-Length: 40\r\nContent-Length: 2\r\n",
+                        b"Content-Length: 2\r\nContent-Length: 2\r\n"):
             with self.tls_socket(host) as tls:
                 tls.sendall(b"POST /tokens HTTP/1.1\r\nHost: localhost\r\n" + framing +
                             b"\r\n{}GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
