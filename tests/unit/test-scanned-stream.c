@@ -3,6 +3,7 @@
  * a message grows too large or the pings come too often. */
 #include "config.h"
 
+#include "core/ow-http-framing-guard.h"
 #include "core/ow-scanned-stream.h"
 #include "core/ow-tls-record-guard.h"
 #include "core/ow-websocket-guard.h"
@@ -32,9 +33,27 @@ websocket_guard_new (GIOStream *base)
   return ow_websocket_guard_new (base, NULL);
 }
 
+static GIOStream *
+http_framing_guard_new (GIOStream *base)
+{
+  return ow_http_framing_guard_new (base, NULL);
+}
+
 /* The guard under test, and the error it refuses with. */
 static GuardNew guard_new = ow_tls_record_guard_new;
 static int refusal = G_IO_ERROR_PERMISSION_DENIED;
+/* What the guard wrote back in the last read_through(). */
+static GString *answered;
+
+static void
+remember_answer (GOutputStream *output)
+{
+  GMemoryOutputStream *memory = G_MEMORY_OUTPUT_STREAM (output);
+
+  g_string_truncate (answered, 0);
+  g_string_append_len (answered, g_memory_output_stream_get_data (memory),
+                       (gssize) g_memory_output_stream_get_data_size (memory));
+}
 
 /* Reads @stream through a guard, @step bytes at a time (blocking or pollable reads
  * alternately); returns the bytes that passed, and whether and where the read failed. */
@@ -69,10 +88,14 @@ read_through (GByteArray *stream, gsize step, gboolean *refused)
           g_clear_error (&error);
           g_assert_cmpint (g_input_stream_read (guarded, buffer, step, NULL, &error), ==, -1);
           g_assert_error (error, G_IO_ERROR, refusal);
+          remember_answer (output);
           return passed;
         }
       if (got == 0)
-        return passed;
+        {
+          remember_answer (output);
+          return passed;
+        }
       passed += (gsize) got;
     }
 }
@@ -274,9 +297,206 @@ test_websocket_pings_are_limited (void)
   assert_refused (stream, allowed, 6);
 }
 
+/* HTTP/1 request framing */
+
+static void
+use_http_framing_guard (void)
+{
+  guard_new = http_framing_guard_new;
+  refusal = G_IO_ERROR_INVALID_DATA;
+}
+
+/* Appends @text, with each backslash and zero in it made a NUL byte. */
+static void
+add_text (GByteArray *stream, const char *text)
+{
+  for (const char *at = text; *at != '\0'; at++)
+    {
+      guint8 byte = (guint8) *at;
+
+      if (at[0] == '\\' && at[1] == '0')
+        {
+          byte = 0;
+          at++;
+        }
+      g_byte_array_append (stream, &byte, 1);
+    }
+}
+
+/* What a chunked upload of @bodies looks like, with an extension on the first chunk. */
+static const char chunked_post[] = "POST /w/a/opencode/session HTTP/1.1\r\n"
+                                   "Host: example\r\n"
+                                   "transfer-encoding:  Chunked \t\r\n"
+                                   "\r\n"
+                                   "5;name=\"x\"\r\nhello\r\n"
+                                   "1D\r\n"
+                                   "GET / HTTP/1.1\r\n\r\n01234567890\r\n"
+                                   "0\r\n"
+                                   "\r\n";
+
+static void
+test_http_requests_pass (void)
+{
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+  g_autofree char *long_header = g_strnfill (20000, 'a');
+  g_autofree char *long_line = g_strdup_printf ("X-Long: %s\r\n", long_header);
+
+  use_http_framing_guard ();
+  add_text (stream, "GET /health HTTP/1.1\r\nHost: example\r\nAccept:\t*/*\r\n\r\n");
+  /* A body is not looked into, whatever it holds. */
+  add_text (stream, "POST /tokens HTTP/1.1\r\nContent-Length: 23\r\n\r\n"
+                    "\\0\nFFFFFFFFFFFFFFFF\r\n\r\n\n");
+  add_text (stream, chunked_post);
+  add_text (stream, "GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Type: x\r\n\r\n");
+  add_text (stream, "GET / HTTP/1.1\r\n");
+  add_text (stream, long_line);
+  add_text (stream, "\r\n");
+  add_text (stream, "PUT / HTTP/1.0\r\nContent-Length: 000000000000000003\r\n\r\nabc");
+  /* Bare LFs, as typed into netcat. */
+  add_text (stream, "POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n3\nabc\n0\n\n");
+  add_text (stream, "GET / HTTP/1.1\nHost: x\r\n\n");
+  assert_passes (stream);
+  g_assert_cmpuint (answered->len, ==, 0);
+
+  /* After a request for an Upgrade, what follows is not HTTP/1. */
+  add_text (stream, "GET /v1/events HTTP/1.1\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\n\r\n\x81\x85mask\n\\0\r\r\n");
+  assert_passes (stream);
+}
+
+/* @request, after a good one, is refused at the latest at the end of the @length bytes
+ * at @bad in it, with a 400 (@status) that closes the connection. */
+static void
+assert_refused_at (const char *request, const char *bad, gsize length, guint status)
+{
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u ", status);
+  gsize allowed;
+
+  g_assert_nonnull (bad);
+  add_text (stream, "GET /health HTTP/1.1\r\nHost: example\r\n\r\n");
+  allowed = stream->len + (gsize) (bad - request);
+  add_text (stream, request);
+  add_text (stream, "GET /health HTTP/1.1\r\n\r\n");
+  assert_refused (stream, allowed, length);
+  g_assert_true (g_str_has_prefix (answered->str, status_line));
+  g_assert_nonnull (strstr (answered->str, "\r\nConnection: close\r\n"));
+  g_assert_nonnull (strstr (answered->str, status == 400 ? "\"code\":\"invalid_framing\""
+                                                         : "\"code\":\"head_too_large\""));
+}
+
+/* As assert_refused_at(), at the first @bad in @request. */
+static void
+assert_request_refused (const char *request, const char *bad, guint status)
+{
+  assert_refused_at (request, strstr (request, bad), strlen (bad), status);
+}
+
+static void
+test_http_chunk_sizes_past_the_limits_are_refused (void)
+{
+  static const char *const sizes[] = {
+    "FFFFFFFFFFFFFFFF\r\n",  /* libsoup 3.2 reads this as the last chunk */
+    "10000000000000000\r\n", /* and this */
+    "-1\r\n",                /* and this */
+    "1000000000000000\r\n",  /* 16 digits */
+    "0x10\r\n",
+    " 5\r\n",
+    "+5\r\n",
+    "\r\n",
+    "5 x\r\n",
+    "5;a\\0b\r\n",
+    "5;"
+    "0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789012345678901234567890123456789\r\n",
+  };
+
+  use_http_framing_guard ();
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *request = g_strdup_printf (
+        "POST /tokens HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n%s", sizes[i]);
+
+      g_test_message ("chunk size line %u", i);
+      assert_refused_at (request, request + strlen (request) - strlen (sizes[i]), strlen (sizes[i]),
+                         400);
+    }
+  g_test_message ("15 digits pass");
+  {
+    g_autoptr (GByteArray) stream = g_byte_array_new ();
+
+    add_text (stream, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n00000000000003\r\n"
+                      "abc\r\n000000000000000\r\n\r\n");
+    assert_passes (stream);
+  }
+}
+
+static void
+test_http_bad_chunked_framing_is_refused (void)
+{
+  use_http_framing_guard ();
+  /* libsoup ends the body after one line of trailers and reads the rest as a request. */
+  assert_request_refused ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+                          "X-Trailer: 1\r\n\r\n",
+                          "X-Trailer: 1\r\n", 400);
+  /* It takes any line after a chunk's data. */
+  assert_request_refused ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n",
+                          "def\r\n", 400);
+}
+
+static void
+test_http_bad_heads_are_refused (void)
+{
+  static const struct
+  {
+    const char *request;
+    const char *bad;
+  } cases[] = {
+    { "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "\r\n\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\nabc", "\r\n\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc", "Content-Length: 3, 3\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\nabc", "Content-Length: +3\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", "Content-Length:\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length: 9223372036854775808\r\n\r\n",
+      "Content-Length: 9223372036854775808\r\n" },
+    { "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "\r\n\r\n" },
+    { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", "\r\n\r\n" },
+    { "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "\r\n\r\n" },
+    { "POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\nabc", "Content-Length : 3\r\n" },
+    { "POST / HTTP/1.1\r\nX: 1\r\n Content-Length: 3\r\n\r\nabc", " Content-Length: 3\r\n" },
+    /* libsoup drops NULs from a head, so this would be a Content-Length to it. */
+    { "POST / HTTP/1.1\r\nContent-Le\\0ngth: 3\r\n\r\nabc", "Content-Le\\0ngth: 3\r\n" },
+    { "POST / HTTP/1.1\r\nX: a\rb\r\n\r\n", "X: a\rb\r\n" },
+    { "\r\nGET / HTTP/1.1\r\n\r\n", "\r\n" },
+    { "GET / HTTP/1.1\r\nno colon\r\n\r\n", "no colon\r\n" },
+    { "GET / HTTP/1.1\r\n: empty name\r\n\r\n", ": empty name\r\n" },
+  };
+
+  use_http_framing_guard ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("head %u", i);
+      assert_request_refused (cases[i].request, cases[i].bad, 400);
+    }
+}
+
+static void
+test_http_heads_past_the_limit_are_refused (void)
+{
+  g_autofree char *value = g_strnfill (OW_HTTP_MAX_HEAD, 'a');
+  g_autofree char *request = g_strdup_printf ("GET / HTTP/1.1\r\nX-Big: %s\r\n\r\n", value);
+
+  use_http_framing_guard ();
+  refusal = G_IO_ERROR_MESSAGE_TOO_LARGE;
+  assert_request_refused (request, value, 431);
+}
+
 int
 main (int argc, char **argv)
 {
+  answered = g_string_new (NULL);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/tls-record-guard/tls12-renegotiation-refused",
@@ -287,6 +507,14 @@ main (int argc, char **argv)
   g_test_add_func ("/websocket-guard/messages-past-the-cap-refused",
                    test_websocket_messages_past_the_cap_are_refused);
   g_test_add_func ("/websocket-guard/pings-limited", test_websocket_pings_are_limited);
+  g_test_add_func ("/http-framing-guard/requests-pass", test_http_requests_pass);
+  g_test_add_func ("/http-framing-guard/chunk-sizes-past-the-limits-refused",
+                   test_http_chunk_sizes_past_the_limits_are_refused);
+  g_test_add_func ("/http-framing-guard/bad-chunked-framing-refused",
+                   test_http_bad_chunked_framing_is_refused);
+  g_test_add_func ("/http-framing-guard/bad-heads-refused", test_http_bad_heads_are_refused);
+  g_test_add_func ("/http-framing-guard/heads-past-the-limit-refused",
+                   test_http_heads_past_the_limit_are_refused);
 
   return g_test_run ();
 }
