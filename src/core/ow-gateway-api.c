@@ -197,11 +197,11 @@ own_base_url (OwGatewayRequest *request)
   GUri *uri = soup_server_message_get_uri (request->message);
   const char *host = soup_message_headers_get_one (
     soup_server_message_get_request_headers (request->message), "Host");
+  const char *scheme = ow_http_message_get_scheme (request->message);
 
   if (host == NULL)
-    return g_strdup_printf ("%s://%s:%d", g_uri_get_scheme (uri), g_uri_get_host (uri),
-                            g_uri_get_port (uri));
-  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
+    return g_strdup_printf ("%s://%s:%d", scheme, g_uri_get_host (uri), g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s", scheme, host);
 }
 
 void

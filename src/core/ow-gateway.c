@@ -1215,6 +1215,31 @@ framing_is_plain (SoupMessageHeaders *headers)
   return digits > 0 && digits <= 18 && length[digits] == '\0';
 }
 
+#define CONTINUED_KEY "ow-continued"
+
+static void
+on_informational_written (SoupServerMessage *message)
+{
+  g_object_set_data (G_OBJECT (message), CONTINUED_KEY, GINT_TO_POINTER (TRUE));
+}
+
+/* The final answer's head is out. libsoup takes a client that asked for a 100 Continue
+ * and got this instead to have sent no body, and the framing guard under it takes the
+ * body as sent; and after a refused Upgrade the guard no longer follows the framing at
+ * all. Ending the connection after the answer leaves no request for them to disagree on. */
+static void
+on_final_headers_written (SoupServerMessage *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+  gboolean expected_continue =
+    (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE) != 0;
+
+  if (soup_message_headers_get_one (headers, "Upgrade") != NULL ||
+      (expected_continue && g_object_get_data (G_OBJECT (message), CONTINUED_KEY) == NULL))
+    soup_message_headers_replace (soup_server_message_get_response_headers (message), "Connection",
+                                  "close");
+}
+
 /* Runs once the headers are in. A declared length over the cap is refused at once (a
  * client that sent "Expect: 100-continue" then sends nothing); a body of unknown length is
  * watched as it arrives. Either way no more than the cap is ever held in memory. */
@@ -1228,6 +1253,13 @@ check_body_size (SoupServer *server,
   OwGateway *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
 
+  if (soup_message_headers_get_one (headers, "Upgrade") != NULL ||
+      (soup_message_headers_get_expectations (headers) & SOUP_EXPECTATION_CONTINUE))
+    {
+      g_signal_connect (message, "wrote-informational", G_CALLBACK (on_informational_written),
+                        NULL);
+      g_signal_connect (message, "wrote-headers", G_CALLBACK (on_final_headers_written), NULL);
+    }
   if (!framing_is_plain (headers))
     {
       soup_message_body_set_accumulate (soup_server_message_get_request_body (message), FALSE);
@@ -1306,7 +1338,6 @@ route_request (OwGateway *self,
                gboolean early)
 {
   const char *method = soup_server_message_get_method (message);
-  GUri *uri = soup_server_message_get_uri (message);
   gboolean path_known = FALSE;
   OwGatewayRequest request = {
     .gateway = self, .message = message, .query = query, .early = early
@@ -1330,7 +1361,7 @@ route_request (OwGateway *self,
   soup_message_headers_replace (soup_server_message_get_response_headers (message),
                                 "X-Content-Type-Options", "nosniff");
 
-  if (owner == NULL && g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 &&
+  if (owner == NULL && g_strcmp0 (ow_http_message_get_scheme (message), "http") == 0 &&
       !host_header_is_local (
         soup_message_headers_get_one (soup_server_message_get_request_headers (message), "Host")))
     {

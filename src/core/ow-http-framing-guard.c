@@ -7,9 +7,6 @@
 
 /* The longest Content-Length: 18 digits stay below 2^63. */
 #define MAX_LENGTH_DIGITS 18
-/* A line buffer that grew past this for a long header is let go after its head. */
-#define LINE_KEPT_BYTES 1024
-
 typedef enum
 {
   AT_HEAD,       /* the lines of a request's head */
@@ -26,7 +23,7 @@ typedef struct
 {
   Place place;
   GOutputStream *output; /* where a refusal is answered */
-  GByteArray *line;      /* the line under way, as sent */
+  GByteArray *line;      /* the line under way, as sent; none between heads */
   guint64 left;          /* bytes of a body or chunk still to pass */
 
   /* What the head under way says so far. */
@@ -37,14 +34,13 @@ typedef struct
   guint transfer_encodings;
   gboolean chunked;
   gboolean upgrade;
-  gboolean line_grew; /* a line of it passed LINE_KEPT_BYTES */
 } Framing;
 
 static void
 framing_free (Framing *self)
 {
   g_clear_object (&self->output);
-  g_byte_array_unref (self->line);
+  g_clear_pointer (&self->line, g_byte_array_unref);
   g_free (self);
 }
 
@@ -183,12 +179,8 @@ end_head (Framing *self, GError **error)
   self->transfer_encodings = 0;
   self->chunked = FALSE;
   self->upgrade = FALSE;
-  if (self->line_grew)
-    {
-      g_byte_array_unref (self->line);
-      self->line = g_byte_array_new ();
-      self->line_grew = FALSE;
-    }
+  /* A stream or an idle keep-alive connection may stay for hours: it holds no buffer. */
+  g_clear_pointer (&self->line, g_byte_array_unref);
   return TRUE;
 }
 
@@ -276,10 +268,12 @@ add_to_line (Framing *self, const guint8 *data, gsize length, gboolean complete,
           return FALSE;
         }
     }
-  else if (self->line->len + length > OW_HTTP_MAX_CHUNK_LINE)
+  else if ((self->line ? self->line->len : 0) + length > OW_HTTP_MAX_CHUNK_LINE)
     {
       return refuse (self, "A line of chunked framing must be shorter than 128 bytes.", error);
     }
+  if (self->line == NULL)
+    self->line = g_byte_array_new ();
   g_byte_array_append (self->line, data, (guint) length);
   if (!complete)
     return TRUE;
@@ -293,10 +287,10 @@ add_to_line (Framing *self, const guint8 *data, gsize length, gboolean complete,
   for (gsize i = 0; i < line_length; i++)
     if (line[i] == '\0' || line[i] == '\r')
       return refuse (self, "A line must not hold a NUL or a lone CR.", error);
-  self->line_grew |= self->line->len > LINE_KEPT_BYTES;
   taken = take_line (self, line, line_length, error);
-  /* After the line is taken: at the end of a head, take_line() may have replaced the buffer. */
-  g_byte_array_set_size (self->line, 0);
+  /* After the line is taken: at the end of a head, take_line() has let the buffer go. */
+  if (self->line != NULL)
+    g_byte_array_set_size (self->line, 0);
   return taken;
 }
 
@@ -346,6 +340,5 @@ ow_http_framing_guard_new (GIOStream *base, GSocket *socket)
   framing = g_new0 (Framing, 1);
   framing->place = AT_HEAD;
   framing->output = g_object_ref (g_io_stream_get_output_stream (base));
-  framing->line = g_byte_array_new ();
   return ow_scanned_stream_new (base, socket, scan, framing, (GDestroyNotify) framing_free);
 }

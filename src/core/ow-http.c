@@ -33,9 +33,10 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
 }
 
 #define CONNECTION_SOCKET_KEY "ow-connection-socket"
+#define CONNECTION_TLS_KEY "ow-connection-tls"
 
 void
-ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket)
+ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket, gboolean tls)
 {
   g_return_if_fail (G_IS_SOCKET_ADDRESS (remote));
   g_return_if_fail (G_IS_SOCKET (socket));
@@ -43,6 +44,23 @@ ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket)
   /* The address object lives exactly as long as libsoup's connection, which holds it. */
   g_object_set_data_full (G_OBJECT (remote), CONNECTION_SOCKET_KEY, g_object_ref (socket),
                           g_object_unref);
+  g_object_set_data (G_OBJECT (remote), CONNECTION_TLS_KEY, GINT_TO_POINTER (tls));
+}
+
+const char *
+ow_http_message_get_scheme (SoupServerMessage *message)
+{
+  GSocketAddress *remote;
+
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), "http");
+
+  remote = soup_server_message_get_remote_address (message);
+  if (remote != NULL && g_object_get_data (G_OBJECT (remote), CONNECTION_TLS_KEY))
+    return "https";
+  /* Connections libsoup accepted itself, as in tests: it knows. */
+  return g_strcmp0 (g_uri_get_scheme (soup_server_message_get_uri (message)), "https") == 0
+           ? "https"
+           : "http";
 }
 
 GSocket *

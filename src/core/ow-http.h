@@ -22,11 +22,21 @@ ow_http_reply_error (SoupServerMessage *message, guint status, const char *code,
 /**
  * ow_http_connection_set_socket:
  * @remote: the remote address a connection is handed to libsoup with
+ * @tls: whether the connection runs TLS
  *
- * Remembers @socket as the one under the connection that @remote identifies: libsoup
- * knows no socket for a connection it was handed as a stream (soup_server_accept_iostream).
+ * Remembers @socket as the one under the connection that @remote identifies, and whether
+ * it is encrypted: libsoup knows no socket for a connection it was handed as a stream
+ * (soup_server_accept_iostream), and takes only a #GTlsConnection for TLS, not a stream
+ * that wraps one.
  */
-void ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket);
+void ow_http_connection_set_socket (GSocketAddress *remote, GSocket *socket, gboolean tls);
+
+/**
+ * ow_http_message_get_scheme:
+ *
+ * Returns: "https" if @message came over TLS, "http" if not
+ */
+const char *ow_http_message_get_scheme (SoupServerMessage *message);
 
 /**
  * ow_http_message_get_socket:

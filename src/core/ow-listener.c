@@ -3,6 +3,7 @@
 #include "ow-listener.h"
 #include "ow-connection-watch.h"
 #include "ow-http.h"
+#include "ow-http-framing-guard.h"
 #include "ow-net.h"
 #include "ow-tls-record-guard.h"
 
@@ -226,6 +227,7 @@ hand_over (Connection *connection)
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GSocketAddress) remote = NULL;
   g_autoptr (GIOStream) stream = g_steal_pointer (&connection->stream);
+  g_autoptr (GIOStream) guarded = NULL;
 
   if ((local = g_socket_get_local_address (connection->socket, &error)) == NULL ||
       (remote = g_socket_get_remote_address (connection->socket, &error)) == NULL)
@@ -237,8 +239,9 @@ hand_over (Connection *connection)
       return;
     }
   connection->state = STATE_SERVED;
-  ow_http_connection_set_socket (remote, connection->socket);
-  soup_server_accept_iostream (self->server, stream, local, remote, NULL);
+  ow_http_connection_set_socket (remote, connection->socket, G_IS_TLS_CONNECTION (stream));
+  guarded = ow_http_framing_guard_new (stream, connection->socket);
+  soup_server_accept_iostream (self->server, guarded, local, remote, NULL);
 }
 
 static void

@@ -376,11 +376,15 @@ class LimitsTest(unittest.TestCase):
         self.assertGreaterEqual(reasons, clients)
         if SLOW:
             return  # memcheck's and the sanitizers' own memory hide the host's
-        # Most of what they took is handed back, and a second round keeps nothing more: what
-        # stays is the allocator's, reused.
+        # Most of what they took is handed back, and later rounds keep nothing more: what
+        # stays is the allocator's, reused. How much of it stays varies from round to round
+        # by up to a tenth of what the streams took, so the third round is compared with the
+        # first, against a fifth of it (about 6 MB): a leak of 2 KiB a stream (8 MB over two
+        # rounds) fails here; smaller ones are for the sanitizer and memcheck runs to find.
         self.assertLess(after - before, (peak - before) / 2)
+        round_of_streams()
         _, again = round_of_streams()
-        self.assertLess(again, after * 1.1)
+        self.assertLess(again - after, (peak - before) / 5)
 
     def test_connections_leave_nothing_behind(self):
         host = self.start_host()
