@@ -252,12 +252,30 @@ add_cors_headers (OwGateway *self, SoupServerMessage *message)
 
   soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
   soup_message_headers_append (response, "Vary", "Origin");
+  /* What OpenWork's clients send: its server's list, and Last-Event-ID for streams. */
   soup_message_headers_replace (response, "Access-Control-Allow-Headers",
                                 "Authorization, Content-Type, Last-Event-ID, "
+                                "X-OpenWork-Host-Token, X-OpenWork-Client-Id, "
                                 "x-opencode-directory");
   soup_message_headers_replace (response, "Access-Control-Allow-Methods",
                                 "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
   soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
+  /* Private Network Access: a page served from the internet may reach this LAN address
+   * only if the host says so, and it does for origins the owner allowed. */
+  if (g_strcmp0 (soup_message_headers_get_one (request, "Access-Control-Request-Private-Network"),
+                 "true") == 0)
+    soup_message_headers_replace (response, "Access-Control-Allow-Private-Network", "true");
+}
+
+/* A CORS preflight: OPTIONS with Access-Control-Request-Method. Browsers send no
+ * credentials with it, so it is answered before any token is asked for, on every route,
+ * the runtime's included; the request that follows is checked as usual. */
+static gboolean
+is_preflight (SoupServerMessage *message)
+{
+  return g_str_equal (soup_server_message_get_method (message), "OPTIONS") &&
+         soup_message_headers_get_one (soup_server_message_get_request_headers (message),
+                                       "Access-Control-Request-Method") != NULL;
 }
 
 /* On plain HTTP, only names of this machine are accepted, so that a web page cannot reach
@@ -1391,7 +1409,7 @@ route_request (OwGateway *self,
       return;
     }
 
-  if (route == NULL && path_known && g_str_equal (method, "OPTIONS"))
+  if ((route != NULL || path_known) && is_preflight (message))
     {
       soup_server_message_set_status (
         message,
@@ -1400,6 +1418,7 @@ route_request (OwGateway *self,
           ? SOUP_STATUS_NO_CONTENT
           : SOUP_STATUS_FORBIDDEN,
         NULL);
+      request_clear (&request);
       return;
     }
 

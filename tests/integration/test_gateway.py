@@ -684,12 +684,36 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(status, 204)
         self.assertIn("Authorization", headers.get("Access-Control-Allow-Headers", ""))
 
+        # A preflight carries no token, to the runtime's routes too; a page on the internet
+        # asking for this private address is told yes (Private Network Access).
+        _, workspaces, _ = gateway.request("GET", "/workspaces", token=viewer)
+        workspace = workspaces["items"][0]["id"]
+        for path in ("/opencode/session", "/w/%s/opencode/session" % workspace, "/tokens"):
+            status, _, headers = gateway.request(
+                "OPTIONS", path, headers={"Origin": "https://app.openwork.example",
+                                          "Access-Control-Request-Method": "POST",
+                                          "Access-Control-Request-Headers":
+                                              "authorization, x-opencode-directory",
+                                          "Access-Control-Request-Private-Network": "true"})
+            self.assertEqual(status, 204, path)
+            self.assertEqual(headers.get("Access-Control-Allow-Origin"),
+                             "https://app.openwork.example")
+            self.assertEqual(headers.get("Access-Control-Allow-Private-Network"), "true")
+            allowed = headers.get("Access-Control-Allow-Headers", "").lower()
+            for name in ("authorization", "x-opencode-directory", "x-openwork-host-token"):
+                self.assertIn(name, allowed)
+            self.assertIn("POST", headers.get("Access-Control-Allow-Methods", ""))
+
         _, _, headers = gateway.request("GET", "/whoami", token=viewer,
                                         headers={"Origin": "https://evil.example"})
         self.assertNotIn("Access-Control-Allow-Origin", headers)
-        status, _, _ = gateway.request("OPTIONS", "/whoami",
-                                       headers={"Origin": "https://evil.example"})
-        self.assertEqual(status, 403)
+        for path in ("/whoami", "/opencode/session"):
+            status, _, headers = gateway.request(
+                "OPTIONS", path, headers={"Origin": "https://evil.example",
+                                          "Access-Control-Request-Method": "POST",
+                                          "Access-Control-Request-Private-Network": "true"})
+            self.assertEqual(status, 403, path)
+            self.assertNotIn("Access-Control-Allow-Private-Network", headers)
 
     def test_plain_http_is_off_unless_asked_and_checks_the_host_header(self):
         host = self.start_host()
