@@ -90,10 +90,156 @@ ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items)
   reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
+/* OpenWork's {"ok": true}, with "allowed" where @allowed_name is given. */
+static void
+reply_ok (OwGatewayRequest *request, const char *allowed_name, gboolean allowed)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  if (allowed_name != NULL)
+    {
+      json_builder_set_member_name (builder, allowed_name);
+      json_builder_add_boolean_value (builder, allowed);
+    }
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
 static gint64
 uptime_ms (OwGateway *self)
 {
   return (g_get_monotonic_time () - self->started_us) / 1000;
+}
+
+/* What /health and /status begin with, as OpenWork's server has them. */
+static void
+add_versions (JsonBuilder *builder, OwGateway *self)
+{
+  const char *runtime_version = ow_runtime_supervisor_get_version (self->runtime);
+
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  ow_json_add_string (builder, "version", PACKAGE_VERSION);
+  if (runtime_version != NULL)
+    ow_json_add_string (builder, "opencodeVersion", runtime_version);
+  ow_json_add_int (builder, "uptimeMs", uptime_ms (self));
+}
+
+static void
+add_boolean (JsonBuilder *builder, const char *name, gboolean value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+/* A capability as OpenWork's server states it: {"read": …, "write": …}. */
+static void
+add_read_write (JsonBuilder *builder, const char *name, gboolean read, gboolean write)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_object (builder);
+  add_boolean (builder, "read", read);
+  add_boolean (builder, "write", write);
+  json_builder_end_object (builder);
+}
+
+/* The workspace a route under /w/:id/ names, if the caller may use it; otherwise the
+ * answer is sent and %NULL returned. */
+static OwWorkspace *
+mounted_workspace (OwGatewayRequest *request)
+{
+  OwWorkspace *workspace = ow_workspace_find (request->gateway->workspaces, request->params[0]);
+
+  if (workspace == NULL)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "workspace_not_found",
+                           "There is no workspace with this id. GET /workspaces lists them.");
+      return NULL;
+    }
+  if (!ow_token_info_allows_workspace (request->caller, workspace->id))
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_unauthorized",
+                           "This device may not use this workspace. GET /workspaces lists the "
+                           "ones it may use.");
+      return NULL;
+    }
+  return workspace;
+}
+
+/* The workspaces a request may see: the one under /w/:id/, or all the caller's. */
+static GPtrArray *
+request_workspaces (OwGatewayRequest *request)
+{
+  GPtrArray *workspaces;
+  OwWorkspace *mounted;
+
+  if (request->params[0] == NULL)
+    return ow_gateway_caller_workspaces (request);
+  if ((mounted = mounted_workspace (request)) == NULL)
+    return NULL;
+  workspaces = g_ptr_array_new ();
+  g_ptr_array_add (workspaces, mounted);
+  return workspaces;
+}
+
+/* The address clients reached us by, for URLs that point back at the gateway. */
+static char *
+own_base_url (OwGatewayRequest *request)
+{
+  GUri *uri = soup_server_message_get_uri (request->message);
+  const char *host = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "Host");
+  const char *scheme = ow_http_message_get_scheme (request->message);
+
+  if (host == NULL)
+    return g_strdup_printf ("%s://%s:%d", scheme, g_uri_get_host (uri), g_uri_get_port (uri));
+  return g_strdup_printf ("%s://%s", scheme, host);
+}
+
+/* A workspace as OpenWork's server describes a local one. Its OpenCode is this gateway's
+ * proxy for it, reached with the caller's own token: never the runtime's password. */
+static void
+add_workspace (JsonBuilder *builder,
+               OwGatewayRequest *request,
+               const char *base,
+               OwWorkspace *workspace)
+{
+  g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", workspace->id);
+  ow_json_add_string (builder, "name", workspace->name);
+  ow_json_add_string (builder, "displayName", workspace->name);
+  ow_json_add_string (builder, "path", workspace->path);
+  ow_json_add_string (builder, "workspaceType", "local");
+  ow_json_add_string (builder, "baseUrl", proxy);
+  ow_json_add_string (builder, "directory", workspace->path);
+  json_builder_set_member_name (builder, "opencode");
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "baseUrl", proxy);
+  ow_json_add_string (builder, "directory", workspace->path);
+  if (request->token != NULL)
+    {
+      ow_json_add_string (builder, "username", "opencode");
+      ow_json_add_string (builder, "password", request->token);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_workspaces (JsonBuilder *builder,
+                OwGatewayRequest *request,
+                const char *base,
+                GPtrArray *workspaces)
+{
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < workspaces->len; i++)
+    add_workspace (builder, request, base, g_ptr_array_index (workspaces, i));
+  json_builder_end_array (builder);
 }
 
 /* Handlers */
@@ -104,10 +250,7 @@ ow_gateway_handle_health (OwGatewayRequest *request)
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
-  ow_json_add_string (builder, "version", PACKAGE_VERSION);
-  ow_json_add_int (builder, "uptimeMs", uptime_ms (request->gateway));
+  add_versions (builder, request->gateway);
   json_builder_end_object (builder);
   reply_builder (request, SOUP_STATUS_OK, builder);
 }
@@ -119,7 +262,63 @@ ow_gateway_handle_capabilities (OwGatewayRequest *request)
   const char *features[] = { "tokens", "approvals",        "workspaces", "opencode-proxy",
                              "events", "events-websocket", NULL };
 
+  const char *runtime_version = ow_runtime_supervisor_get_version (request->gateway->runtime);
+
   json_builder_begin_object (builder);
+  /* OpenWork's own members first, each saying what this host does and does not serve. */
+  ow_json_add_int (builder, "schemaVersion", 1);
+  ow_json_add_string (builder, "serverVersion", PACKAGE_VERSION);
+  if (runtime_version != NULL)
+    ow_json_add_string (builder, "opencodeVersion", runtime_version);
+  add_boolean (builder, "providerSync", FALSE);
+  json_builder_set_member_name (builder, "skills");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "read", FALSE);
+  add_boolean (builder, "write", FALSE);
+  ow_json_add_string (builder, "source", "openwork");
+  json_builder_end_object (builder);
+  add_read_write (builder, "plugins", FALSE, FALSE);
+  add_read_write (builder, "mcp", FALSE, FALSE);
+  add_read_write (builder, "commands", FALSE, FALSE);
+  add_read_write (builder, "config", FALSE, FALSE);
+  json_builder_set_member_name (builder, "engine");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "rollover", FALSE);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "sandbox");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "enabled", FALSE);
+  ow_json_add_string (builder, "backend", "none");
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "tokens");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "scoped", TRUE);
+  json_builder_set_member_name (builder, "scopes");
+  json_builder_begin_array (builder);
+  for (int s = OW_SCOPE_OWNER; s >= (int) OW_SCOPE_VIEWER; s--)
+    json_builder_add_string_value (builder, ow_scope_to_string ((OwScope) s));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "proxy");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "opencode", TRUE);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "toolProviders");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "browser");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "enabled", FALSE);
+  ow_json_add_string (builder, "placement", "external");
+  ow_json_add_string (builder, "mode", "none");
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "files");
+  json_builder_begin_object (builder);
+  add_boolean (builder, "injection", FALSE);
+  add_boolean (builder, "outbox", FALSE);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  /* The host's own. */
   ow_json_add_string (builder, "version", PACKAGE_VERSION);
   ow_json_add_string (builder, "fingerprint",
                       ow_identity_get_fingerprint (request->gateway->identity));
@@ -142,12 +341,42 @@ ow_gateway_handle_status (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GPtrArray) workspaces = request_workspaces (request);
+  g_autofree char *base = NULL;
+  OwWorkspace *active;
+
+  if (workspaces == NULL)
+    return;
+  active = workspaces->len > 0 ? g_ptr_array_index (workspaces, 0) : NULL;
+  base = own_base_url (request);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
-  ow_json_add_string (builder, "version", PACKAGE_VERSION);
-  ow_json_add_int (builder, "uptimeMs", uptime_ms (self));
+  add_versions (builder, self);
+  add_boolean (builder, "readOnly", FALSE);
+  json_builder_set_member_name (builder, "corsOrigins");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->cors_origins && self->cors_origins[i]; i++)
+    json_builder_add_string_value (builder, self->cors_origins[i]);
+  json_builder_end_array (builder);
+  ow_json_add_int (builder, "workspaceCount", workspaces->len);
+  json_builder_set_member_name (builder, "activeWorkspaceId");
+  if (active != NULL)
+    json_builder_add_string_value (builder, active->id);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "workspace");
+  if (active != NULL)
+    add_workspace (builder, request, base, active);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "authorizedRoots");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < workspaces->len; i++)
+    json_builder_add_string_value (builder,
+                                   ((OwWorkspace *) g_ptr_array_index (workspaces, i))->path);
+  json_builder_end_array (builder);
+
+  /* The host's own. */
   json_builder_set_member_name (builder, "runtime");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "state",
@@ -165,6 +394,7 @@ add_token_info (JsonBuilder *builder, OwTokenInfo *info)
 {
   ow_json_add_string (builder, "id", info->id);
   ow_json_add_string (builder, "name", info->name);
+  ow_json_add_string (builder, "label", info->name); /* OpenWork's name for it */
   ow_json_add_string (builder, "scope", ow_scope_to_string (info->scope));
   ow_json_add_int (builder, "createdAt", info->created_ms);
   json_builder_set_member_name (builder, "workspaces");
@@ -183,57 +413,60 @@ void
 ow_gateway_handle_whoami (OwGatewayRequest *request)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
+  const char *client_id = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (request->message), "X-OpenWork-Client-Id");
 
   json_builder_begin_object (builder);
+  /* As OpenWork's server has it; the host's control socket is its "host" actor. */
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "actor");
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "type", request->token ? "remote" : "host");
+  if (client_id != NULL && *client_id != '\0' && strlen (client_id) <= 200 &&
+      g_utf8_validate (client_id, -1, NULL))
+    ow_json_add_string (builder, "clientId", client_id);
+  if (request->token != NULL)
+    {
+      g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, request->token, -1);
+
+      ow_json_add_string (builder, "tokenHash", hash);
+    }
+  ow_json_add_string (builder, "scope", ow_scope_to_string (request->caller->scope));
+  json_builder_end_object (builder);
+
+  /* The host's own: which token this is. */
   add_token_info (builder, request->caller);
   json_builder_end_object (builder);
   reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
-/* The address clients reached us by, for URLs that point back at the gateway. */
-static char *
-own_base_url (OwGatewayRequest *request)
-{
-  GUri *uri = soup_server_message_get_uri (request->message);
-  const char *host = soup_message_headers_get_one (
-    soup_server_message_get_request_headers (request->message), "Host");
-  const char *scheme = ow_http_message_get_scheme (request->message);
-
-  if (host == NULL)
-    return g_strdup_printf ("%s://%s:%d", scheme, g_uri_get_host (uri), g_uri_get_port (uri));
-  return g_strdup_printf ("%s://%s", scheme, host);
-}
-
 void
 ow_gateway_handle_workspaces (OwGatewayRequest *request)
 {
-  g_autoptr (GPtrArray) workspaces = ow_gateway_caller_workspaces (request);
+  g_autoptr (GPtrArray) workspaces = request_workspaces (request);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autofree char *base = own_base_url (request);
+  g_autofree char *base = NULL;
+
+  if (workspaces == NULL)
+    return;
+  base = own_base_url (request);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < workspaces->len; i++)
+  add_workspaces (builder, request, base, workspaces);
+  /* OpenWork's server names the list twice at its root, and once under /w/:id/. */
+  if (request->params[0] == NULL)
     {
-      OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
-      g_autofree char *proxy = g_strdup_printf ("%s/w/%s/opencode", base, workspace->id);
-
-      json_builder_begin_object (builder);
-      ow_json_add_string (builder, "id", workspace->id);
-      ow_json_add_string (builder, "name", workspace->name);
-      ow_json_add_string (builder, "path", workspace->path);
-      json_builder_set_member_name (builder, "opencode");
-      json_builder_begin_object (builder);
-      ow_json_add_string (builder, "baseUrl", proxy);
-      ow_json_add_string (builder, "directory", workspace->path);
-      /* The caller's own token: never the runtime's password. */
-      ow_json_add_string (builder, "username", "opencode");
-      ow_json_add_string (builder, "password", request->token);
-      json_builder_end_object (builder);
-      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "workspaces");
+      add_workspaces (builder, request, base, workspaces);
     }
-  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "activeId");
+  if (workspaces->len > 0)
+    json_builder_add_string_value (builder,
+                                   ((OwWorkspace *) g_ptr_array_index (workspaces, 0))->id);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
   reply_builder (request, SOUP_STATUS_OK, builder);
 }
@@ -274,6 +507,8 @@ ow_gateway_handle_create_token (OwGatewayRequest *request)
   g_autoptr (OwTokenInfo) info = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *default_label = NULL;
+  const char *label;
   const char *name;
   const char *scope_text;
   OwScope scope;
@@ -281,17 +516,27 @@ ow_gateway_handle_create_token (OwGatewayRequest *request)
   if (body == NULL)
     return;
 
-  if (!ow_gateway_read_strings (request, body, "name", &name, "scope", &scope_text, NULL))
+  /* OpenWork's server calls the name a "label" and makes it optional. */
+  if (!ow_gateway_read_strings (request, body, "label", &label, "name", &name, "scope", &scope_text,
+                                NULL))
     return;
-  if (name == NULL || *name == '\0' || strlen (name) > 200 ||
-      !ow_scope_from_string (scope_text, &scope))
+  if (!ow_scope_from_string (scope_text, &scope))
     {
-      ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                           "invalid_token_request",
-                           "Give a \"name\" (1 to 200 characters) and a \"scope\": owner, "
-                           "collaborator or viewer.");
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_scope",
+                           "Token scope must be owner, collaborator, or viewer.");
       return;
     }
+  if (label == NULL || *label == '\0')
+    label = name;
+  if (label == NULL || *label == '\0')
+    label = default_label = g_strdup_printf ("%s token", scope_text);
+  if (strlen (label) > 200)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "invalid_payload",
+                           "A token's label must be at most 200 characters.");
+      return;
+    }
+  name = label;
 
   token = ow_token_store_create (request->gateway->tokens, scope, name, &info, &error);
   if (token == NULL)
@@ -313,9 +558,17 @@ ow_gateway_handle_revoke_token (OwGatewayRequest *request)
 {
   g_autoptr (GError) error = NULL;
 
-  ow_token_store_revoke (request->gateway->tokens, request->params[0], &error);
-  ow_gateway_reply_revoked (
-    request, error, g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND));
+  if (!ow_token_store_revoke (request->gateway->tokens, request->params[0], &error))
+    {
+      if (g_error_matches (error, OW_TOKEN_STORE_ERROR, OW_TOKEN_STORE_ERROR_NOT_FOUND))
+        ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "token_not_found",
+                             error->message);
+      else
+        ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                             error->message);
+      return;
+    }
+  reply_ok (request, NULL, FALSE);
 }
 
 void
@@ -350,11 +603,11 @@ ow_gateway_handle_reply_approval (OwGatewayRequest *request)
         g_error_matches (error, OW_APPROVALS_ERROR, OW_APPROVALS_ERROR_ALREADY_ANSWERED);
       ow_http_reply_error (request->message,
                            answered ? SOUP_STATUS_CONFLICT : SOUP_STATUS_NOT_FOUND,
-                           answered ? "already_answered" : "not_found", error->message);
+                           answered ? "already_answered" : "approval_not_found", error->message);
       return;
     }
 
-  soup_server_message_set_status (request->message, SOUP_STATUS_NO_CONTENT, NULL);
+  reply_ok (request, "allowed", g_str_equal (reply, "allow"));
 }
 
 /* Tasks: the owner sees every task, other devices the ones they started. */

@@ -80,6 +80,13 @@ static const Route routes[] = {
   { "DELETE", "/devices/:id", ACCESS_OWNER, ow_gateway_handle_revoke_device },
   { NULL, "/opencode/*", ACCESS_OPENCODE, handle_opencode },
   { NULL, "/w/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
+  /* Where OpenWork's clients come back to a workspace they know: its server's mount
+   * (/w/:id/) and the newer /workspace/:id/ form. */
+  { "GET", "/w/:id/health", ACCESS_PUBLIC, ow_gateway_handle_health },
+  { "GET", "/w/:id/status", ACCESS_VIEWER, ow_gateway_handle_status },
+  { "GET", "/w/:id/capabilities", ACCESS_VIEWER, ow_gateway_handle_capabilities },
+  { "GET", "/w/:id/workspaces", ACCESS_VIEWER, ow_gateway_handle_workspaces },
+  { NULL, "/workspace/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
   { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
   { "GET", "/v1/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
   { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
@@ -1469,6 +1476,11 @@ route_request (OwGateway *self,
       token = presented_token (message, query,
                                route->access == ACCESS_OPENCODE ||
                                  route->handler == handle_events_websocket);
+      /* OpenWork's clients send an owner's credential for the host's own routes as
+       * X-OpenWork-Host-Token; it counts there only, and only if it is an owner token. */
+      if (token == NULL && route->access == ACCESS_OWNER)
+        token = g_strdup (soup_message_headers_get_one (
+          soup_server_message_get_request_headers (message), "X-OpenWork-Host-Token"));
       caller = ow_token_store_verify (self->tokens, token);
       if (caller == NULL && token && g_str_has_prefix (token, "owg_"))
         {

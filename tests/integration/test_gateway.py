@@ -42,6 +42,11 @@ ROUTES = {
     ("DELETE", "/devices/:id"): "owner",
     ("*", "/opencode/*"): "opencode",
     ("*", "/w/:id/opencode/*"): "opencode",
+    ("GET", "/w/:id/health"): "public",
+    ("GET", "/w/:id/status"): "viewer",
+    ("GET", "/w/:id/capabilities"): "viewer",
+    ("GET", "/w/:id/workspaces"): "viewer",
+    ("*", "/workspace/:id/opencode/*"): "opencode",
     ("GET", "/v1/events"): "viewer",
     ("GET", "/v1/tasks"): "viewer",
     ("GET", "/v1/tasks/:id"): "viewer",
@@ -58,6 +63,10 @@ CALLS = {
     ("GET", "/status"): ("/status", None, 200),
     ("GET", "/whoami"): ("/whoami", None, 200),
     ("GET", "/workspaces"): ("/workspaces", None, 200),
+    ("GET", "/w/:id/health"): ("/w/{workspace}/health", None, 200),
+    ("GET", "/w/:id/status"): ("/w/{workspace}/status", None, 200),
+    ("GET", "/w/:id/capabilities"): ("/w/{workspace}/capabilities", None, 200),
+    ("GET", "/w/:id/workspaces"): ("/w/{workspace}/workspaces", None, 200),
     ("GET", "/tokens"): ("/tokens", None, 200),
     ("POST", "/tokens"): ("/tokens", {"scope": "viewer", "name": "walk"}, 201),
     ("DELETE", "/tokens/:id"): ("/tokens/tok_000000000000", None, 404),
@@ -129,11 +138,14 @@ class GatewayTest(unittest.TestCase):
         tokens = {scope: self.token(host, scope) for scope in ("viewer", "collaborator", "owner")}
         credentials = [("none", None), ("wrong", "owt_" + "0" * 64), ("malformed", "hello"),
                        *tokens.items()]
+        _, workspaces, _ = gateway.request("GET", "/workspaces", token=tokens["viewer"])
+        workspace = workspaces["items"][0]["id"]
         checked = 0
         for (method, pattern), access in ROUTES.items():
             if access == "opencode":
                 continue
             path, body, allowed_status = CALLS[(method, pattern)]
+            path = path.format(workspace=workspace)
             for name, token in credentials:
                 status, answer, headers = gateway.request(method, path, token=token, body=body)
                 if access == "public":
@@ -151,12 +163,11 @@ class GatewayTest(unittest.TestCase):
                 if status == 401 and access != "public":
                     self.assertIn("Bearer", headers.get("WWW-Authenticate", ""))
                 checked += 1
-        self.assertEqual(checked, (len(ROUTES) - 2) * len(credentials))
+        self.assertEqual(checked, len([a for a in ROUTES.values() if a != "opencode"]) *
+                         len(credentials))
 
-        _, workspaces, _ = gateway.request("GET", "/workspaces", token=tokens["viewer"])
-        workspace_base = "/w/%s" % workspaces["items"][0]["id"]
         for method, path, body, access in OPENCODE_CALLS:
-            for prefix in ("", workspace_base):
+            for prefix in ("", "/w/" + workspace, "/workspace/" + workspace):
                 for name, token in credentials:
                     status, answer, _ = gateway.request(method, prefix + path, token=token,
                                                         body=body)
