@@ -47,6 +47,15 @@ def find_opencode():
                      "build-aux/install-deps) first." % PINNED_VERSION)
 
 
+JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "js")
+
+
+def require_js_clients():
+    """Stops the suite unless the JavaScript clients in tests/js are installed."""
+    if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@opencode-ai", "sdk")):
+        raise SystemExit("The SDK is not installed in tests/js; run build-aux/install-deps.")
+
+
 def wait_until(predicate, timeout, interval=0.05, what="condition"):
     """Polls until predicate() is truthy; returns its value or fails after timeout seconds."""
     deadline = time.monotonic() + timeout

@@ -10,7 +10,7 @@ import unittest
 import owtest
 from owtest import FakeLLM, Gateway, Host
 
-JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "js")
+JS_DIR = owtest.JS_DIR
 
 
 class ThirdPartyClientsTest(unittest.TestCase):
@@ -18,8 +18,7 @@ class ThirdPartyClientsTest(unittest.TestCase):
     def setUpClass(cls):
         owtest.require_env()
         cls.opencode = owtest.find_opencode()
-        if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@opencode-ai", "sdk")):
-            raise SystemExit("The SDK is not installed in tests/js; run build-aux/install-deps.")
+        owtest.require_js_clients()
 
     def setUp(self):
         self.llm = FakeLLM()
