@@ -201,13 +201,14 @@ ow_gateway_handle_pair_grant (OwGatewayRequest *request)
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
+  g_autoptr (OwDeviceInfo) joined = NULL;
   const char *grant, *name, *platform;
 
   if (body == NULL || !ow_gateway_read_strings (request, body, "grant", &grant, "name", &name,
                                                 "platform", &platform, NULL))
     return;
   if (!ow_pairing_claim_grant (request->gateway->pairing, peer_address (request->message), grant,
-                               name, platform, &id, &error))
+                               name, platform, &id, &joined, &error))
     {
       reply_pair_error (request->message, error);
       return;
@@ -215,10 +216,19 @@ ow_gateway_handle_pair_grant (OwGatewayRequest *request)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  ow_json_add_string (builder, "id", id);
-  ow_json_add_string (builder, "status", "waiting");
+  if (joined != NULL)
+    {
+      /* An invite's grant: the device is in, and the grant is its token. */
+      ow_json_add_string (builder, "status", "approved");
+      ow_json_add_string (builder, "deviceId", joined->id);
+    }
+  else
+    {
+      ow_json_add_string (builder, "id", id);
+      ow_json_add_string (builder, "status", "waiting");
+    }
   json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_ACCEPTED, builder);
+  reply_builder (request->message, joined ? SOUP_STATUS_OK : SOUP_STATUS_ACCEPTED, builder);
 }
 
 /* Polling, with long-polling: a waiting device's GET is held until the owner decides or
@@ -414,9 +424,8 @@ ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairin
 
       uri =
         ow_pair_uri_build (name, (const char *const *) addresses, port, fingerprint, offer->secret);
-      host_url = strchr (first, ':') ? g_strdup_printf ("https://[%s]:%u", first, port)
-                                     : g_strdup_printf ("https://%s:%u", first, port);
-      connect_remote = ow_pair_uri_build_connect_remote (host_url, offer->grant);
+      host_url = ow_net_http_url ("https", first, port);
+      connect_remote = ow_pair_uri_build_connect_remote (host_url, offer->grant, name, FALSE);
 
       json_builder_begin_object (builder);
       ow_json_add_string (builder, "code", offer->code);
@@ -541,6 +550,59 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
   reply_builder (request->message, SOUP_STATUS_OK, builder);
 }
 
+/* An OpenWork app link the owner agrees to before it is shown: POST /pair/invite {scope,
+ * workspaces}. Stock OpenWork clients make the platform's certificate checks and cannot
+ * pin ours, so the link points at the plain-HTTP listener, which must be on. */
+void
+ow_gateway_handle_invite (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_auto (GStrv) workspaces = NULL;
+  g_auto (GStrv) addresses = NULL;
+  g_autofree char *host_url = NULL;
+  g_autofree char *link = NULL;
+  const OwPairingInvite *invite;
+  const char *scope_text;
+  const char *name = ow_pairing_get_host_name (self->pairing);
+  guint http_port = ow_gateway_get_http_port (self);
+  OwScope scope;
+
+  if (body == NULL || !ow_gateway_read_strings (request, body, "scope", &scope_text, NULL))
+    return;
+  if (!ow_scope_from_string (scope_text, &scope))
+    {
+      reply_invalid (request, "Choose the link's \"scope\": viewer, collaborator or owner.");
+      return;
+    }
+  if (!read_workspaces (request, body, &workspaces))
+    return;
+  if (http_port == 0)
+    {
+      ow_http_reply_error (request->message, SOUP_STATUS_CONFLICT, "openwork_app_access_off",
+                           "OpenWork app access is off: stock OpenWork clients need the "
+                           "plain-HTTP listener. Turn it on first (--http-port).");
+      return;
+    }
+
+  addresses = ow_net_usable_addresses ();
+  host_url = ow_net_http_url ("http", addresses[0] ? addresses[0] : "127.0.0.1", http_port);
+  invite = ow_pairing_invite (self->pairing, scope, (const char *const *) workspaces);
+  link = ow_pair_uri_build_connect_remote (host_url, invite->grant, name, TRUE);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "link", link);
+  ow_json_add_string (builder, "hostUrl", host_url);
+  ow_json_add_string (builder, "workerName", name);
+  ow_json_add_string (builder, "scope", ow_scope_to_string (scope));
+  add_string_array (builder, "workspaces", invite->workspaces);
+  ow_json_add_int (builder, "expiresAt", invite->expires_ms);
+  json_builder_end_object (builder);
+  reply_builder (request->message, SOUP_STATUS_CREATED, builder);
+}
+
 void
 ow_gateway_handle_list_devices (OwGatewayRequest *request)
 {
@@ -578,25 +640,29 @@ ow_gateway_handle_revoke_device (OwGatewayRequest *request)
 
 /* Existing OpenWork clients know no pairing API: they present the grant of a
  * connect-remote link as their token. The first such request claims the grant for that
- * device and asks the owner. */
-void
-ow_gateway_reply_grant_use (OwGateway *self, SoupServerMessage *message, const char *grant)
+ * device: an invite's is in at once, an offer's asks the owner. */
+gboolean
+ow_gateway_use_grant (OwGateway *self, SoupServerMessage *message, const char *grant)
 {
   const char *agent =
     soup_message_headers_get_one (soup_server_message_get_request_headers (message), "User-Agent");
   g_autofree char *name = NULL;
   g_autofree char *id = NULL;
+  g_autoptr (OwDeviceInfo) joined = NULL;
   g_autoptr (GError) error = NULL;
 
   name = ow_pair_name_is_valid (agent, OW_PAIR_NAME_MAX_BYTES) ? g_strdup (agent)
                                                                : g_strdup ("OpenWork client");
   if (!ow_pairing_claim_grant (self->pairing, peer_address (message), grant, name, "unknown", &id,
-                               &error))
+                               &joined, &error))
     {
       reply_pair_error (message, error);
-      return;
+      return FALSE;
     }
+  if (joined != NULL)
+    return TRUE;
   ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "approval_pending",
                        "The host owner has not approved this device yet. Ask them to allow it, "
                        "then try again.");
+  return FALSE;
 }

@@ -133,12 +133,15 @@ void ow_gateway_handle_pair_confirm (OwGatewayRequest *request);
 void ow_gateway_handle_pair_grant (OwGatewayRequest *request);
 void ow_gateway_handle_pair_poll (OwGatewayRequest *request);
 void ow_gateway_handle_get_offer (OwGatewayRequest *request);
+void ow_gateway_handle_invite (OwGatewayRequest *request);
 void ow_gateway_handle_renew_offer (OwGatewayRequest *request);
 void ow_gateway_handle_list_pair_requests (OwGatewayRequest *request);
 void ow_gateway_handle_answer_pair_request (OwGatewayRequest *request);
 void ow_gateway_handle_list_devices (OwGatewayRequest *request);
 void ow_gateway_handle_revoke_device (OwGatewayRequest *request);
-void ow_gateway_reply_grant_use (OwGateway *self, SoupServerMessage *message, const char *grant);
+/* A connect-remote grant presented as a token: %TRUE if it was an invite's, and is now a
+ * device's token; otherwise the answer (approval pending, or why not) is sent. */
+gboolean ow_gateway_use_grant (OwGateway *self, SoupServerMessage *message, const char *grant);
 void ow_gateway_pair_request_decided (OwGateway *self, const char *id);
 GPtrArray *ow_gateway_pair_waiters_new (void);
 void ow_gateway_pair_waiters_free (GPtrArray *waiters);

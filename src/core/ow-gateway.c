@@ -71,6 +71,7 @@ static const Route routes[] = {
   { "POST", "/pair/start", ACCESS_PUBLIC, ow_gateway_handle_pair_start },
   { "POST", "/pair/grant", ACCESS_PUBLIC, ow_gateway_handle_pair_grant },
   { "GET", "/pair/offer", ACCESS_OWNER, ow_gateway_handle_get_offer },
+  { "POST", "/pair/invite", ACCESS_OWNER, ow_gateway_handle_invite },
   { "POST", "/pair/offer", ACCESS_OWNER, ow_gateway_handle_renew_offer },
   { "GET", "/pair/requests", ACCESS_OWNER, ow_gateway_handle_list_pair_requests },
   { "POST", "/pair/requests/:id", ACCESS_OWNER, ow_gateway_handle_answer_pair_request },
@@ -1484,9 +1485,13 @@ route_request (OwGateway *self,
       caller = ow_token_store_verify (self->tokens, token);
       if (caller == NULL && token && g_str_has_prefix (token, "owg_"))
         {
-          ow_gateway_reply_grant_use (self, message, token);
-          request_clear (&request);
-          return;
+          if (!ow_gateway_use_grant (self, message, token))
+            {
+              request_clear (&request);
+              return;
+            }
+          /* An invite's: the device is in, on this very request. */
+          caller = ow_token_store_verify (self->tokens, token);
         }
       if (caller == NULL)
         {

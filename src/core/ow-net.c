@@ -69,3 +69,13 @@ ow_net_address_key (const char *address)
   return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
                           bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
 }
+
+char *
+ow_net_http_url (const char *scheme, const char *address, guint port)
+{
+  g_return_val_if_fail (scheme != NULL && address != NULL, NULL);
+
+  if (strchr (address, ':') != NULL)
+    return g_strdup_printf ("%s://[%s]:%u", scheme, address, port);
+  return g_strdup_printf ("%s://%s:%u", scheme, address, port);
+}

@@ -27,4 +27,13 @@ GStrv ow_net_usable_addresses (void);
  */
 char *ow_net_address_key (const char *address);
 
+/**
+ * ow_net_http_url:
+ * @scheme: "http" or "https"
+ * @address: an IP address as text
+ *
+ * Returns: (transfer full): the URL of @port at @address, an IPv6 one in brackets
+ */
+char *ow_net_http_url (const char *scheme, const char *address, guint port);
+
 G_END_DECLS

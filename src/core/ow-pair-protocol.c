@@ -228,6 +228,7 @@ ow_pair_uri_free (OwPairUri *uri)
   g_free (uri->fingerprint);
   g_free (uri->host_url);
   g_free (uri->grant);
+  g_free (uri->worker_name);
   sodium_memzero (uri->secret, sizeof uri->secret);
   g_free (uri);
 }
@@ -292,6 +293,7 @@ parse_connect_remote_params (GHashTable *params, OwPairUri *uri, GError **error)
 {
   const char *url = g_hash_table_lookup (params, "openworkHostUrl");
   const char *token = g_hash_table_lookup (params, "openworkToken");
+  const char *name, *auto_connect;
   g_autoptr (GUri) parsed = url ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
 
   if (parsed == NULL || g_uri_get_host (parsed) == NULL ||
@@ -304,6 +306,23 @@ parse_connect_remote_params (GHashTable *params, OwPairUri *uri, GError **error)
 
   uri->host_url = g_strdup (url);
   uri->grant = g_strdup (token);
+  /* As OpenWork's app reads them (openwork-links.ts): a name to show, and whether to
+   * connect without asking. */
+  name = g_hash_table_lookup (params, "workerName");
+  if (name != NULL && *name != '\0')
+    {
+      if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES))
+        return invalid (error, "workerName is not a plain name of up to 64 bytes");
+      uri->worker_name = g_strdup (name);
+    }
+  auto_connect = g_hash_table_lookup (params, "autoConnect");
+  if (auto_connect != NULL)
+    {
+      g_autofree char *word = g_ascii_strdown (g_strstrip (g_strdup (auto_connect)), -1);
+
+      uri->auto_connect = g_str_equal (word, "1") || g_str_equal (word, "true") ||
+                          g_str_equal (word, "yes") || g_str_equal (word, "on");
+    }
   return TRUE;
 }
 
@@ -387,11 +406,18 @@ ow_pair_uri_build (const char *name,
 }
 
 char *
-ow_pair_uri_build_connect_remote (const char *host_url, const char *grant)
+ow_pair_uri_build_connect_remote (const char *host_url,
+                                  const char *grant,
+                                  const char *worker_name,
+                                  gboolean auto_connect)
 {
   GString *out = g_string_new ("openwork://connect-remote");
 
   append_param (out, "openworkHostUrl", host_url);
   append_param (out, "openworkToken", grant);
+  if (worker_name != NULL)
+    append_param (out, "workerName", worker_name);
+  if (auto_connect)
+    append_param (out, "autoConnect", "1");
   return g_string_free (out, FALSE);
 }

@@ -132,6 +132,8 @@ typedef struct
   /* connect-remote */
   char *host_url;
   char *grant;
+  char *worker_name; /* nullable */
+  gboolean auto_connect;
 } OwPairUri;
 
 void ow_pair_uri_free (OwPairUri *uri);
@@ -148,7 +150,17 @@ char *ow_pair_uri_build (const char *name,
                          const char *fingerprint,
                          const guint8 secret[OW_PAIR_SECRET_BYTES]);
 
-/* The QR payload existing OpenWork clients understand. */
-char *ow_pair_uri_build_connect_remote (const char *host_url, const char *grant);
+/**
+ * ow_pair_uri_build_connect_remote:
+ * @worker_name: (nullable): the name the OpenWork app shows for the host
+ * @auto_connect: whether the app connects without asking (for a link the owner already
+ *   agreed to)
+ *
+ * Returns: the link existing OpenWork clients parse: openwork://connect-remote?…
+ */
+char *ow_pair_uri_build_connect_remote (const char *host_url,
+                                        const char *grant,
+                                        const char *worker_name,
+                                        gboolean auto_connect);
 
 G_END_DECLS

@@ -64,9 +64,10 @@ struct _OwPairing
   char *host_name;
   OwPairingOptions options;
 
-  OwPairingOffer *offer; /* NULL until asked for, and after expiry */
-  guint generation;      /* of the offer; runs of an older one cannot succeed */
-  guint failures;        /* failed confirmations against the current offer, in its lifetime */
+  OwPairingOffer *offer;   /* NULL until asked for, and after expiry */
+  OwPairingInvite *invite; /* NULL until made, and once used or expired */
+  guint generation;        /* of the offer; runs of an older one cannot succeed */
+  guint failures;          /* failed confirmations against the current offer, in its lifetime */
 
   GHashTable *runs;     /* id → Run */
   GHashTable *attempts; /* address → GArray of gint64 monotonic times */
@@ -81,6 +82,7 @@ enum
   SIGNAL_REQUEST_ADDED,
   SIGNAL_REQUEST_DECIDED,
   SIGNAL_ATTEMPT,
+  SIGNAL_DEVICE_JOINED,
   N_SIGNALS
 };
 
@@ -117,6 +119,17 @@ offer_free (OwPairingOffer *offer)
   g_free (offer);
 }
 
+static void
+invite_free (OwPairingInvite *invite)
+{
+  if (invite == NULL)
+    return;
+  sodium_memzero (invite->grant, strlen (invite->grant));
+  g_free (invite->grant);
+  g_strfreev (invite->workspaces);
+  g_free (invite);
+}
+
 void
 ow_pairing_start_clear (OwPairingStart *start)
 {
@@ -134,6 +147,16 @@ random_hex (gsize bytes)
   sodium_bin2hex (hex, bytes * 2 + 1, data, bytes);
   sodium_memzero (data, bytes);
   return hex;
+}
+
+static char *
+new_grant (void)
+{
+  g_autofree char *grant_secret = random_hex (GRANT_SECRET_BYTES);
+  char *grant = g_strconcat (GRANT_PREFIX, grant_secret, NULL);
+
+  sodium_memzero (grant_secret, strlen (grant_secret));
+  return grant;
 }
 
 static gboolean
@@ -160,14 +183,11 @@ replace_offer (OwPairing *self, gboolean make_new)
 
   if (make_new)
     {
-      g_autofree char *grant_secret = random_hex (GRANT_SECRET_BYTES);
-
       self->offer = g_new0 (OwPairingOffer, 1);
       self->offer->code = g_strdup_printf ("%06u", randombytes_uniform (1000000));
       randombytes_buf (self->offer->secret, sizeof self->offer->secret);
-      self->offer->grant = g_strconcat (GRANT_PREFIX, grant_secret, NULL);
+      self->offer->grant = new_grant ();
       self->offer->expires_ms = now_ms () + (gint64) self->options.code_lifetime_s * 1000;
-      sodium_memzero (grant_secret, strlen (grant_secret));
     }
   g_signal_emit (self, signals[SIGNAL_OFFER_CHANGED], 0);
 }
@@ -531,6 +551,71 @@ ow_pairing_confirm (OwPairing *self,
   return TRUE;
 }
 
+/* Invites */
+
+const OwPairingInvite *
+ow_pairing_invite (OwPairing *self, OwScope scope, const char *const *workspaces)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  g_clear_pointer (&self->invite, invite_free);
+  self->invite = g_new0 (OwPairingInvite, 1);
+  self->invite->grant = new_grant ();
+  self->invite->scope = scope;
+  self->invite->workspaces = g_strdupv ((char **) workspaces);
+  self->invite->expires_ms = now_ms () + (gint64) self->options.code_lifetime_s * 1000;
+  return self->invite;
+}
+
+const OwPairingInvite *
+ow_pairing_get_invite (OwPairing *self)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  if (self->invite && now_ms () >= self->invite->expires_ms)
+    g_clear_pointer (&self->invite, invite_free);
+  return self->invite;
+}
+
+static gboolean
+is_invite_grant (OwPairing *self, const char *grant)
+{
+  const OwPairingInvite *invite = ow_pairing_get_invite (self);
+
+  return invite != NULL && strlen (grant) == strlen (invite->grant) &&
+         sodium_memcmp (grant, invite->grant, strlen (grant)) == 0;
+}
+
+/* The owner said yes before the link was shown: the device is in, once. */
+static gboolean
+join_by_invite (OwPairing *self,
+                const char *grant,
+                const char *name,
+                const char *platform,
+                OwDeviceInfo **joined,
+                GError **error)
+{
+  OwPairingInvite *invite = self->invite;
+  g_autoptr (OwDeviceInfo) info = NULL;
+  g_autofree char *token = NULL;
+
+  token = ow_device_registry_add (self->devices, name, platform, "grant", invite->scope,
+                                  (const char *const *) invite->workspaces, grant, &info, error);
+  if (token == NULL)
+    return FALSE;
+  sodium_memzero (token, strlen (token));
+  g_clear_pointer (&self->invite, invite_free);
+  /* The owner hears of it on a headless host too. */
+  g_message ("Device “%s” (%s) connected with an OpenWork app link; to cut it off: "
+             "openwork-host devices revoke %s",
+             info->name, info->id, info->id);
+  g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, "first_try");
+  g_signal_emit (self, signals[SIGNAL_DEVICE_JOINED], 0, info->id, info->name);
+  if (joined)
+    *joined = g_steal_pointer (&info);
+  return TRUE;
+}
+
 static Run *
 find_grant_run (OwPairing *self, const char *grant)
 {
@@ -556,11 +641,13 @@ ow_pairing_claim_grant (OwPairing *self,
                         const char *name,
                         const char *platform,
                         char **request_id,
+                        OwDeviceInfo **joined,
                         GError **error)
 {
   Run *run;
 
   g_return_val_if_fail (OW_IS_PAIRING (self), FALSE);
+  g_return_val_if_fail (request_id != NULL && *request_id == NULL, FALSE);
 
   prune (self);
   if (grant == NULL || !g_str_has_prefix (grant, GRANT_PREFIX))
@@ -583,6 +670,8 @@ ow_pairing_claim_grant (OwPairing *self,
 
   if (!allow_attempt (self, address, error))
     return FALSE;
+  if (is_invite_grant (self, grant))
+    return join_by_invite (self, grant, name, platform, joined, error);
   if (valid_offer (self) == NULL || strlen (grant) != strlen (self->offer->grant) ||
       sodium_memcmp (grant, self->offer->grant, strlen (grant)) != 0)
     return fail (error, OW_PAIR_ERROR_NO_OFFER,
@@ -790,6 +879,7 @@ ow_pairing_finalize (GObject *object)
   OwPairing *self = OW_PAIRING (object);
 
   g_clear_pointer (&self->offer, offer_free);
+  g_clear_pointer (&self->invite, invite_free);
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->attempts, g_hash_table_unref);
   g_clear_pointer (&self->failed, g_hash_table_unref);
@@ -842,6 +932,18 @@ ow_pairing_class_init (OwPairingClass *klass)
    */
   signals[SIGNAL_ATTEMPT] = g_signal_new ("attempt", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * OwPairing::device-joined:
+   * @id: the new device's id
+   * @name: its name
+   *
+   * A device came in with an invite's link, which the owner agreed to beforehand; the
+   * owner should now hear which one it was, with a way to revoke it.
+   */
+  signals[SIGNAL_DEVICE_JOINED] =
+    g_signal_new ("device-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   if (sodium_init () < 0)
     g_error ("libsodium could not be initialised");

@@ -23,6 +23,17 @@ typedef struct
   gint64 expires_ms;                   /* Unix time */
 } OwPairingOffer;
 
+/* A link for one OpenWork app that the owner agreed to before it was shown: who may use
+ * it, with which scope and workspaces. The first device to present its grant is in at
+ * once; the grant is that device's token from then on. */
+typedef struct
+{
+  char *grant; /* "owg_…" */
+  OwScope scope;
+  GStrv workspaces;  /* %NULL: all */
+  gint64 expires_ms; /* Unix time; unused after it, it is gone */
+} OwPairingInvite;
+
 /* What the client learns from a started run. */
 typedef struct
 {
@@ -79,6 +90,21 @@ gboolean ow_pairing_get_offer_locked (OwPairing *self);
 const OwPairingOffer *ow_pairing_renew_offer (OwPairing *self);
 
 /**
+ * ow_pairing_invite:
+ * @workspaces: (nullable): the workspace ids the device may use; %NULL for all
+ *
+ * Makes a new invite, replacing any earlier one that was not used. It lasts as long as
+ * an offer does.
+ *
+ * Returns: (transfer none): the invite
+ */
+const OwPairingInvite *
+ow_pairing_invite (OwPairing *self, OwScope scope, const char *const *workspaces);
+
+/* Returns: (transfer none) (nullable): the invite still waiting for its device, if any */
+const OwPairingInvite *ow_pairing_get_invite (OwPairing *self);
+
+/**
  * ow_pairing_start:
  * @address: the client's address, for rate limits
  * @method: "code" or "secret"
@@ -116,9 +142,12 @@ gboolean ow_pairing_confirm (OwPairing *self,
  * ow_pairing_claim_grant:
  * @request_id: (out) (transfer full): the pairing request it became
  *
+ * @joined: (out) (optional) (transfer full): for an invite's grant, the device it made
+ *
  * A device presents the offer's one-time grant. It becomes a request for approval bound
  * to @address; the same device presenting it again gets the same request, any other
- * %OW_PAIR_ERROR_GRANT_USED.
+ * %OW_PAIR_ERROR_GRANT_USED. An invite's grant needs no approval: the device is added at
+ * once (#OwPairing::device-joined), and @joined is set.
  */
 gboolean ow_pairing_claim_grant (OwPairing *self,
                                  const char *address,
@@ -126,6 +155,7 @@ gboolean ow_pairing_claim_grant (OwPairing *self,
                                  const char *name,
                                  const char *platform,
                                  char **request_id,
+                                 OwDeviceInfo **joined,
                                  GError **error);
 
 /**

@@ -21,7 +21,8 @@ check_round_trip (const OwPairUri *uri)
     built = ow_pair_uri_build (uri->name, (const char *const *) uri->addresses, uri->port,
                                uri->fingerprint, uri->secret);
   else
-    built = ow_pair_uri_build_connect_remote (uri->host_url, uri->grant);
+    built = ow_pair_uri_build_connect_remote (uri->host_url, uri->grant, uri->worker_name,
+                                              uri->auto_connect);
 
   again = ow_pair_uri_parse (built, &error);
   if (again == NULL)
@@ -30,7 +31,9 @@ check_round_trip (const OwPairUri *uri)
     ow_fuzz_fail ("the kind changed on the round trip", built);
   if (uri->kind == OW_PAIR_URI_CONNECT_REMOTE)
     {
-      if (g_strcmp0 (again->host_url, uri->host_url) || g_strcmp0 (again->grant, uri->grant))
+      if (g_strcmp0 (again->host_url, uri->host_url) || g_strcmp0 (again->grant, uri->grant) ||
+          g_strcmp0 (again->worker_name, uri->worker_name) ||
+          again->auto_connect != uri->auto_connect)
         ow_fuzz_fail ("connect-remote fields changed on the round trip", built);
       return;
     }

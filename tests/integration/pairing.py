@@ -4,6 +4,7 @@ phone, and the host owner's side through the control socket."""
 import json
 import os
 import subprocess
+import urllib.parse
 
 import owtest
 from owtest import control, wait_until
@@ -47,6 +48,12 @@ def offer(host, new=False):
     status, body = control(host, "POST" if new else "GET", "/api/pair/offer")
     assert status == 200, (status, body)
     return body
+
+
+def grant_of(link):
+    """The one-time grant a connect-remote link carries."""
+    query = urllib.parse.urlparse(link).query
+    return urllib.parse.parse_qs(query)["openworkToken"][0]
 
 
 def pending(host):

@@ -33,6 +33,7 @@ ROUTES = {
     ("POST", "/pair/start"): "public",
     ("POST", "/pair/grant"): "public",
     ("GET", "/pair/offer"): "owner",
+    ("POST", "/pair/invite"): "owner",
     ("POST", "/pair/offer"): "owner",
     ("GET", "/pair/requests"): "owner",
     ("POST", "/pair/requests/:id"): "owner",
@@ -77,6 +78,8 @@ CALLS = {
     ("POST", "/pair/start"): ("/pair/start", {}, 400),
     ("POST", "/pair/grant"): ("/pair/grant", {}, 400),
     ("GET", "/pair/offer"): ("/pair/offer", None, 200),
+    # OpenWork app links need the plain-HTTP listener, which is off here.
+    ("POST", "/pair/invite"): ("/pair/invite", {"scope": "viewer"}, 409),
     ("POST", "/pair/offer"): ("/pair/offer", None, 200),
     ("GET", "/pair/requests"): ("/pair/requests", None, 200),
     ("POST", "/pair/requests/:id"): ("/pair/requests/pr_0", {"reply": "allow"}, 404),

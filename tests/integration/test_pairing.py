@@ -14,7 +14,7 @@ import unittest
 
 import owtest
 from owtest import Gateway, Host, control, wait_until
-from pairing import Phone, answer, devices, finish, offer, pending, wait_pending
+from pairing import Phone, answer, devices, finish, grant_of, offer, pending, wait_pending
 
 
 class Interceptor:
@@ -260,8 +260,7 @@ class PairingTest(unittest.TestCase):
 
     def test_a_grant_becomes_the_token_of_one_device_after_approval(self):
         self.start()
-        link = offer(self.host)["offer"]["connectRemote"]
-        grant = link.split("openworkToken=")[1]
+        grant = grant_of(offer(self.host)["offer"]["connectRemote"])
         # An existing OpenWork client just uses the grant as its token: it must wait.
         status, body, _ = self.gateway.request("GET", "/status", token=grant)
         self.assertEqual((status, body["code"]), (403, "approval_pending"))
@@ -279,7 +278,7 @@ class PairingTest(unittest.TestCase):
 
     def test_the_reference_client_pairs_by_grant_link(self):
         self.start()
-        grant = offer(self.host)["offer"]["connectRemote"].split("openworkToken=")[1]
+        grant = grant_of(offer(self.host)["offer"]["connectRemote"])
         link = self.grant_link(grant)
         phone = self.phone()
         process = phone.pair("--uri", link)

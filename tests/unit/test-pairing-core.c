@@ -43,14 +43,29 @@ static void
 test_connect_remote_round_trip (void)
 {
   g_autofree char *text =
-    ow_pair_uri_build_connect_remote ("https://192.168.1.20:8787", "owg_0123abcd");
+    ow_pair_uri_build_connect_remote ("https://192.168.1.20:8787", "owg_0123abcd", NULL, FALSE);
+  g_autofree char *invite = ow_pair_uri_build_connect_remote (
+    "http://192.168.1.20:8788", "owg_0123abcd", "Ana’s desk & co", TRUE);
   g_autoptr (GError) error = NULL;
   g_autoptr (OwPairUri) uri = ow_pair_uri_parse (text, &error);
+  g_autoptr (OwPairUri) invited = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpint (uri->kind, ==, OW_PAIR_URI_CONNECT_REMOTE);
   g_assert_cmpstr (uri->host_url, ==, "https://192.168.1.20:8787");
   g_assert_cmpstr (uri->grant, ==, "owg_0123abcd");
+  g_assert_null (uri->worker_name);
+  g_assert_false (uri->auto_connect);
+
+  g_assert_cmpstr (invite, ==,
+                   "openwork://connect-remote?openworkHostUrl=http%3A%2F%2F192.168.1.20%3A8788"
+                   "&openworkToken=owg_0123abcd&workerName=Ana%E2%80%99s%20desk%20%26%20co"
+                   "&autoConnect=1");
+  invited = ow_pair_uri_parse (invite, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (invited->host_url, ==, "http://192.168.1.20:8788");
+  g_assert_cmpstr (invited->worker_name, ==, "Ana’s desk & co");
+  g_assert_true (invited->auto_connect);
 }
 
 static void
@@ -519,12 +534,12 @@ test_a_grant_belongs_to_one_device (Fixture *fixture, gconstpointer data)
 
   g_assert_true (g_str_has_prefix (grant, "owg_"));
   g_assert_true (
-    ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", grant, "App", "ios", &id, &error));
-  g_assert_true (
-    ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", grant, "App", "ios", &again, &error));
+    ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", grant, "App", "ios", &id, NULL, &error));
+  g_assert_true (ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", grant, "App", "ios", &again,
+                                         NULL, &error));
   g_assert_cmpstr (id, ==, again);
-  g_assert_false (
-    ow_pairing_claim_grant (fixture->pairing, "10.0.0.9", grant, "Other", "ios", &other, &error));
+  g_assert_false (ow_pairing_claim_grant (fixture->pairing, "10.0.0.9", grant, "Other", "ios",
+                                          &other, NULL, &error));
   g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_GRANT_USED);
   g_clear_error (&error);
 
@@ -538,6 +553,67 @@ test_a_grant_belongs_to_one_device (Fixture *fixture, gconstpointer data)
   verified = ow_token_store_verify (fixture->tokens, grant);
   g_assert_nonnull (verified);
   g_assert_cmpstr (verified->id, ==, device->token_id);
+}
+
+static void
+count_joined (OwPairing *pairing, const char *id, const char *name, guint *joined)
+{
+  g_assert_true (g_str_has_prefix (id, "dev_"));
+  g_assert_cmpstr (name, ==, "OpenWork app");
+  (*joined)++;
+}
+
+static void
+test_an_invite_lets_one_device_in_at_once (Fixture *fixture, gconstpointer data)
+{
+  const char *const workspaces[] = { "ws_0123456789ab", NULL };
+  const OwPairingInvite *invite = ow_pairing_invite (fixture->pairing, OW_SCOPE_VIEWER, workspaces);
+  g_autofree char *grant = g_strdup (invite->grant);
+  g_autofree char *replaced = NULL;
+  g_autoptr (JsonNode) pending = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwDeviceInfo) device = NULL;
+  g_autoptr (OwTokenInfo) verified = NULL;
+  g_autofree char *id = NULL;
+  guint joined = 0;
+
+  /* A new invite replaces the one before: only the newest link works. */
+  replaced = g_strdup (grant);
+  invite = ow_pairing_invite (fixture->pairing, OW_SCOPE_VIEWER, workspaces);
+  g_free (grant);
+  grant = g_strdup (invite->grant);
+  g_assert_cmpstr (grant, !=, replaced);
+  g_assert_false (ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", replaced, "OpenWork app",
+                                          "unknown", &id, &device, &error));
+  g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_NO_OFFER);
+  g_clear_error (&error);
+
+  g_signal_connect (fixture->pairing, "device-joined", G_CALLBACK (count_joined), &joined);
+  g_assert_null (ow_token_store_verify (fixture->tokens, grant));
+  g_assert_true (ow_pairing_claim_grant (fixture->pairing, "10.0.0.2", grant, "OpenWork app",
+                                         "unknown", &id, &device, &error));
+  g_assert_no_error (error);
+  g_assert_null (id);
+  g_assert_nonnull (device);
+  g_assert_cmpuint (joined, ==, 1);
+  g_assert_null (ow_pairing_get_invite (fixture->pairing));
+
+  /* No owner's act was waited for: the grant is the device's token, with what the owner
+   * chose before showing the link. */
+  verified = ow_token_store_verify (fixture->tokens, grant);
+  g_assert_nonnull (verified);
+  g_assert_cmpstr (verified->id, ==, device->token_id);
+  g_assert_cmpint (verified->scope, ==, OW_SCOPE_VIEWER);
+  g_assert_cmpstrv (verified->workspaces, workspaces);
+  pending = ow_pairing_list_pending (fixture->pairing);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (pending)), ==, 0);
+
+  /* Used up: presenting it to pairing again is no second device. */
+  g_clear_pointer (&device, ow_device_info_free);
+  g_assert_false (ow_pairing_claim_grant (fixture->pairing, "10.0.0.9", grant, "Other", "unknown",
+                                          &id, &device, &error));
+  g_assert_error (error, OW_PAIR_ERROR, OW_PAIR_ERROR_NO_OFFER);
+  g_assert_cmpuint (joined, ==, 1);
 }
 
 static void
@@ -598,6 +674,8 @@ main (int argc, char **argv)
               test_attempts_are_limited_per_address, fixture_tear_down);
   g_test_add ("/pairing/grant-belongs-to-one-device", Fixture, &defaults, fixture_set_up,
               test_a_grant_belongs_to_one_device, fixture_tear_down);
+  g_test_add ("/pairing/invite-lets-one-device-in-at-once", Fixture, &defaults, fixture_set_up,
+              test_an_invite_lets_one_device_in_at_once, fixture_tear_down);
   g_test_add ("/pairing/denied-answered-once", Fixture, &defaults, fixture_set_up,
               test_a_denied_request_is_answered_once, fixture_tear_down);
   return g_test_run ();
