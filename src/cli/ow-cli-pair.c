@@ -67,17 +67,80 @@ format_code (const char *code)
   return g_strdup (code);
 }
 
+/* `pair --openwork-app`: the link a stock OpenWork app connects with. Running the
+ * command, with the scope and workspaces it names, is the owner's consent: the first
+ * device to use the link is in at once. */
+static int
+pair_openwork_app (
+  OwPaths *paths, const char *scope, char **named, gboolean as_json, gboolean no_qr)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GDateTime) expires = NULL;
+  g_auto (GStrv) workspaces = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expires_text = NULL;
+  JsonObject *root;
+
+  if (named && (workspaces = ow_cli_resolve_workspaces (paths, named, &error)) == NULL)
+    return ow_cli_fail (error);
+
+  json_builder_begin_object (builder);
+  ow_cli_add_grant (builder, scope, workspaces);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  answer = ow_control_client_request (ow_paths_get_control_socket (paths), "POST",
+                                      "/api/pair/invite", body, &error);
+  if (answer == NULL)
+    return ow_cli_fail (error);
+  if (as_json)
+    {
+      ow_cli_print_json (answer);
+      return OW_CLI_EXIT_OK;
+    }
+
+  root = json_node_get_object (answer);
+  expires = g_date_time_new_from_unix_local (json_object_get_int_member (root, "expiresAt") / 1000);
+  expires_text = g_date_time_format (expires, "%H:%M:%S");
+  g_print (_("Connect an OpenWork app to %s\n\n"),
+              json_object_get_string_member (root, "workerName"));
+  g_print (_("The first device that opens this link gets in at once, as %s, without asking "
+             "you again. It is good for one device, until %s. The link is that device's "
+             "password from then on: show it only to the device you mean.\n\n"),
+              scope, expires_text);
+  if (!no_qr && !print_qr (json_object_get_string_member (root, "link")))
+    g_printerr (_("The QR code could not be drawn; use the link below.\n"));
+  g_print (_("\n  Link:    %s\n"), json_object_get_string_member (root, "link"));
+  g_print (_("  Address: %s (plain HTTP: traffic on the local network is not encrypted)\n\n"),
+              json_object_get_string_member (root, "hostUrl"));
+  g_print (_("You will see which device connected in openwork-host devices list; revoke it "
+             "there with openwork-host devices revoke ID.\n"));
+  return OW_CLI_EXIT_OK;
+}
+
 int
 ow_cli_pair (OwPaths *paths, int argc, char **argv)
 {
   gboolean as_json = FALSE;
   gboolean renew = FALSE;
   gboolean no_qr = FALSE;
+  gboolean openwork_app = FALSE;
+  g_autofree char *scope = NULL;
+  g_auto (GStrv) named = NULL;
   /* clang-format off */
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print the offer as JSON"), NULL },
     { "new", 0, 0, G_OPTION_ARG_NONE, &renew, N_("Replace the current code with a new one"), NULL },
     { "no-qr", 0, 0, G_OPTION_ARG_NONE, &no_qr, N_("Do not draw the QR code"), NULL },
+    { "openwork-app", 0, 0, G_OPTION_ARG_NONE, &openwork_app,
+      N_("Show a link for a stock OpenWork app instead, which gets in at once"), NULL },
+    { "scope", 's', 0, G_OPTION_ARG_STRING, &scope,
+      N_("With --openwork-app: what the device may do (viewer, collaborator, owner)"), N_("S") },
+    { "workspace", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &named,
+      N_("With --openwork-app: a workspace it may use, by id or folder (repeat; default: all)"),
+      N_("W") },
     G_OPTION_ENTRY_NULL,
   };
   /* clang-format on */
@@ -103,6 +166,19 @@ ow_cli_pair (OwPaths *paths, int argc, char **argv)
       g_printerr ("%s\n", error ? error->message : _("pair takes no arguments."));
       return OW_CLI_EXIT_USAGE;
     }
+  if (openwork_app && scope == NULL)
+    {
+      g_printerr (_("Say what the device may do: pair --openwork-app --scope viewer, "
+                    "collaborator or owner.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+  if (!openwork_app && (scope || named))
+    {
+      g_printerr (_("--scope and --workspace go with --openwork-app.\n"));
+      return OW_CLI_EXIT_USAGE;
+    }
+  if (openwork_app)
+    return pair_openwork_app (paths, scope, named, as_json, no_qr);
 
   answer = ow_control_client_request (ow_paths_get_control_socket (paths), renew ? "POST" : "GET",
                                       "/api/pair/offer", NULL, &error);

@@ -34,6 +34,19 @@ void ow_cli_print_json (JsonNode *node);
 JsonArray *ow_cli_get_items (
   OwPaths *paths, const char *path, gboolean as_json, JsonNode **answer, int *exit_code);
 
+/**
+ * ow_cli_resolve_workspaces:
+ * @named: workspaces as the user named them: ids, or folders
+ *
+ * Returns: (transfer full): their ids, or %NULL with @error set when one is no workspace
+ *   of the host
+ */
+GStrv ow_cli_resolve_workspaces (OwPaths *paths, char **named, GError **error);
+
+/* Adds what a device is let do to a request body under way: "scope" when @scope is
+ * given, "workspaces" (ids) when @workspaces is. */
+void ow_cli_add_grant (JsonBuilder *builder, const char *scope, char **workspaces);
+
 /* `openwork-host status [--json]`: @argv starts with "status". */
 int ow_cli_status (OwPaths *paths, int argc, char **argv);
 

@@ -198,6 +198,39 @@ on_pairing_request_decided (OwPairing *pairing,
   update_tray (desktop);
 }
 
+/* A device came in with an OpenWork app link the owner made: they hear which one, with
+ * Revoke one click away. */
+static void
+on_device_joined (OwPairing *pairing, const char *id, const char *name, OwDesktop *desktop)
+{
+  g_autofree char *key = notification_id ("joined", id);
+  /* TRANSLATORS: %s is a device's name */
+  g_autofree char *title = g_strdup_printf (_("“%s” connected"), name);
+  g_autoptr (GNotification) notification = g_notification_new (title);
+
+  g_notification_set_body (notification, _("It used the OpenWork app link you showed. If this "
+                                           "is not the device you meant, revoke it."));
+  g_notification_set_default_action (notification, "app.devices");
+  g_notification_add_button_with_target (notification, _("Revoke"), "app.revoke-device", "s",
+                                         id);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_application_send_notification (G_APPLICATION (desktop->application), key, notification);
+  update_tray (desktop);
+}
+
+static void
+on_revoke_device (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OwDesktop *desktop = user_data;
+  const char *id = g_variant_get_string (parameter, NULL);
+  g_autofree char *key = notification_id ("joined", id);
+  g_autoptr (GError) error = NULL;
+
+  g_application_withdraw_notification (G_APPLICATION (desktop->application), key);
+  if (!ow_device_registry_revoke (ow_host_get_devices (desktop->host), id, &error))
+    g_warning ("Could not revoke device %s: %s", id, error->message);
+}
+
 static void
 on_permission_asked (OwPermissions *permissions, const char *id, OwDesktop *desktop)
 {
@@ -550,6 +583,7 @@ on_startup (GApplication *application, OwDesktop *desktop)
     { "pair", on_pair, NULL, NULL, NULL },
     { "new-code", on_new_code, NULL, NULL, NULL },
     { "devices", on_devices, NULL, NULL, NULL },
+    { "revoke-device", on_revoke_device, "s", NULL, NULL },
     { "health", on_health, NULL, NULL, NULL },
     { "approvals", on_approvals, NULL, NULL, NULL },
     { "permissions", on_permissions, NULL, NULL, NULL },
@@ -584,6 +618,8 @@ on_startup (GApplication *application, OwDesktop *desktop)
                     G_CALLBACK (on_pairing_request_added), desktop);
   g_signal_connect (ow_host_get_pairing (desktop->host), "request-decided",
                     G_CALLBACK (on_pairing_request_decided), desktop);
+  g_signal_connect (ow_host_get_pairing (desktop->host), "device-joined",
+                    G_CALLBACK (on_device_joined), desktop);
   g_signal_connect (ow_host_get_permissions (desktop->host), "asked",
                     G_CALLBACK (on_permission_asked), desktop);
   g_signal_connect (ow_host_get_permissions (desktop->host), "withdrawn",

@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import owtest
@@ -97,6 +98,46 @@ class OpenWorkAppTest(unittest.TestCase):
         self.host.process = self.host.start_process(self.opencode)
         self.host.wait_running()
         self.app("reconnect", self.host_url, token, connected["workspaceId"])
+
+    def test_an_openwork_app_link_connects_on_its_first_request(self):
+        before = json.loads(self.host.cli("devices", "list", "--json").stdout)["items"]
+        result = self.host.cli("pair", "--openwork-app", "--scope", "collaborator", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        invite = json.loads(result.stdout)
+        self.assertTrue(invite["link"].startswith("openwork://connect-remote?"), invite)
+        self.assertTrue(invite["hostUrl"].startswith("http://"), invite)
+        self.assertTrue(invite["hostUrl"].endswith(":%d" % self.http_port), invite)
+        # The test talks to loopback only: the link's LAN address becomes 127.0.0.1.
+        link = invite["link"].replace(urllib.parse.quote(invite["hostUrl"], safe=""),
+                                      urllib.parse.quote(self.host_url, safe=""))
+        self.assertNotEqual(link, invite["link"])
+
+        connected = self.app("link", link)
+        self.assertEqual(connected["displayName"], invite["workerName"])
+        self.assertEqual(connected["workspaceId"], self.host_workspace_id())
+
+        devices = json.loads(self.host.cli("devices", "list", "--json").stdout)["items"]
+        [joined] = [d for d in devices if d["id"] not in {b["id"] for b in before}]
+        self.assertEqual((joined["scope"], joined["method"]), ("collaborator", "grant"))
+        self.assertIn("connected with an OpenWork app link", self.host.stderr())
+        self.assertIn("devices revoke " + joined["id"], self.host.stderr())
+
+        # The link was for one device: the next invite is a new link, and revoking the
+        # device cuts the old one off.
+        self.assertEqual(self.host.cli("devices", "revoke", joined["id"]).returncode, 0)
+        token = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["openworkToken"][0]
+        request = urllib.request.Request(self.host_url + "/workspaces",
+                                         headers={"Authorization": "Bearer " + token})
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=10)
+        # The app shows the message: the link is used up, the host can show a new one.
+        self.assertEqual(caught.exception.code, 410)
+        self.assertEqual(json.loads(caught.exception.read())["code"], "no_pairing_code")
+
+    def host_workspace_id(self):
+        status, workspaces, _ = Gateway(self.host).request("GET", "/workspaces",
+                                                           token=self.token("viewer"))
+        return workspaces["items"][0]["id"]
 
     def test_owner_token_minted_and_revoked_as_the_desktop_does(self):
         self.app("owner-token", self.host_url, self.token("owner"))

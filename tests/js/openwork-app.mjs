@@ -6,13 +6,14 @@
 // JSON and the exit status is 0 only if every check passed.
 //
 //   node openwork-app.mjs connect HOST_URL TOKEN [ORIGIN]   first connect, as the app does it
+//   node openwork-app.mjs link LINK [ORIGIN]   a connect-remote link, parsed as the app does
 //   node openwork-app.mjs reconnect HOST_URL TOKEN WORKSPACE_ID   after a restart
 //   node openwork-app.mjs owner-token HOST_URL OWNER_TOKEN  mint and revoke, as the desktop does
 //   node openwork-app.mjs sdk-task OPENCODE_BASE_URL TOKEN DIRECTORY   a task through the mount
 //
 // Node's fetch makes the platform's certificate checks: no pinning, no extra CA.
 
-const [mode, rawHostUrl, token, extra] = process.argv.slice(2);
+let [mode, rawHostUrl, token, extra] = process.argv.slice(2);
 // The app's own timeouts, stretched only for a host under valgrind (OW_TIMEOUT_SCALE).
 const scale = Number(process.env.OW_TIMEOUT_SCALE ?? "1") || 1;
 const checks = [];
@@ -172,7 +173,7 @@ async function mountedRoutes(hostUrl, workspaceId, prefix) {
   });
 }
 
-async function connect() {
+async function connect(summary = {}) {
   const origin = extra;
   // createRemoteWorkspace: the URL must carry its scheme; the workspace comes from the URL
   // or, failing that, from GET /workspaces (8 s), activeId first.
@@ -239,7 +240,45 @@ async function connect() {
       });
     }
   }
-  finish({ hostUrl, workspaceId, workspaceName, directory, opencodeBaseUrl: `${hostUrl}/workspace/${workspaceId}/opencode` });
+  finish({ ...summary, hostUrl, workspaceId, workspaceName, directory, opencodeBaseUrl: `${hostUrl}/workspace/${workspaceId}/opencode` });
+}
+
+// parseRemoteConnectDeepLink (apps/app/src/app/lib/openwork-links.ts).
+function parseRemoteConnectDeepLink(rawUrl) {
+  let url;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return null;
+  }
+  if (!["openwork:", "openwork-dev:", "https:", "http:"].includes(url.protocol.toLowerCase())) return null;
+  const routeHost = url.hostname.toLowerCase();
+  const routePath = url.pathname.replace(/^\/+/, "").toLowerCase();
+  const segments = routePath.split("/").filter(Boolean);
+  if (routeHost !== "connect-remote" && routePath !== "connect-remote" && segments.at(-1) !== "connect-remote")
+    return null;
+  const params = url.searchParams;
+  const openworkHostUrl = normalizeOpenworkServerUrl(params.get("openworkHostUrl") ?? params.get("openworkUrl") ?? "");
+  const openworkToken = (params.get("openworkToken") ?? params.get("accessToken") ?? "").trim();
+  if (!openworkHostUrl || !openworkToken) return null;
+  const workerName = (params.get("workerName") ?? "").trim();
+  const workerId = (params.get("workerId") ?? "").trim();
+  const displayName = workerName || (workerId ? `Worker ${workerId.slice(0, 8)}` : null);
+  const autoConnectRaw = params.get("autoConnect") ?? params.get("bypassModal") ?? params.get("bypassAddWorkerModal") ?? "";
+  const autoConnect = ["1", "true", "yes", "on"].includes(autoConnectRaw.trim().toLowerCase());
+  return { openworkHostUrl, openworkToken, directory: null, displayName, autoConnect };
+}
+
+async function fromLink() {
+  const parsed = parseRemoteConnectDeepLink(rawHostUrl);
+  check("the app's deep-link parser takes the link", parsed !== null, rawHostUrl.replace(/owg_\w+/, "owg_…"));
+  if (!parsed) finish();
+  check("the link names the host (workerName)", parsed.displayName, parsed.displayName);
+  check("the link connects without a prompt (autoConnect)", parsed.autoConnect);
+  // createRemoteWorkspaceFlow: the very first request is the discovery, with the link's
+  // token as Bearer; it must succeed, not wait for anyone.
+  [rawHostUrl, token, extra] = [parsed.openworkHostUrl, parsed.openworkToken, token];
+  await connect({ displayName: parsed.displayName });
 }
 
 async function reconnect() {
@@ -351,6 +390,7 @@ setTimeout(() => {
 }, 90_000 * scale).unref();
 
 if (mode === "connect") await connect();
+else if (mode === "link") await fromLink();
 else if (mode === "reconnect") await reconnect();
 else if (mode === "owner-token") await ownerToken();
 else if (mode === "sdk-task") await sdkTask();
