@@ -8,8 +8,29 @@
 #include <netinet/in.h>
 #include <string.h>
 
+gboolean
+ow_net_is_vpn (const char *interface, const char *address)
+{
+  g_autoptr (GInetAddress) parsed = address ? g_inet_address_new_from_string (address) : NULL;
+  const guint8 *bytes;
+
+  if (interface != NULL &&
+      (g_str_has_prefix (interface, "tailscale") || g_str_has_prefix (interface, "wg")))
+    return TRUE;
+  if (parsed == NULL)
+    return FALSE;
+  bytes = g_inet_address_to_bytes (parsed);
+  /* Tailscale's own ranges, whatever the interface is called: 100.64.0.0/10 and
+   * fd7a:115c:a1e0::/48. */
+  if (g_inet_address_get_family (parsed) == G_SOCKET_FAMILY_IPV4)
+    return bytes[0] == 100 && (bytes[1] & 0xc0) == 64;
+  return bytes[0] == 0xfd && bytes[1] == 0x7a && bytes[2] == 0x11 && bytes[3] == 0x5c &&
+         bytes[4] == 0xa1 && bytes[5] == 0xe0;
+}
+
 static void
-add_family (GStrvBuilder *builder, struct ifaddrs *addresses, int family, GHashTable *seen)
+add_family (
+  GStrvBuilder *builder, struct ifaddrs *addresses, int family, gboolean vpn, GHashTable *seen)
 {
   for (struct ifaddrs *a = addresses; a; a = a->ifa_next)
     {
@@ -32,6 +53,8 @@ add_family (GStrvBuilder *builder, struct ifaddrs *addresses, int family, GHashT
         continue;
 
       text = g_inet_address_to_string (address);
+      if (ow_net_is_vpn (a->ifa_name, text) != vpn)
+        continue;
       if (g_hash_table_add (seen, g_strdup (text)))
         g_strv_builder_add (builder, text);
     }
@@ -46,8 +69,12 @@ ow_net_usable_addresses (void)
 
   if (getifaddrs (&addresses) == 0)
     {
-      add_family (builder, addresses, AF_INET, seen);
-      add_family (builder, addresses, AF_INET6, seen);
+      /* A VPN's addresses first: they reach the host from anywhere the VPN goes. */
+      for (int vpn = TRUE; vpn >= FALSE; vpn--)
+        {
+          add_family (builder, addresses, AF_INET, vpn, seen);
+          add_family (builder, addresses, AF_INET6, vpn, seen);
+        }
       freeifaddrs (addresses);
     }
   return g_strv_builder_end (builder);

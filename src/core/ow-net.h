@@ -8,11 +8,22 @@ G_BEGIN_DECLS
  * ow_net_usable_addresses:
  *
  * The addresses other devices may reach this machine at: those of interfaces that are up,
- * IPv4 first, without loopback and link-local ones (which need an interface to be named).
+ * a VPN's first (see ow_net_is_vpn()), then IPv4 before IPv6, without loopback and
+ * link-local ones (which need an interface to be named).
  *
  * Returns: (transfer full): the addresses as text; empty when there is no network
  */
 GStrv ow_net_usable_addresses (void);
+
+/**
+ * ow_net_is_vpn:
+ * @interface: (nullable): the interface's name
+ * @address: (nullable): one of its addresses, as text
+ *
+ * Returns: whether the address is a VPN's: on a Tailscale or WireGuard interface
+ *   (tailscale*, wg*), or in Tailscale's ranges (100.64.0.0/10, fd7a:115c:a1e0::/48)
+ */
+gboolean ow_net_is_vpn (const char *interface, const char *address);
 
 /**
  * ow_net_address_key:
