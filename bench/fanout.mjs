@@ -1,5 +1,5 @@
 // Event fan-out clients for bench/bench.py: opens --sse event streams
-// (GET /opencode/global/event) and --ws WebSockets (/v1/events) to the gateway, counts the
+// (GET /opencode/global/event) and --ws WebSockets (/host/events) to the gateway, counts the
 // bench.tick events the stand-in runtime produces and measures each one's delivery latency
 // from the CLOCK_MONOTONIC time in the event (node's hrtime is the same clock). Prints one
 // JSON line after --seconds, ignoring the first --warmup seconds.
@@ -59,7 +59,7 @@ function openSse() {
 }
 
 function openWs() {
-  const socket = new WebSocket(`wss://${url.host}/v1/events`, {
+  const socket = new WebSocket(`wss://${url.host}/host/events`, {
     ca, headers: { Authorization: `Bearer ${args.token}` }, perMessageDeflate: false,
   });
   socket.on("open", () => connected++);

@@ -29,7 +29,7 @@ permissions_list (OwPaths *paths, int argc, char **argv)
   JsonArray *items;
   int status;
 
-  items = ow_cli_get_items (paths, "/api/v1/permissions",
+  items = ow_cli_get_items (paths, "/api/host/permissions",
                             argc > 1 && g_str_equal (argv[1], "--json"), &answer, &status);
   if (items == NULL)
     return status;
@@ -75,7 +75,7 @@ permissions_reply (OwPaths *paths, int argc, char **argv)
   json_builder_end_object (builder);
   request = json_builder_get_root (builder);
   escaped = g_uri_escape_string (argv[1], NULL, FALSE);
-  path = g_strconcat ("/api/v1/permissions/", escaped, NULL);
+  path = g_strconcat ("/api/host/permissions/", escaped, NULL);
   answer =
     ow_control_client_request (ow_paths_get_control_socket (paths), "POST", path, request, &error);
   if (answer == NULL)

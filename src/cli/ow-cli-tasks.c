@@ -18,7 +18,7 @@ ow_cli_tasks (OwPaths *paths, int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
-  items = ow_cli_get_items (paths, "/api/v1/tasks", argc == 2, &answer, &status);
+  items = ow_cli_get_items (paths, "/api/host/tasks", argc == 2, &answer, &status);
   if (items == NULL)
     return status;
   if (json_array_get_length (items) == 0)

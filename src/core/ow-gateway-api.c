@@ -471,6 +471,126 @@ ow_gateway_handle_workspaces (OwGatewayRequest *request)
   reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
+/* POST /workspaces/:id/activate: the workspace OpenWork's clients get when they name
+ * none (the /opencode routes, activeId), for every device, until the host stops. */
+void
+ow_gateway_handle_activate_workspace (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autofree char *base = NULL;
+  OwWorkspace *workspace = mounted_workspace (request);
+
+  if (workspace == NULL)
+    return;
+  g_free (self->active_workspace);
+  self->active_workspace = g_strdup (workspace->id);
+  base = own_base_url (request);
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "activeId", workspace->id);
+  json_builder_set_member_name (builder, "workspace");
+  add_workspace (builder, request, base, workspace);
+  /* Not written to the host's configuration: the host's own order is back after a restart. */
+  add_boolean (builder, "persisted", FALSE);
+  json_builder_end_object (builder);
+  reply_builder (request, SOUP_STATUS_OK, builder);
+}
+
+/* DELETE /workspace/:id/sessions/:sid: OpenWork's way to delete a session, done in the
+ * workspace's folder by the runtime. */
+typedef struct
+{
+  SoupServerMessage *message;
+  SoupMessage *runtime_request;
+  gboolean client_gone;
+} SessionDelete;
+
+static void
+on_delete_client_gone (SoupServerMessage *message, SessionDelete *deletion)
+{
+  deletion->client_gone = TRUE;
+}
+
+static void
+on_session_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SessionDelete *deletion = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body =
+    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
+  guint status = soup_message_get_status (deletion->runtime_request);
+
+  g_signal_handlers_disconnect_by_func (deletion->message, on_delete_client_gone, deletion);
+  if (!deletion->client_gone)
+    {
+      if (body == NULL)
+        ow_http_reply_error (deletion->message, SOUP_STATUS_BAD_GATEWAY, "opencode_unreachable",
+                             error->message);
+      else if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+        {
+          g_autofree char *text = g_strdup_printf (
+            "OpenCode did not delete the session: it answered %u. GET the workspace's "
+            "/opencode/session lists the sessions there.",
+            status);
+          ow_http_reply_error (deletion->message, SOUP_STATUS_BAD_GATEWAY,
+                               "opencode_request_failed", text);
+        }
+      else
+        {
+          g_autoptr (JsonBuilder) builder = json_builder_new ();
+          g_autoptr (JsonNode) answer = NULL;
+
+          json_builder_begin_object (builder);
+          add_boolean (builder, "ok", TRUE);
+          json_builder_end_object (builder);
+          answer = json_builder_get_root (builder);
+          ow_http_reply_json (deletion->message, SOUP_STATUS_OK, answer);
+        }
+      soup_server_message_unpause (deletion->message);
+    }
+  g_object_unref (deletion->message);
+  g_object_unref (deletion->runtime_request);
+  g_free (deletion);
+}
+
+void
+ow_gateway_handle_delete_session (OwGatewayRequest *request)
+{
+  OwGateway *self = request->gateway;
+  OwWorkspace *workspace = mounted_workspace (request);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *directory = NULL;
+  SessionDelete *deletion;
+  SoupMessage *runtime_request;
+
+  if (workspace == NULL)
+    return;
+  escaped = g_uri_escape_string (request->params[1], NULL, FALSE);
+  path = g_strconcat ("/session/", escaped, NULL);
+  runtime_request = ow_runtime_supervisor_new_request (self->runtime, "DELETE", path);
+  if (runtime_request == NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (request->message),
+                                    "Retry-After", "2");
+      ow_http_reply_error (request->message, SOUP_STATUS_SERVICE_UNAVAILABLE, "runtime_unavailable",
+                           "The OpenCode runtime is not running yet. Try again shortly.");
+      return;
+    }
+  directory = g_uri_escape_string (workspace->path, "/", FALSE);
+  soup_message_headers_replace (soup_message_get_request_headers (runtime_request),
+                                "x-opencode-directory", directory);
+
+  deletion = g_new0 (SessionDelete, 1);
+  deletion->message = g_object_ref (request->message);
+  deletion->runtime_request = runtime_request;
+  g_signal_connect (request->message, "finished", G_CALLBACK (on_delete_client_gone), deletion);
+  soup_server_message_pause (request->message);
+  ow_runtime_supervisor_send_async (self->runtime, runtime_request, NULL, on_session_deleted,
+                                    deletion);
+}
+
 void
 ow_gateway_handle_list_tokens (OwGatewayRequest *request)
 {

@@ -57,8 +57,9 @@ struct _OwGateway
   guint max_streams_per_token;
   guint stream_stall_s;
   GPtrArray *workspaces;
-  guint port;    /* asked for; once listening, the one in use */
-  int http_port; /* likewise; -1: plain HTTP is off */
+  char *active_workspace; /* the id OpenWork's clients made active; NULL: the first */
+  guint port;             /* asked for; once listening, the one in use */
+  int http_port;          /* likewise; -1: plain HTTP is off */
   gboolean listening;
   GStrv cors_origins;
   gsize max_body_bytes;
@@ -70,7 +71,7 @@ struct _OwGateway
   gboolean paused; /* the owner paused hosting: clients get 503 */
 };
 
-/* GET /v1/opencode-policy?method=M&path=P: how the runtime's route P is classified. */
+/* GET /host/opencode-policy?method=M&path=P: how the runtime's route P is classified. */
 void ow_gateway_handle_opencode_policy (OwGatewayRequest *request);
 
 /* Returns: (transfer container): the workspaces the caller may use, in the host's order */
@@ -112,6 +113,8 @@ void ow_gateway_handle_capabilities (OwGatewayRequest *request);
 void ow_gateway_handle_status (OwGatewayRequest *request);
 void ow_gateway_handle_whoami (OwGatewayRequest *request);
 void ow_gateway_handle_workspaces (OwGatewayRequest *request);
+void ow_gateway_handle_activate_workspace (OwGatewayRequest *request);
+void ow_gateway_handle_delete_session (OwGatewayRequest *request);
 void ow_gateway_handle_list_tokens (OwGatewayRequest *request);
 void ow_gateway_handle_create_token (OwGatewayRequest *request);
 void ow_gateway_handle_revoke_token (OwGatewayRequest *request);

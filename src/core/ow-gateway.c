@@ -87,14 +87,17 @@ static const Route routes[] = {
   { "GET", "/w/:id/status", ACCESS_VIEWER, ow_gateway_handle_status },
   { "GET", "/w/:id/capabilities", ACCESS_VIEWER, ow_gateway_handle_capabilities },
   { "GET", "/w/:id/workspaces", ACCESS_VIEWER, ow_gateway_handle_workspaces },
+  { "POST", "/workspaces/:id/activate", ACCESS_OWNER, ow_gateway_handle_activate_workspace },
+  { "DELETE", "/workspace/:id/sessions/:sid", ACCESS_COLLABORATOR,
+    ow_gateway_handle_delete_session },
   { NULL, "/workspace/:id/opencode/*", ACCESS_OPENCODE, handle_workspace_opencode },
-  { "GET", "/v1/events", ACCESS_VIEWER, handle_events_websocket },
-  { "GET", "/v1/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
-  { "GET", "/v1/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
-  { "GET", "/v1/permissions", ACCESS_VIEWER, ow_gateway_handle_list_permissions },
-  { "GET", "/v1/health", ACCESS_OWNER, ow_gateway_handle_health_report },
-  { "GET", "/v1/opencode-policy", ACCESS_OWNER, ow_gateway_handle_opencode_policy },
-  { "POST", "/v1/permissions/:id", ACCESS_ANSWER, ow_gateway_handle_answer_permission },
+  { "GET", "/host/events", ACCESS_VIEWER, handle_events_websocket },
+  { "GET", "/host/tasks", ACCESS_VIEWER, ow_gateway_handle_list_tasks },
+  { "GET", "/host/tasks/:id", ACCESS_VIEWER, ow_gateway_handle_get_task },
+  { "GET", "/host/permissions", ACCESS_VIEWER, ow_gateway_handle_list_permissions },
+  { "GET", "/host/health", ACCESS_OWNER, ow_gateway_handle_health_report },
+  { "GET", "/host/opencode-policy", ACCESS_OWNER, ow_gateway_handle_opencode_policy },
+  { "POST", "/host/permissions/:id", ACCESS_ANSWER, ow_gateway_handle_answer_permission },
 };
 
 static const char *const access_names[] = { "public", "viewer",   "collaborator",
@@ -604,7 +607,7 @@ handle_events_websocket (OwGatewayRequest *request)
   if (!soup_websocket_server_check_handshake (request->message, NULL, NULL, NULL, &error))
     {
       ow_http_reply_error (request->message, SOUP_STATUS_BAD_REQUEST, "websocket_expected",
-                           "/v1/events is a WebSocket: send a WebSocket handshake (RFC 6455).");
+                           "/host/events is a WebSocket: send a WebSocket handshake (RFC 6455).");
       return;
     }
   if (!read_resume_point (request, &seq, &given) || !make_stream_room (request))
@@ -637,7 +640,12 @@ ow_gateway_caller_workspaces (OwGatewayRequest *request)
     {
       OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
 
-      if (ow_token_info_allows_workspace (request->caller, workspace->id))
+      if (!ow_token_info_allows_workspace (request->caller, workspace->id))
+        continue;
+      /* The active workspace comes first: it is the one the /opencode routes mean. */
+      if (g_strcmp0 (workspace->id, request->gateway->active_workspace) == 0)
+        g_ptr_array_insert (allowed, 0, workspace);
+      else
         g_ptr_array_add (allowed, workspace);
     }
   return allowed;
@@ -1766,6 +1774,7 @@ ow_gateway_finalize (GObject *object)
   OwGateway *self = OW_GATEWAY (object);
 
   g_strfreev (self->cors_origins);
+  g_free (self->active_workspace);
   g_strfreev (self->sensitive_tools);
   g_hash_table_unref (self->secured_sessions);
 

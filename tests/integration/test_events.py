@@ -151,7 +151,7 @@ class EventsTest(unittest.TestCase):
 
     def test_websocket_resume_after_fifty_drops_loses_nothing(self):
         def open_websocket(last):
-            path = "/v1/events" + ("?since=%d" % last if last is not None else "")
+            path = "/host/events" + ("?since=%d" % last if last is not None else "")
             stream = WebSocketStream(self.gateway, path, self.token)
             if stream.status.split()[1] != "101":
                 raise AssertionError("no upgrade: " + stream.status)
@@ -199,7 +199,7 @@ class EventsTest(unittest.TestCase):
         self.assertEqual(replayed, seen[seen.index(replayed[0]):])
 
         # Over WebSocket, the same.
-        socket_stream = WebSocketStream(self.gateway, "/v1/events?since=%d" % seen[0], self.token)
+        socket_stream = WebSocketStream(self.gateway, "/host/events?since=%d" % seen[0], self.token)
         messages = []
         for message in socket_stream.messages():
             messages.append(message)
@@ -229,7 +229,7 @@ class EventsTest(unittest.TestCase):
         # Two clients that stop reading, with small receive buffers: one SSE, one WebSocket.
         slow = SseStream(self.gateway, "/opencode/global/event", self.token,
                          receive_buffer=4096)
-        slow_socket = WebSocketStream(self.gateway, "/v1/events", self.token,
+        slow_socket = WebSocketStream(self.gateway, "/host/events", self.token,
                                       receive_buffer=4096)
         watcher = SseStream(self.gateway, "/opencode/global/event", self.token)
         session_id = self.start_task()
@@ -326,7 +326,7 @@ class EventsTest(unittest.TestCase):
         token_id = json.loads(host.cli("token", "list", "--json").stdout)["items"][-1]["id"]
 
         sse = SseStream(self.gateway, self.base + "/event", doomed)
-        websocket = WebSocketStream(self.gateway, "/v1/events", doomed)
+        websocket = WebSocketStream(self.gateway, "/host/events", doomed)
         kept = SseStream(self.gateway, self.base + "/event", self.token)
         ended = {}
 

@@ -48,13 +48,15 @@ ROUTES = {
     ("GET", "/w/:id/capabilities"): "viewer",
     ("GET", "/w/:id/workspaces"): "viewer",
     ("*", "/workspace/:id/opencode/*"): "opencode",
-    ("GET", "/v1/events"): "viewer",
-    ("GET", "/v1/tasks"): "viewer",
-    ("GET", "/v1/tasks/:id"): "viewer",
-    ("GET", "/v1/permissions"): "viewer",
-    ("POST", "/v1/permissions/:id"): "answer",
-    ("GET", "/v1/health"): "owner",
-    ("GET", "/v1/opencode-policy"): "owner",
+    ("POST", "/workspaces/:id/activate"): "owner",
+    ("DELETE", "/workspace/:id/sessions/:sid"): "collaborator",
+    ("GET", "/host/events"): "viewer",
+    ("GET", "/host/tasks"): "viewer",
+    ("GET", "/host/tasks/:id"): "viewer",
+    ("GET", "/host/permissions"): "viewer",
+    ("POST", "/host/permissions/:id"): "answer",
+    ("GET", "/host/health"): "owner",
+    ("GET", "/host/opencode-policy"): "owner",
 }
 
 # What an allowed call answers, with the concrete path and body the walk uses.
@@ -68,6 +70,10 @@ CALLS = {
     ("GET", "/w/:id/status"): ("/w/{workspace}/status", None, 200),
     ("GET", "/w/:id/capabilities"): ("/w/{workspace}/capabilities", None, 200),
     ("GET", "/w/:id/workspaces"): ("/w/{workspace}/workspaces", None, 200),
+    ("POST", "/workspaces/:id/activate"): ("/workspaces/{workspace}/activate", None, 200),
+    # The stand-in runtime knows no session: OpenWork's 502 opencode_request_failed.
+    ("DELETE", "/workspace/:id/sessions/:sid"): ("/workspace/{workspace}/sessions/ses_x", None,
+                                                 502),
     ("GET", "/tokens"): ("/tokens", None, 200),
     ("POST", "/tokens"): ("/tokens", {"scope": "viewer", "name": "walk"}, 201),
     ("DELETE", "/tokens/:id"): ("/tokens/tok_000000000000", None, 404),
@@ -88,13 +94,13 @@ CALLS = {
     ("GET", "/devices"): ("/devices", None, 200),
     ("DELETE", "/devices/:id"): ("/devices/dev_0", None, 404),
     # Authorised, but not a WebSocket upgrade: libsoup's handshake check refuses it.
-    ("GET", "/v1/events"): ("/v1/events", None, 400),
-    ("GET", "/v1/tasks"): ("/v1/tasks", None, 200),
-    ("GET", "/v1/tasks/:id"): ("/v1/tasks/ses_none", None, 404),
-    ("GET", "/v1/permissions"): ("/v1/permissions", None, 200),
-    ("POST", "/v1/permissions/:id"): ("/v1/permissions/per_none", {"reply": "once"}, 404),
-    ("GET", "/v1/health"): ("/v1/health", None, 200),
-    ("GET", "/v1/opencode-policy"): ("/v1/opencode-policy?method=GET&path=/session", None, 200),
+    ("GET", "/host/events"): ("/host/events", None, 400),
+    ("GET", "/host/tasks"): ("/host/tasks", None, 200),
+    ("GET", "/host/tasks/:id"): ("/host/tasks/ses_none", None, 404),
+    ("GET", "/host/permissions"): ("/host/permissions", None, 200),
+    ("POST", "/host/permissions/:id"): ("/host/permissions/per_none", {"reply": "once"}, 404),
+    ("GET", "/host/health"): ("/host/health", None, 200),
+    ("GET", "/host/opencode-policy"): ("/host/opencode-policy?method=GET&path=/session", None, 200),
 }
 
 # The runtime's API through the proxy: reads for viewers, writes for collaborators,
@@ -806,10 +812,10 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(status, 204)
 
         def waiting():
-            return [p["id"] for p in gateway.request("GET", "/v1/permissions",
+            return [p["id"] for p in gateway.request("GET", "/host/permissions",
                                                      token=owner)[1]["items"]]
         wait_until(lambda: waiting() == ["per_1"], 10, what="the request")
-        status, answer, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+        status, answer, _ = gateway.request("POST", "/host/permissions/per_1", token=owner,
                                             body={"reply": "once"})
         self.assertEqual((status, answer["code"]), (502, "runtime_unreachable"))
         self.assertIn("still waits", answer["message"])
@@ -817,13 +823,13 @@ class GatewayTest(unittest.TestCase):
         audit = os.path.join(host.data_dir, "audit.log")
         self.assertFalse(os.path.exists(audit), "an answer the runtime refused is no answer")
 
-        status, _, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+        status, _, _ = gateway.request("POST", "/host/permissions/per_1", token=owner,
                                        body={"reply": "reject"})
         self.assertEqual(status, 200)
         wait_until(lambda: waiting() == [], 10, what="the request to be withdrawn")
         with open(audit) as f:
             self.assertEqual([json.loads(line)["reply"] for line in f], ["reject"])
-        status, answer, _ = gateway.request("POST", "/v1/permissions/per_1", token=owner,
+        status, answer, _ = gateway.request("POST", "/host/permissions/per_1", token=owner,
                                             body={"reply": "once"})
         self.assertEqual((status, answer["code"]), (409, "already_answered"))
 

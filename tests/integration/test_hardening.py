@@ -216,7 +216,7 @@ class HardeningTest(unittest.TestCase):
                 concrete = path.replace("*", "x").replace("{", "").replace("}", "")
                 count += 1
                 status, answer, _ = self.gateway.request(
-                    "GET", "/v1/opencode-policy?method=%s&path=%s"
+                    "GET", "/host/opencode-policy?method=%s&path=%s"
                     % (method.upper(), quote(concrete, safe="")), token=self.owner)
                 self.assertEqual(status, 200, answer)
                 if not answer["classified"]:
@@ -231,7 +231,7 @@ class HardeningTest(unittest.TestCase):
         deep = ('{"a":' + "[" * 75000).encode()
         targets = [("/pair/start", None), ("/pair/grant", None), ("/pair/pr_0/confirm", None),
                    (self.base + "/session", self.phone), ("/tokens", self.owner),
-                   ("/v1/permissions/per_x", self.owner)]
+                   ("/host/permissions/per_x", self.owner)]
         for path, token in targets:
             with self.subTest(path=path):
                 status, answer, _ = self.gateway.request(
@@ -258,7 +258,7 @@ class HardeningTest(unittest.TestCase):
             ("POST", "/pair/pr_0/confirm", None, '{"confirm":[]}'),
             ("POST", "/pair/requests/pr_0", self.owner, '{"reply":"allow","scope":[1]}'),
             ("POST", "/pair/requests/pr_0", self.owner, '{"reply":"allow","workspaces":[1]}'),
-            ("POST", "/v1/permissions/per_x", self.owner, '{"reply":{"x":1}}'),
+            ("POST", "/host/permissions/per_x", self.owner, '{"reply":{"x":1}}'),
             ("POST", self.base + "/permission/per_x/reply", self.owner, '{"reply":[1]}'),
             ("POST", self.base + "/session/ses_x/permissions/per_x", self.owner,
              '{"response":true}'),

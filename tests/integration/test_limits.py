@@ -311,7 +311,7 @@ class LimitsTest(unittest.TestCase):
         # Event streams are the host's own waiting: they outlive both limits.
         sse = streams.SseStream(gateway, "/opencode/global/event", viewer)
         self.addCleanup(sse.close)
-        websocket = streams.WebSocketStream(gateway, "/v1/events", viewer)
+        websocket = streams.WebSocketStream(gateway, "/host/events", viewer)
         self.addCleanup(websocket.close)
         self.assertEqual((sse.status.split()[1], websocket.status.split()[1]), ("200", "101"))
         time.sleep(5)
@@ -336,7 +336,7 @@ class LimitsTest(unittest.TestCase):
 
         def open_stream(i):
             kind = streams.SseStream if i % 2 else streams.WebSocketStream
-            path = "/opencode/global/event" if i % 2 else "/v1/events"
+            path = "/opencode/global/event" if i % 2 else "/host/events"
             stream = kind(gateway, path, viewer, receive_buffer=4096)
             self.addCleanup(stream.close)
             return stream
@@ -427,7 +427,7 @@ class LimitsTest(unittest.TestCase):
         viewer = self.token(host, "viewer")
 
         # A message sent as a stream of 1 KiB fragments, to be 500 MiB in all.
-        flood = streams.WebSocketStream(gateway, "/v1/events", viewer)
+        flood = streams.WebSocketStream(gateway, "/host/events", viewer)
         self.addCleanup(flood.close)
         self.assertEqual(flood.status.split()[1], "101")
         before = proc_status(host, "VmRSS")
@@ -444,7 +444,7 @@ class LimitsTest(unittest.TestCase):
             self.assertLess(proc_status(host, "VmRSS"), before + 16 * 1024)
 
         # A ping flood ends its connection, and /health answers meanwhile.
-        pinger = streams.WebSocketStream(gateway, "/v1/events", viewer)
+        pinger = streams.WebSocketStream(gateway, "/host/events", viewer)
         self.addCleanup(pinger.close)
         pings = 0
         with self.assertRaises(OSError):
@@ -464,7 +464,7 @@ class LimitsTest(unittest.TestCase):
 
         oldest = streams.SseStream(gateway, "/opencode/global/event", first)
         self.addCleanup(oldest.close)
-        kept = streams.WebSocketStream(gateway, "/v1/events", first)
+        kept = streams.WebSocketStream(gateway, "/host/events", first)
         self.addCleanup(kept.close)
         # A third of the same token replaces its oldest, which is told why.
         newest = streams.SseStream(gateway, "/opencode/global/event", first)
@@ -479,7 +479,7 @@ class LimitsTest(unittest.TestCase):
         other = streams.SseStream(gateway, "/opencode/global/event", second)
         self.addCleanup(other.close)
         self.assertEqual(other.status.split()[1], "200")
-        refused_ws = streams.WebSocketStream(gateway, "/v1/events", second)
+        refused_ws = streams.WebSocketStream(gateway, "/host/events", second)
         self.addCleanup(refused_ws.close)
         self.assertEqual(refused_ws.status.split()[1], "503")
         self.assertEqual(refused_ws.headers.get("retry-after"), "10")

@@ -1,5 +1,5 @@
 """Local metrics: what the test causes (pairings, refused tokens, a dropped stream, a
-runtime restart, tasks) is what /v1/health and `status` report; off means no file."""
+runtime restart, tasks) is what /host/health and `status` report; off means no file."""
 
 import json
 import os
@@ -80,7 +80,7 @@ class MetricsTest(unittest.TestCase):
             return session["id"]
 
         def state(session_id):
-            return gateway.request("GET", "/v1/tasks/" + session_id, token=owner)[1]["state"]
+            return gateway.request("GET", "/host/tasks/" + session_id, token=owner)[1]["state"]
 
         done = start_task("Say hello")
         wait_until(lambda: state(done) == "succeeded", 60, what="the first task")
@@ -88,7 +88,7 @@ class MetricsTest(unittest.TestCase):
         # A task whose device loses its stream, then the runtime dies under it.
         waiting = start_task("[[bash:touch never]]")
         wait_until(lambda: state(waiting) == "waiting", 60, what="the second task to wait")
-        stream = WebSocketStream(gateway, "/v1/events", token)
+        stream = WebSocketStream(gateway, "/host/events", token)
         next(stream.messages())
         stream.close()  # the connection goes, with no close frame
         wait_until(lambda: self.report(host)["connectionFailures"]["streamDropped"] == 1, 10,
@@ -107,9 +107,9 @@ class MetricsTest(unittest.TestCase):
                                            "disconnectFailures": 1,
                                            "disconnectFailureShare": 0.5})
         self.assertEqual(report["uptime"]["periods"], 1)
-        status, over_http, _ = gateway.request("GET", "/v1/health", token=owner)
+        status, over_http, _ = gateway.request("GET", "/host/health", token=owner)
         self.assertEqual((status, over_http["pairings"]), (200, report["pairings"]))
-        self.assertEqual(gateway.request("GET", "/v1/health", token=token)[0], 403)
+        self.assertEqual(gateway.request("GET", "/host/health", token=token)[0], 403)
 
         text = host.cli("status").stdout
         self.assertIn("Pairing on the first try:    50.0 %", text)

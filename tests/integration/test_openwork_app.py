@@ -88,10 +88,9 @@ class OpenWorkAppTest(unittest.TestCase):
         self.app("connect", mounted, token)
 
         task = self.app("sdk-task", connected["opencodeBaseUrl"], token, self.host.workspace)
-        status, sessions, _ = Gateway(self.host).request(
-            "GET", "/w/%s/opencode/session" % connected["workspaceId"], token=token)
+        status, tasks, _ = Gateway(self.host).request("GET", "/host/tasks", token=token)
         self.assertEqual(status, 200)
-        self.assertIn(task["sessionID"], {s["id"] for s in sessions})
+        self.assertIn(task["sessionID"], {t["id"] for t in tasks["items"]})
 
         self.host.process.send_signal(signal.SIGTERM)
         self.assertEqual(self.host.process.wait(timeout=30), 0)

@@ -50,7 +50,7 @@ class TasksTest(unittest.TestCase):
         return session["id"]
 
     def task(self, session_id, token=None):
-        status, task, _ = self.gateway.request("GET", "/v1/tasks/" + session_id,
+        status, task, _ = self.gateway.request("GET", "/host/tasks/" + session_id,
                                                token=token or self.owner)
         return task if status == 200 else None
 
@@ -103,7 +103,7 @@ class TasksTest(unittest.TestCase):
             body={"reply": "reject"})
         self.assertEqual((status, body["code"]), (409, "already_answered"))
         self.assertIn("control socket", body["message"])
-        status, body, _ = self.gateway.request("GET", "/v1/permissions", token=self.phone)
+        status, body, _ = self.gateway.request("GET", "/host/permissions", token=self.phone)
         self.assertEqual(body["items"], [])
 
         with open(os.path.join(self.host.data_dir, "audit.log")) as f:
@@ -125,7 +125,7 @@ class TasksTest(unittest.TestCase):
                                                body={"reply": "always"})
         self.assertEqual((status, body["code"]), (403, "always_not_allowed"))
         self.assertEqual(len(self.permissions(session_id)), 1, "refused answers change nothing")
-        status, body, _ = self.gateway.request("POST", "/v1/permissions/" + request_id,
+        status, body, _ = self.gateway.request("POST", "/host/permissions/" + request_id,
                                                token=self.owner, body={"reply": "reject"})
         self.assertEqual((status, body), (200, True))
         self.wait_state(session_id, "succeeded")
@@ -163,10 +163,10 @@ class TasksTest(unittest.TestCase):
         self.wait_state(phone_task, "succeeded")
         self.wait_state(tablet_task, "succeeded")
 
-        _, listed, _ = self.gateway.request("GET", "/v1/tasks", token=self.phone)
+        _, listed, _ = self.gateway.request("GET", "/host/tasks", token=self.phone)
         self.assertEqual([t["id"] for t in listed["items"]], [phone_task])
         self.assertIsNone(self.task(tablet_task, token=self.phone))
-        _, listed, _ = self.gateway.request("GET", "/v1/tasks", token=self.owner)
+        _, listed, _ = self.gateway.request("GET", "/host/tasks", token=self.owner)
         self.assertEqual([t["id"] for t in listed["items"]], [tablet_task, phone_task])
 
         result = self.host.cli("tasks")
@@ -195,7 +195,7 @@ class TasksTest(unittest.TestCase):
                 break
         self.assertIn("runtime stopped", told["openwork.task.interrupted"]["reason"])
         self.assertIn("id", told["openwork.permission.withdrawn"])
-        _, waiting, _ = self.gateway.request("GET", "/v1/permissions", token=self.owner)
+        _, waiting, _ = self.gateway.request("GET", "/host/permissions", token=self.owner)
         self.assertEqual(waiting["items"], [], "its permission request is withdrawn")
         self.host.wait_running()
 

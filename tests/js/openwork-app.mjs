@@ -326,6 +326,17 @@ async function ownerToken() {
       return error.status === 400 && error.code === "invalid_scope";
     }
   });
+  // The app's activateWorkspace (fire-and-forget, ?persist=true) with the owner's token.
+  const { json: list } = await requestJson(hostUrl, "/workspaces", { token: created.token });
+  await attempt("POST /workspaces/:id/activate makes it the active one", async () => {
+    const id = list.items.at(-1).id;
+    const { json } = await requestJson(hostUrl, `/workspaces/${encodeURIComponent(id)}/activate?persist=true`, {
+      method: "POST",
+      token: created.token,
+    });
+    const { json: after } = await requestJson(hostUrl, "/workspaces", { token: created.token });
+    return json.activeId === id && json.workspace?.id === id && typeof json.persisted === "boolean" && after.activeId === id;
+  });
   await attempt("DELETE /tokens/:id answers {ok: true}", async () => {
     const { json } = await requestJson(hostUrl, `/tokens/${encodeURIComponent(created.id)}`, { method: "DELETE", hostToken: token });
     return json?.ok === true;
@@ -381,6 +392,18 @@ async function sdkTask() {
   check("sdk: the fake LLM's answer streams in", text === "Hello from the fake LLM", text);
   const messages = await client.session.messages({ sessionID });
   check("sdk: the session's messages hold the answer", JSON.stringify(messages.data ?? []).includes("Hello from the fake LLM"));
+  // deleteSession (openwork-server.ts): DELETE /workspace/<id>/sessions/<sid>, 12 s.
+  const [hostUrl, workspaceId] = opencodeBaseUrl.match(/^(.*)\/workspace\/([^/]+)\/opencode$/).slice(1);
+  await attempt("DELETE /workspace/:id/sessions/:sid answers {ok: true}", async () => {
+    const { json } = await requestJson(hostUrl, `/workspace/${workspaceId}/sessions/${sessionID}`, {
+      method: "DELETE",
+      token,
+      timeoutMs: 12_000,
+    });
+    return json?.ok === true;
+  });
+  const listed = await client.session.list();
+  check("the deleted session is gone from the runtime", !(listed.data ?? []).some((s) => s.id === sessionID));
   finish({ sessionID });
 }
 

@@ -280,7 +280,7 @@ class LanTest(unittest.TestCase):
         text = "".join(e[1]["properties"].get("delta", "") for e in seen["events"]
                        if e[1]["type"] == "message.part.delta")
         self.assertIn("word1999", text)
-        status = owtest.control(self.host, "GET", "/api/v1/tasks/" + session)[1]
+        status = owtest.control(self.host, "GET", "/api/host/tasks/" + session)[1]
         self.assertEqual(status["state"], "succeeded")
         print("task streamed through 20 flaps, 2 drops of 3 s and 4 resets: %d events, "
               "%d reconnects, identical to the host's" % (len(ids), seen["reconnects"]))

@@ -233,11 +233,11 @@ class DesktopTest(unittest.TestCase):
         return session["id"]
 
     def task_state(self, session_id):
-        _, task = control(self.host, "GET", "/api/v1/tasks/" + session_id)
+        _, task = control(self.host, "GET", "/api/host/tasks/" + session_id)
         return (task or {}).get("state")
 
     def permissions(self):
-        _, body = control(self.host, "GET", "/api/v1/permissions")
+        _, body = control(self.host, "GET", "/api/host/permissions")
         return body["items"]
 
     def test_tray_onboarding_approval_and_permissions(self):

@@ -359,7 +359,7 @@ test_http_requests_pass (void)
   g_assert_cmpuint (answered->len, ==, 0);
 
   /* After a request for an Upgrade, what follows is not HTTP/1. */
-  add_text (stream, "GET /v1/events HTTP/1.1\r\nUpgrade: websocket\r\n"
+  add_text (stream, "GET /host/events HTTP/1.1\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\n\r\n\x81\x85mask\n\\0\r\r\n");
   assert_passes (stream);
 }
