@@ -318,7 +318,9 @@ parse_connect_remote_params (GHashTable *params, OwPairUri *uri, GError **error)
   auto_connect = g_hash_table_lookup (params, "autoConnect");
   if (auto_connect != NULL)
     {
-      g_autofree char *word = g_ascii_strdown (g_strstrip (g_strdup (auto_connect)), -1);
+      g_autofree char *word = g_ascii_strdown (auto_connect, -1);
+
+      g_strstrip (word);
 
       uri->auto_connect = g_str_equal (word, "1") || g_str_equal (word, "true") ||
                           g_str_equal (word, "yes") || g_str_equal (word, "on");
