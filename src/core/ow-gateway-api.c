@@ -92,9 +92,10 @@ ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items)
 
 /* OpenWork's {"ok": true}, with "allowed" where @allowed_name is given. */
 static void
-reply_ok (OwGatewayRequest *request, const char *allowed_name, gboolean allowed)
+reply_ok (SoupServerMessage *message, const char *allowed_name, gboolean allowed)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) answer = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");
@@ -105,7 +106,8 @@ reply_ok (OwGatewayRequest *request, const char *allowed_name, gboolean allowed)
       json_builder_add_boolean_value (builder, allowed);
     }
   json_builder_end_object (builder);
-  reply_builder (request, SOUP_STATUS_OK, builder);
+  answer = json_builder_get_root (builder);
+  ow_http_reply_json (message, SOUP_STATUS_OK, answer);
 }
 
 static gint64
@@ -537,16 +539,7 @@ on_session_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
                                "opencode_request_failed", text);
         }
       else
-        {
-          g_autoptr (JsonBuilder) builder = json_builder_new ();
-          g_autoptr (JsonNode) answer = NULL;
-
-          json_builder_begin_object (builder);
-          add_boolean (builder, "ok", TRUE);
-          json_builder_end_object (builder);
-          answer = json_builder_get_root (builder);
-          ow_http_reply_json (deletion->message, SOUP_STATUS_OK, answer);
-        }
+        reply_ok (deletion->message, NULL, FALSE);
       soup_server_message_unpause (deletion->message);
     }
   g_object_unref (deletion->message);
@@ -688,7 +681,7 @@ ow_gateway_handle_revoke_token (OwGatewayRequest *request)
                              error->message);
       return;
     }
-  reply_ok (request, NULL, FALSE);
+  reply_ok (request->message, NULL, FALSE);
 }
 
 void
@@ -727,7 +720,7 @@ ow_gateway_handle_reply_approval (OwGatewayRequest *request)
       return;
     }
 
-  reply_ok (request, "allowed", g_str_equal (reply, "allow"));
+  reply_ok (request->message, "allowed", g_str_equal (reply, "allow"));
 }
 
 /* Tasks: the owner sees every task, other devices the ones they started. */

@@ -211,8 +211,7 @@ on_device_joined (OwPairing *pairing, const char *id, const char *name, OwDeskto
   g_notification_set_body (notification, _("It used the OpenWork app link you showed. If this "
                                            "is not the device you meant, revoke it."));
   g_notification_set_default_action (notification, "app.devices");
-  g_notification_add_button_with_target (notification, _("Revoke"), "app.revoke-device", "s",
-                                         id);
+  g_notification_add_button_with_target (notification, _("Revoke"), "app.revoke-device", "s", id);
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_application_send_notification (G_APPLICATION (desktop->application), key, notification);
   update_tray (desktop);
