@@ -91,7 +91,7 @@ main (int argc, char **argv)
   g_autofree char *opencode = NULL;
   g_auto (GStrv) workspaces = NULL;
   int port = PORT_NOT_GIVEN;
-  int http_port = PORT_NOT_GIVEN;
+  int http_port = OW_HOST_PORT_UNSET;
   int event_buffer = 0;
   int max_body_mib = 16;
   g_autofree char *permission_answers = NULL;
@@ -110,7 +110,7 @@ main (int argc, char **argv)
     { "port", 'p', 0, G_OPTION_ARG_INT, &port,
       N_("Port of the LAN gateway (default 8787; 0 picks a free one)"), N_("N") },
     { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
-      N_("Also serve plain HTTP on port N for older clients (off by default; unencrypted)"),
+      N_("OpenWork app access on port N for this run: plain HTTP, unencrypted (-1: off)"),
       N_("N") },
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors_origins,
       N_("Let web pages from ORIGIN call the API; repeat for more"), N_("ORIGIN") },
@@ -156,7 +156,7 @@ main (int argc, char **argv)
   context = g_option_context_new (
     _("[COMMAND] — run the host, or: status [--json] | pair [--json] | devices "
       "pending|approve|deny|list|revoke | tasks [--json] | permissions list|reply | token "
-      "create|list|revoke"));
+      "create|list|revoke | openwork-app [on|off]"));
   g_option_context_set_summary (
     context, _("Lets OpenWork clients on your network run tasks on this machine through the "
                "OpenCode runtime."));
@@ -195,7 +195,7 @@ main (int argc, char **argv)
     }
 
   if ((port < 0 && port != PORT_NOT_GIVEN) || port > 65535 ||
-      (http_port < -1 && http_port != PORT_NOT_GIVEN) || http_port > 65535)
+      (http_port < -1 && http_port != OW_HOST_PORT_UNSET) || http_port > 65535)
     {
       g_printerr (_("Ports are numbers from 0 to 65535 (0 picks a free one).\n"));
       return OW_CLI_EXIT_USAGE;
@@ -214,6 +214,8 @@ main (int argc, char **argv)
         return ow_cli_devices (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "permissions"))
         return ow_cli_permissions (paths, argc - 1, argv + 1);
+      if (g_str_equal (argv[1], "openwork-app"))
+        return ow_cli_openwork_app (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "tasks"))
         return ow_cli_tasks (paths, argc - 1, argv + 1);
       if (g_str_equal (argv[1], "client"))
@@ -246,19 +248,19 @@ main (int argc, char **argv)
     {
       if (port == PORT_NOT_GIVEN)
         port = (int) g_settings_get_uint (settings, "port");
-      if (http_port == PORT_NOT_GIVEN)
-        http_port = g_settings_get_int (settings, "legacy-http-port");
+      options.openwork_app = g_settings_get_boolean (settings, "openwork-app-access");
+      options.openwork_app_port = g_settings_get_uint (settings, "openwork-app-port");
       no_discovery = no_discovery || !g_settings_get_boolean (settings, "discovery");
       options.no_metrics = !g_settings_get_boolean (settings, "metrics");
       sensitive_tools = g_settings_get_strv (settings, "sensitive-tools");
     }
   if (port == PORT_NOT_GIVEN)
     port = OW_DEFAULT_GATEWAY_PORT;
-  if (http_port == PORT_NOT_GIVEN)
-    http_port = -1;
 
   options = (OwHostOptions){
     .no_metrics = options.no_metrics,
+    .openwork_app = options.openwork_app,
+    .openwork_app_port = options.openwork_app_port,
     .sensitive_tools = (const char *const *) sensitive_tools,
     .data_dir = data_dir,
     .workspaces = (const char *const *) workspaces,

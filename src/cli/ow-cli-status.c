@@ -120,16 +120,16 @@ print_status (JsonObject *status)
   if (gateway)
     {
       JsonArray *warnings = json_object_get_array_member (gateway, "warnings");
-      gint64 http_port = json_object_get_int_member_with_default (gateway, "httpPort", 0);
 
       g_print (_("Gateway: HTTPS on port %" G_GINT64_FORMAT "\n"),
                   json_object_get_int_member_with_default (gateway, "port", 0));
-      if (http_port > 0)
-        g_print (_("  Plain HTTP:  port %" G_GINT64_FORMAT "\n"), http_port);
       g_print (_("  Fingerprint: %s\n"), member_string (host, "fingerprint"));
       print_discovery (json_object_get_object_member (gateway, "discovery"));
       for (guint i = 0; warnings && i < json_array_get_length (warnings); i++)
         g_print (_("  Warning:     %s\n"), json_array_get_string_element (warnings, i));
+      if (json_object_has_member (gateway, "openworkApp") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (gateway, "openworkApp")))
+        ow_cli_print_openwork_app (json_object_get_object_member (gateway, "openworkApp"));
     }
 
   g_print (_("Runtime: %s"), state);

@@ -65,6 +65,12 @@ int ow_cli_tasks (OwPaths *paths, int argc, char **argv);
 /* `openwork-host permissions list [--json] | reply ID once|always|reject`. */
 int ow_cli_permissions (OwPaths *paths, int argc, char **argv);
 
+/* `openwork-host openwork-app [on|off] [--json]`: shows or switches OpenWork app access. */
+int ow_cli_openwork_app (OwPaths *paths, int argc, char **argv);
+
+/* Prints OpenWork app access as the status's `gateway.openworkApp` describes it. */
+void ow_cli_print_openwork_app (JsonObject *access);
+
 /* `openwork-host client [--data-dir DIR] discover|pair|run|status`: the reference client.
  * Its folder defaults to `<host data dir>/client` when @host_data_dir is given. */
 int ow_cli_client (const char *host_data_dir, int argc, char **argv);

@@ -550,23 +550,69 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
   reply_builder (request->message, SOUP_STATUS_OK, builder);
 }
 
+char *
+ow_gateway_dup_openwork_app_url (OwGateway *self)
+{
+  g_auto (GStrv) addresses = NULL;
+  guint http_port;
+
+  g_return_val_if_fail (OW_IS_GATEWAY (self), NULL);
+
+  if (self->public_url != NULL)
+    return g_strdup (self->public_url);
+  http_port = ow_gateway_get_http_port (self);
+  if (http_port == 0)
+    return NULL;
+  addresses = ow_net_usable_addresses ();
+  return ow_net_http_url ("http", addresses[0] ? addresses[0] : "127.0.0.1", http_port);
+}
+
+char *
+ow_gateway_invite_openwork_app (OwGateway *self,
+                                OwScope scope,
+                                const char *const *workspaces,
+                                const OwPairingInvite **invite,
+                                char **host_url,
+                                GError **error)
+{
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (OW_IS_GATEWAY (self), NULL);
+  g_return_val_if_fail (invite != NULL, NULL);
+
+  url = ow_gateway_dup_openwork_app_url (self);
+  if (url == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           "OpenWork app access is off: stock OpenWork clients need the "
+                           "plain-HTTP listener or an HTTPS front. Turn it on first "
+                           "(openwork-host openwork-app on).");
+      return NULL;
+    }
+
+  *invite = ow_pairing_invite (self->pairing, scope, workspaces);
+  if (host_url)
+    *host_url = g_strdup (url);
+  return ow_pair_uri_build_connect_remote (url, (*invite)->grant,
+                                           ow_pairing_get_host_name (self->pairing), TRUE);
+}
+
 /* An OpenWork app link the owner agrees to before it is shown: POST /pair/invite {scope,
  * workspaces}. Stock OpenWork clients make the platform's certificate checks and cannot
- * pin ours, so the link points at the plain-HTTP listener, which must be on. */
+ * pin ours, so the link points at the plain-HTTP listener, which must be on, or at the
+ * HTTPS front the owner configured. */
 void
 ow_gateway_handle_invite (OwGatewayRequest *request)
 {
   OwGateway *self = request->gateway;
   g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
   g_auto (GStrv) workspaces = NULL;
-  g_auto (GStrv) addresses = NULL;
   g_autofree char *host_url = NULL;
   g_autofree char *link = NULL;
   const OwPairingInvite *invite;
   const char *scope_text;
-  const char *name = ow_pairing_get_host_name (self->pairing);
-  guint http_port = ow_gateway_get_http_port (self);
   OwScope scope;
 
   if (body == NULL || !ow_gateway_read_strings (request, body, "scope", &scope_text, NULL))
@@ -578,24 +624,20 @@ ow_gateway_handle_invite (OwGatewayRequest *request)
     }
   if (!read_workspaces (request, body, &workspaces))
     return;
-  if (http_port == 0)
+  link = ow_gateway_invite_openwork_app (self, scope, (const char *const *) workspaces, &invite,
+                                         &host_url, &error);
+  if (link == NULL)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_CONFLICT, "openwork_app_access_off",
-                           "OpenWork app access is off: stock OpenWork clients need the "
-                           "plain-HTTP listener. Turn it on first (--http-port).");
+                           error->message);
       return;
     }
-
-  addresses = ow_net_usable_addresses ();
-  host_url = ow_net_http_url ("http", addresses[0] ? addresses[0] : "127.0.0.1", http_port);
-  invite = ow_pairing_invite (self->pairing, scope, (const char *const *) workspaces);
-  link = ow_pair_uri_build_connect_remote (host_url, invite->grant, name, TRUE);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "link", link);
   ow_json_add_string (builder, "hostUrl", host_url);
-  ow_json_add_string (builder, "workerName", name);
+  ow_json_add_string (builder, "workerName", ow_pairing_get_host_name (self->pairing));
   ow_json_add_string (builder, "scope", ow_scope_to_string (scope));
   add_string_array (builder, "workspaces", invite->workspaces);
   ow_json_add_int (builder, "expiresAt", invite->expires_ms);

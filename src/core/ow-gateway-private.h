@@ -59,7 +59,8 @@ struct _OwGateway
   GPtrArray *workspaces;
   char *active_workspace; /* the id OpenWork's clients made active; NULL: the first */
   guint port;             /* asked for; once listening, the one in use */
-  int http_port;          /* likewise; -1: plain HTTP is off */
+  int http_port;          /* plain HTTP's, while on; -1: off */
+  char *public_url;       /* nullable: an HTTPS front (tailscale serve) for links */
   gboolean listening;
   GStrv cors_origins;
   gsize max_body_bytes;

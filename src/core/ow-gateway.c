@@ -290,9 +290,11 @@ is_preflight (SoupServerMessage *message)
 }
 
 /* On plain HTTP, only names of this machine are accepted, so that a web page cannot reach
- * the host through a DNS name it controls (DNS rebinding). */
+ * the host through a DNS name it controls (DNS rebinding): its own names, a literal
+ * address, and the name of the HTTPS front the owner configured (tailscale serve keeps
+ * the name the client asked for). */
 static gboolean
-host_header_is_local (const char *host)
+host_header_is_local (OwGateway *self, const char *host)
 {
   g_autofree char *name = NULL;
   g_autoptr (GInetAddress) address = NULL;
@@ -317,6 +319,13 @@ host_header_is_local (const char *host)
 
   if (g_ascii_strcasecmp (name, "localhost") == 0 || g_ascii_strcasecmp (name, host_name) == 0)
     return TRUE;
+  if (self->public_url != NULL)
+    {
+      g_autoptr (GUri) front = g_uri_parse (self->public_url, G_URI_FLAGS_NONE, NULL);
+
+      if (front != NULL && g_ascii_strcasecmp (name, g_uri_get_host (front)) == 0)
+        return TRUE;
+    }
   {
     g_autofree char *mdns = g_strconcat (host_name, ".local", NULL);
     if (g_ascii_strcasecmp (name, mdns) == 0)
@@ -1396,8 +1405,8 @@ route_request (OwGateway *self,
                                 "X-Content-Type-Options", "nosniff");
 
   if (owner == NULL && g_strcmp0 (ow_http_message_get_scheme (message), "http") == 0 &&
-      !host_header_is_local (
-        soup_message_headers_get_one (soup_server_message_get_request_headers (message), "Host")))
+      !host_header_is_local (self, soup_message_headers_get_one (
+                                     soup_server_message_get_request_headers (message), "Host")))
     {
       ow_http_reply_error (message, SOUP_STATUS_FORBIDDEN, "host_not_allowed",
                            "This host name is not allowed on the plain-HTTP listener. Use the "
@@ -1630,10 +1639,16 @@ listen_on (OwGateway *self, guint port, gboolean https, GError **error)
       return chosen;
     }
 
-  g_set_error (error, G_IO_ERROR, local_error->code,
-               "The gateway could not listen on port %u: %s. Choose another port with --port, "
-               "or 0 for any free one.",
-               port, local_error->message);
+  if (https)
+    g_set_error (error, G_IO_ERROR, local_error->code,
+                 "The gateway could not listen on port %u: %s. Choose another port with "
+                 "--port, or 0 for any free one.",
+                 port, local_error->message);
+  else
+    g_set_error (error, G_IO_ERROR, local_error->code,
+                 "OpenWork app access could not listen on port %u: %s. Choose another port "
+                 "([openwork-app] port in host.conf, or --http-port).",
+                 port, local_error->message);
   return 0;
 }
 
@@ -1647,30 +1662,52 @@ stop_listening (OwGateway *self)
 gboolean
 ow_gateway_listen (OwGateway *self, GError **error)
 {
-  guint https_port, http_port = 0;
+  guint https_port;
 
   g_return_val_if_fail (OW_IS_GATEWAY (self), FALSE);
   g_return_val_if_fail (!self->listening, FALSE);
 
   self->started_us = g_get_monotonic_time ();
   https_port = listen_on (self, self->port, TRUE, error);
-  if (https_port == 0 ||
-      (self->http_port >= 0 &&
-       (http_port = listen_on (self, (guint) self->http_port, FALSE, error)) == 0))
+  if (https_port == 0)
     {
       stop_listening (self);
       return FALSE;
     }
-
   self->port = https_port;
+  self->listening = TRUE;
+  return TRUE;
+}
+
+gboolean
+ow_gateway_set_http_port (OwGateway *self, int port, GError **error)
+{
+  guint chosen;
+
+  g_return_val_if_fail (OW_IS_GATEWAY (self), FALSE);
+  g_return_val_if_fail (self->listening, FALSE);
+  g_return_val_if_fail (port >= -1 && port <= 65535, FALSE);
+
+  if (port == self->http_port || (port == 0 && self->http_port > 0))
+    return TRUE;
   if (self->http_port >= 0)
     {
-      self->http_port = (int) http_port;
-      g_warning ("Plain HTTP is on at port %d: tokens and tasks cross the network unencrypted. "
-                 "Use it only for older clients on a network you trust.",
-                 self->http_port);
+      guint closed = ow_listener_close_plain (self->listener);
+
+      g_message ("Plain HTTP at port %d is off; %u connections on it were closed.", self->http_port,
+                 closed);
+      self->http_port = -1;
     }
-  self->listening = TRUE;
+  if (port < 0)
+    return TRUE;
+
+  chosen = listen_on (self, (guint) port, FALSE, error);
+  if (chosen == 0)
+    return FALSE;
+  self->http_port = (int) chosen;
+  g_warning ("Plain HTTP is on at port %d: tokens and tasks cross the network unencrypted. "
+             "Use it only for the OpenWork app on a network you trust.",
+             self->http_port);
   return TRUE;
 }
 
@@ -1774,6 +1811,7 @@ ow_gateway_finalize (GObject *object)
   OwGateway *self = OW_GATEWAY (object);
 
   g_strfreev (self->cors_origins);
+  g_free (self->public_url);
   g_free (self->active_workspace);
   g_strfreev (self->sensitive_tools);
   g_hash_table_unref (self->secured_sessions);
@@ -1842,7 +1880,8 @@ ow_gateway_new (OwIdentity *identity,
   g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   self->workspaces = g_ptr_array_ref (workspaces);
   self->port = options->port;
-  self->http_port = options->http_port;
+  self->http_port = -1;
+  self->public_url = g_strdup (options->public_url);
   self->cors_origins = g_strdupv ((char **) options->cors_origins);
   /* Viewers only read: they never answer, whatever the policy says. */
   self->permission_answers = MAX (options->permission_answers, OW_SCOPE_COLLABORATOR);

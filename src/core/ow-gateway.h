@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint port;                         /* HTTPS on all interfaces; 0 picks a free port */
-  int http_port;                      /* opt-in plain HTTP for older clients; -1 is off */
+  const char *public_url;             /* nullable: an HTTPS proxy in front, for links */
   const char *const *cors_origins;    /* nullable: origins browsers may call from */
   gsize max_body_bytes;               /* larger request bodies get 413 */
   OwScope permission_answers;         /* the least scope that may answer permission requests */
@@ -69,8 +69,43 @@ gboolean ow_gateway_listen (OwGateway *self, GError **error);
 /* The HTTPS port in use (the chosen one when 0 was asked for), or 0 before listening. */
 guint ow_gateway_get_port (OwGateway *self);
 
+/**
+ * ow_gateway_set_http_port:
+ * @port: the plain-HTTP port for OpenWork app access (0: a free one), or -1 for none
+ *
+ * Opens or closes the plain-HTTP listener of a listening gateway. Closing it also closes
+ * every connection it accepted, streams included; HTTPS goes on untouched. A port taken
+ * leaves the listener off and says so in @error.
+ */
+gboolean ow_gateway_set_http_port (OwGateway *self, int port, GError **error);
+
 /* The plain-HTTP port in use, or 0 when that listener is off. */
 guint ow_gateway_get_http_port (OwGateway *self);
+
+/* Returns: (transfer full) (nullable): the address stock OpenWork clients are given: the
+ * HTTPS front configured, else http://<first usable address>:<port>; %NULL while
+ * neither is there */
+char *ow_gateway_dup_openwork_app_url (OwGateway *self);
+
+/**
+ * ow_gateway_invite_openwork_app:
+ * @workspaces: (nullable): the workspace ids the device gets; %NULL for all
+ * @invite: (out) (transfer none): the invite made, replacing any earlier one
+ * @host_url: (out) (optional) (transfer full): the address the link gives
+ *
+ * Makes the one-device invite of ow_pairing_invite() and its connect-remote link, for
+ * stock OpenWork clients: to the HTTPS front when one is configured, else to the
+ * plain-HTTP listener at the first usable address. Showing it is the owner's consent.
+ *
+ * Returns: (transfer full): the link, or %NULL with @error set while OpenWork app access
+ *   is off (neither a front nor plain HTTP)
+ */
+char *ow_gateway_invite_openwork_app (OwGateway *self,
+                                      OwScope scope,
+                                      const char *const *workspaces,
+                                      const OwPairingInvite **invite,
+                                      char **host_url,
+                                      GError **error);
 
 /**
  * ow_gateway_dispatch_as_owner:

@@ -10,6 +10,7 @@
 #include "ow-http.h"
 #include "ow-identity.h"
 #include "ow-metrics.h"
+#include "ow-net.h"
 #include "ow-pairing.h"
 #include "ow-permissions.h"
 #include "ow-tasks.h"
@@ -62,6 +63,11 @@ struct _OwHost
   guint recorded_restarts;
   GStrv sensitive_tools;
   gboolean paused;
+  gboolean openwork_app;           /* OpenWork app access wanted */
+  int openwork_app_port;           /* its port (0: a free one) */
+  gboolean openwork_app_for_a_run; /* given on the command line: it must open */
+  char *openwork_app_error;        /* why it is off although wanted */
+  char *public_url;                /* [openwork-app] public-url */
 
   gint64 started_us;
 };
@@ -72,6 +78,7 @@ enum
 {
   PROP_0,
   PROP_PAUSED,
+  PROP_OPENWORK_APP_PORT,
   N_PROPS
 };
 
@@ -166,6 +173,65 @@ resolve_workspaces (GKeyFile *config, const char *const *requested, GError **err
   return g_steal_pointer (&workspaces);
 }
 
+/* OpenWork app access: the command line for this run, else host.conf's [openwork-app]
+ * (access, port, public-url), else the desktop's settings. */
+static gboolean
+resolve_openwork_app (OwHost *self, const OwHostOptions *options, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  guint port = 0;
+
+  if (!config_uint (self->config, "openwork-app", "port", 65535, &port, error))
+    return FALSE;
+  if (options->http_port != OW_HOST_PORT_UNSET)
+    {
+      self->openwork_app = options->http_port >= 0;
+      self->openwork_app_port = MAX (options->http_port, 0);
+      self->openwork_app_for_a_run = TRUE;
+    }
+  else
+    {
+      self->openwork_app_port = (int) (port                         ? port
+                                       : options->openwork_app_port ? options->openwork_app_port
+                                                                    : OW_DEFAULT_OPENWORK_APP_PORT);
+      self->openwork_app = options->openwork_app;
+      if (g_key_file_has_key (self->config, "openwork-app", "access", NULL))
+        {
+          self->openwork_app =
+            g_key_file_get_boolean (self->config, "openwork-app", "access", &local_error);
+          if (local_error != NULL)
+            {
+              g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                                   "In host.conf, [openwork-app] access must be true or false.");
+              return FALSE;
+            }
+        }
+    }
+
+  self->public_url = g_key_file_get_string (self->config, "openwork-app", "public-url", NULL);
+  if (self->public_url != NULL)
+    {
+      g_autoptr (GUri) uri = g_uri_parse (self->public_url, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 ||
+          g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+          g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+          g_uri_get_fragment (uri) != NULL ||
+          (*g_uri_get_path (uri) != '\0' && g_strcmp0 (g_uri_get_path (uri), "/") != 0))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "In host.conf, [openwork-app] public-url must be an https:// address "
+                       "with no path, such as https://desk.example.ts.net; it is “%s”.",
+                       self->public_url);
+          return FALSE;
+        }
+      /* Links join paths to it. */
+      if (g_str_has_suffix (self->public_url, "/"))
+        self->public_url[strlen (self->public_url) - 1] = '\0';
+    }
+  return TRUE;
+}
+
 /* The name devices see: `[host] name=` in host.conf, else the machine's name. */
 static char *
 resolve_name (GKeyFile *config, GError **error)
@@ -199,7 +265,6 @@ ow_host_new (const OwHostOptions *options, GError **error)
   self->cors_origins = g_strdupv ((char **) options->cors_origins);
   self->gateway_options = (OwGatewayOptions){
     .port = options->port,
-    .http_port = options->http_port,
     .cors_origins = (const char *const *) self->cors_origins,
     .max_body_bytes = options->max_body_bytes,
     .permission_answers = options->permission_answers,
@@ -230,6 +295,10 @@ ow_host_new (const OwHostOptions *options, GError **error)
     self->metrics_enabled = g_key_file_get_boolean (self->config, "metrics", "enabled", NULL);
   else
     self->metrics_enabled = !options->no_metrics;
+
+  if (!resolve_openwork_app (self, options, error))
+    return NULL;
+  self->gateway_options.public_url = self->public_url;
 
   self->name = resolve_name (self->config, error);
   if (self->name == NULL ||
@@ -298,6 +367,76 @@ on_routes_request (SoupServer *server,
   ow_http_reply_json (message, SOUP_STATUS_OK, routes);
 }
 
+/* OpenWork app access, as `status` and /v1/openwork-app give it: `{enabled, port, url,
+ * publicUrl, error}`. */
+static void
+add_openwork_app (OwHost *self, JsonBuilder *builder)
+{
+  g_autofree char *url = ow_host_dup_openwork_app_url (self);
+  guint port = ow_host_get_openwork_app_port (self);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "enabled");
+  json_builder_add_boolean_value (builder, port != 0);
+  json_builder_set_member_name (builder, "port");
+  if (port != 0)
+    json_builder_add_int_value (builder, port);
+  else
+    json_builder_add_null_value (builder);
+  ow_json_add_string (builder, "url", url);
+  ow_json_add_string (builder, "publicUrl", self->public_url);
+  ow_json_add_string (builder, "error", self->openwork_app_error);
+  json_builder_end_object (builder);
+}
+
+/* GET /v1/openwork-app: whether OpenWork app access is on; PUT {enabled}: switches it. */
+static void
+on_openwork_app_request (SoupServer *server,
+                         SoupServerMessage *message,
+                         const char *path,
+                         GHashTable *query,
+                         gpointer user_data)
+{
+  OwHost *self = user_data;
+  const char *method = soup_server_message_get_method (message);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) answer = NULL;
+
+  if (g_str_equal (method, "PUT"))
+    {
+      SoupMessageBody *request_body = soup_server_message_get_request_body (message);
+      g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
+      g_autoptr (JsonObject) body = NULL;
+      g_autoptr (GError) error = NULL;
+      gboolean enabled = FALSE;
+
+      body = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
+                                   (gssize) g_bytes_get_size (bytes), &error);
+      if (body == NULL ||
+          !ow_json_get_boolean (body, "enabled", OW_JSON_REQUIRED, &enabled, &error))
+        {
+          ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
+          return;
+        }
+      if (!ow_host_set_openwork_app_access (self, enabled, &error))
+        {
+          ow_http_reply_error (message, SOUP_STATUS_CONFLICT, "openwork_app_unavailable",
+                               error->message);
+          return;
+        }
+    }
+  else if (!g_str_equal (method, "GET"))
+    {
+      ow_http_reply_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                           "Use GET to read OpenWork app access, PUT to switch it.");
+      return;
+    }
+
+  add_openwork_app (self, builder);
+  answer = json_builder_get_root (builder);
+  ow_http_reply_json (message, SOUP_STATUS_OK, answer);
+}
+
 /* /api/… on the control socket is the gateway's API with owner rights. */
 static void
 on_api_request (SoupServer *server,
@@ -349,6 +488,8 @@ on_runtime_restarts (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwHost *se
     ow_metrics_record (self->metrics, OW_METRIC_RUNTIME_RESTART, NULL, 0);
 }
 
+static gboolean start_openwork_app (OwHost *self, GError **error);
+
 /* The services clients reach: identity, tokens, approvals and the gateway in front. */
 static gboolean
 start_gateway (OwHost *self, GError **error)
@@ -394,7 +535,30 @@ start_gateway (OwHost *self, GError **error)
     ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
                     self->pairing, self->devices, self->tasks, self->permissions, self->metrics,
                     self->workspaces, &self->gateway_options);
-  return ow_gateway_listen (self->gateway, error);
+  if (!ow_gateway_listen (self->gateway, error))
+    return FALSE;
+  return start_openwork_app (self, error);
+}
+
+/* OpenWork app access as wanted. A port asked for on the command line must open; one
+ * from host.conf or the settings may be taken without keeping the host from starting:
+ * the status and the Health window say why it is off. */
+static gboolean
+start_openwork_app (OwHost *self, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!self->openwork_app ||
+      ow_gateway_set_http_port (self->gateway, self->openwork_app_port, &local_error))
+    return TRUE;
+  if (self->openwork_app_for_a_run)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_warning ("OpenWork app access stays off: %s", local_error->message);
+  self->openwork_app_error = g_strdup (local_error->message);
+  return TRUE;
 }
 
 gboolean
@@ -409,6 +573,8 @@ ow_host_start (OwHost *self, GError **error)
   self->control = ow_control_server_new (ow_paths_get_control_socket (self->paths));
   ow_control_server_add_handler (self->control, "/v1/status", on_status_request, self, NULL);
   ow_control_server_add_handler (self->control, "/v1/routes", on_routes_request, self, NULL);
+  ow_control_server_add_handler (self->control, "/v1/openwork-app", on_openwork_app_request, self,
+                                 NULL);
   ow_control_server_add_handler (self->control, "/api", on_api_request, self, NULL);
   /* First, so that a second host on the same data folder stops before touching anything. */
   if (!ow_control_server_listen (self->control, error))
@@ -592,6 +758,8 @@ ow_host_build_status (OwHost *self)
   ow_json_add_string (builder, "reason",
                       self->discovery ? ow_discovery_get_reason (self->discovery) : NULL);
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "openworkApp");
+  add_openwork_app (self, builder);
   json_builder_set_member_name (builder, "warnings");
   json_builder_begin_array (builder);
   if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
@@ -795,6 +963,74 @@ ow_host_add_workspace (OwHost *self, const char *path, GError **error)
   return g_key_file_save_to_file (self->config, config_path, error);
 }
 
+gboolean
+ow_host_set_openwork_app_access (OwHost *self, gboolean enabled, GError **error)
+{
+  g_autofree char *config_path = NULL;
+  g_autoptr (GError) save_error = NULL;
+  guint before;
+
+  g_return_val_if_fail (OW_IS_HOST (self), FALSE);
+  g_return_val_if_fail (self->gateway != NULL, FALSE);
+
+  before = ow_host_get_openwork_app_port (self);
+  if (!ow_gateway_set_http_port (self->gateway, enabled ? self->openwork_app_port : -1, error))
+    return FALSE;
+  self->openwork_app = !!enabled;
+  g_clear_pointer (&self->openwork_app_error, g_free);
+  g_message (enabled ? "OpenWork app access turned on by the owner."
+                     : "OpenWork app access turned off by the owner.");
+
+  /* Kept for the next start; the switch itself has happened either way. */
+  config_path = g_build_filename (ow_paths_get_config_dir (self->paths), "host.conf", NULL);
+  g_key_file_set_boolean (self->config, "openwork-app", "access", self->openwork_app);
+  if (!g_key_file_save_to_file (self->config, config_path, &save_error))
+    g_warning ("OpenWork app access is %s, but host.conf could not keep it for the next start: "
+               "%s",
+               enabled ? "on" : "off", save_error->message);
+
+  if (ow_host_get_openwork_app_port (self) != before)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPENWORK_APP_PORT]);
+  return TRUE;
+}
+
+guint
+ow_host_get_openwork_app_port (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), 0);
+  return self->gateway ? ow_gateway_get_http_port (self->gateway) : 0;
+}
+
+const char *
+ow_host_get_openwork_app_error (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->openwork_app_error;
+}
+
+char *
+ow_host_dup_openwork_app_url (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->gateway ? ow_gateway_dup_openwork_app_url (self->gateway) : NULL;
+}
+
+char *
+ow_host_invite_openwork_app (
+  OwHost *self, OwScope scope, const char *const *workspaces, gint64 *expires_ms, GError **error)
+{
+  const OwPairingInvite *invite;
+  char *link;
+
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  g_return_val_if_fail (self->gateway != NULL, NULL);
+
+  link = ow_gateway_invite_openwork_app (self->gateway, scope, workspaces, &invite, NULL, error);
+  if (link != NULL && expires_ms != NULL)
+    *expires_ms = invite->expires_ms;
+  return link;
+}
+
 static void
 ow_host_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
@@ -804,6 +1040,9 @@ ow_host_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec 
     {
     case PROP_PAUSED:
       g_value_set_boolean (value, self->paused);
+      break;
+    case PROP_OPENWORK_APP_PORT:
+      g_value_set_uint (value, ow_host_get_openwork_app_port (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -844,6 +1083,8 @@ ow_host_finalize (GObject *object)
   g_free (self->runtime_binary);
   g_free (self->name);
   g_strfreev (self->sensitive_tools);
+  g_free (self->openwork_app_error);
+  g_free (self->public_url);
   g_clear_pointer (&self->config, g_key_file_unref);
 
   G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);
@@ -861,6 +1102,9 @@ ow_host_class_init (OwHostClass *klass)
   /* Whether the owner paused hosting (ow_host_set_paused()). */
   properties[PROP_PAUSED] =
     g_param_spec_boolean ("paused", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* OpenWork app access's plain-HTTP port while it is on, else 0. */
+  properties[PROP_OPENWORK_APP_PORT] = g_param_spec_uint (
+    "openwork-app-port", NULL, NULL, 0, 65535, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -16,6 +16,10 @@
 G_BEGIN_DECLS
 
 #define OW_DEFAULT_GATEWAY_PORT 8787
+/* OpenWork app access's plain-HTTP port when nothing else is said. */
+#define OW_DEFAULT_OPENWORK_APP_PORT 8788
+/* A port the command line did not give: host.conf, then the settings decide. */
+#define OW_HOST_PORT_UNSET (-2)
 
 /* What the command line (or the desktop face) asks the host to be. */
 typedef struct
@@ -24,7 +28,9 @@ typedef struct
   const char *const *workspaces;   /* nullable: the current folder */
   const char *opencode;            /* nullable: look the runtime up */
   guint port;                      /* the LAN gateway's HTTPS port; 0 picks a free one */
-  int http_port;                   /* opt-in plain HTTP for older clients; -1 is off */
+  int http_port;                   /* OpenWork app access for this run: its plain-HTTP port
+                                    * (0: a free one), -1 off, or OW_HOST_PORT_UNSET for
+                                    * what host.conf and the defaults below say */
   const char *const *cors_origins; /* nullable: browser origins allowed to call the API */
   guint event_buffer;              /* events kept for resuming clients; 0: the default */
   gsize max_body_bytes;            /* request bodies the gateway accepts; 0: the default */
@@ -35,6 +41,8 @@ typedef struct
    * the desktop face's settings. host.conf wins where it has the key. */
   gboolean no_metrics;                /* record no local metrics */
   const char *const *sensitive_tools; /* nullable: the built-in list */
+  gboolean openwork_app;              /* OpenWork app access ([openwork-app] access) */
+  guint openwork_app_port;            /* its port ([openwork-app] port); 0: the default */
 } OwHostOptions;
 
 #define OW_TYPE_HOST (ow_host_get_type ())
@@ -100,6 +108,40 @@ void ow_host_restart_runtime (OwHost *self);
 
 /* Withdraws the mDNS announcement and announces again (after a network change). */
 void ow_host_announce_again (OwHost *self);
+
+/**
+ * ow_host_set_openwork_app_access:
+ *
+ * Turns OpenWork app access (the plain-HTTP listener stock OpenWork clients use) on or
+ * off now, and keeps the choice in host.conf for the next start. Off closes every
+ * connection that came through it. Notifies "openwork-app-port".
+ *
+ * Returns: FALSE with @error set when it cannot listen (its port taken, say)
+ */
+gboolean ow_host_set_openwork_app_access (OwHost *self, gboolean enabled, GError **error);
+
+/* The plain-HTTP port of OpenWork app access while it is on; 0 while off. */
+guint ow_host_get_openwork_app_port (OwHost *self);
+
+/* Returns: (nullable): why OpenWork app access is off although it was wanted */
+const char *ow_host_get_openwork_app_error (OwHost *self);
+
+/* Returns: (transfer full): the address stock OpenWork clients are given: the HTTPS front
+ * of [openwork-app] public-url, else http://<first usable address>:<port>; %NULL while
+ * access is off */
+char *ow_host_dup_openwork_app_url (OwHost *self);
+
+/**
+ * ow_host_invite_openwork_app:
+ * @workspaces: (nullable): workspace ids; %NULL for all
+ * @expires_ms: (out): when the link stops working (Unix time)
+ *
+ * A connect-remote link for one OpenWork app (see ow_gateway_invite_openwork_app()).
+ *
+ * Returns: (transfer full): the link, or %NULL with @error set while access is off
+ */
+char *ow_host_invite_openwork_app (
+  OwHost *self, OwScope scope, const char *const *workspaces, gint64 *expires_ms, GError **error);
 
 /* Shares @path with clients from now on and saves it in host.conf for the next start. */
 gboolean ow_host_add_workspace (OwHost *self, const char *path, GError **error);

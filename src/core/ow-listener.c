@@ -73,6 +73,7 @@ typedef struct
   GList link;       /* in self->connections, while listed */
   gboolean listed;
   GSocket *socket;
+  gboolean tls;      /* accepted on a socket whose clients speak TLS */
   GIOStream *stream; /* TLS over the guard, until handed over */
   char *address;     /* as limits count it */
   State state;
@@ -425,6 +426,7 @@ accept_connection (OwListener *self, GSocket *socket, gboolean tls)
   connection->self = self;
   connection->link.data = connection;
   connection->socket = g_object_ref (socket);
+  connection->tls = tls;
   connection->address = g_steal_pointer (&address);
   g_queue_push_tail_link (&self->connections, &connection->link);
   connection->listed = TRUE;
@@ -626,6 +628,33 @@ ow_listener_count_connections (OwListener *self)
 
   prune (self);
   return count (self, NULL, &oldest_idle);
+}
+
+guint
+ow_listener_close_plain (OwListener *self)
+{
+  guint closed = 0;
+
+  g_return_val_if_fail (OW_IS_LISTENER (self), 0);
+
+  for (guint i = self->listening->len; i-- > 0;)
+    if (!((Listening *) g_ptr_array_index (self->listening, i))->tls)
+      g_ptr_array_remove_index (self->listening, i);
+
+  prune (self);
+  for (GList *link = self->connections.head; link != NULL; link = link->next)
+    {
+      Connection *connection = link->data;
+
+      /* Plain connections are the server's from their first byte: shut down, libsoup
+       * closes them, and their requests and streams end. */
+      if (connection->tls || connection->evicted)
+        continue;
+      connection->evicted = TRUE;
+      g_socket_shutdown (connection->socket, TRUE, TRUE, NULL);
+      closed++;
+    }
+  return closed;
 }
 
 void

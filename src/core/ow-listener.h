@@ -71,6 +71,16 @@ gboolean ow_listener_add_socket (OwListener *self, GSocket *socket, gboolean tls
  */
 void ow_listener_stop (OwListener *self);
 
+/**
+ * ow_listener_close_plain:
+ *
+ * Stops accepting on the sockets added without TLS and closes the connections accepted
+ * on them, those being served included. The TLS sockets and their connections go on.
+ *
+ * Returns: the connections closed
+ */
+guint ow_listener_close_plain (OwListener *self);
+
 /* The connections open now (handshakes included), for tests and the status. */
 guint ow_listener_count_connections (OwListener *self);
 
