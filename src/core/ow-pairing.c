@@ -567,6 +567,13 @@ ow_pairing_invite (OwPairing *self, OwScope scope, const char *const *workspaces
   return self->invite;
 }
 
+guint
+ow_pairing_get_code_lifetime_s (OwPairing *self)
+{
+  g_return_val_if_fail (OW_IS_PAIRING (self), 0);
+  return self->options.code_lifetime_s;
+}
+
 const OwPairingInvite *
 ow_pairing_get_invite (OwPairing *self)
 {

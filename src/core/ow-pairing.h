@@ -101,6 +101,9 @@ const OwPairingOffer *ow_pairing_renew_offer (OwPairing *self);
 const OwPairingInvite *
 ow_pairing_invite (OwPairing *self, OwScope scope, const char *const *workspaces);
 
+/* How long an offer and an invite stay valid, in seconds. */
+guint ow_pairing_get_code_lifetime_s (OwPairing *self);
+
 /* Returns: (transfer none) (nullable): the invite still waiting for its device, if any */
 const OwPairingInvite *ow_pairing_get_invite (OwPairing *self);
 

@@ -464,6 +464,30 @@ quote_exec_argument (const char *path)
   return g_string_free (g_steal_pointer (&quoted), FALSE);
 }
 
+/* OpenWork app access: the setting and the host say the same. A switch in the window or
+ * from the command line lands in the setting; a change of the setting (dconf Editor,
+ * gsettings set) switches the host. */
+static void
+on_openwork_app_setting_changed (GSettings *settings, const char *key, OwDesktop *desktop)
+{
+  gboolean wanted = g_settings_get_boolean (settings, "openwork-app-access");
+  g_autoptr (GError) error = NULL;
+
+  if (wanted == (ow_host_get_openwork_app_port (desktop->host) != 0))
+    return;
+  if (!ow_host_set_openwork_app_access (desktop->host, wanted, &error))
+    g_warning ("OpenWork app access stays off: %s", error->message);
+}
+
+static void
+on_openwork_app_port (OwHost *host, GParamSpec *pspec, OwDesktop *desktop)
+{
+  gboolean on = ow_host_get_openwork_app_port (host) != 0;
+
+  if (desktop->settings && g_settings_get_boolean (desktop->settings, "openwork-app-access") != on)
+    g_settings_set_boolean (desktop->settings, "openwork-app-access", on);
+}
+
 /* Start at login: an autostart entry, written or removed as the setting changes. */
 static void
 on_start_at_login_changed (GSettings *settings, const char *key, OwDesktop *desktop)
@@ -605,6 +629,11 @@ on_startup (GApplication *application, OwDesktop *desktop)
       g_action_map_add_action (G_ACTION_MAP (application), start_at_login);
       g_signal_connect (desktop->settings, "changed::start-at-login",
                         G_CALLBACK (on_start_at_login_changed), desktop);
+      /* host.conf wins at start, and the setting follows it. */
+      if (ow_host_get_openwork_app_error (desktop->host) == NULL)
+        on_openwork_app_port (desktop->host, NULL, desktop);
+      g_signal_connect (desktop->settings, "changed::openwork-app-access",
+                        G_CALLBACK (on_openwork_app_setting_changed), desktop);
     }
   gtk_icon_theme_append_search_path (gtk_icon_theme_get_default (), icon_theme_path);
   gtk_window_set_default_icon_name (APPLICATION_ID);
@@ -628,6 +657,8 @@ on_startup (GApplication *application, OwDesktop *desktop)
   g_signal_connect_swapped (ow_host_get_supervisor (desktop->host), "notify::state",
                             G_CALLBACK (update_tray), desktop);
   g_signal_connect (desktop->host, "notify::paused", G_CALLBACK (on_host_paused), desktop);
+  g_signal_connect (desktop->host, "notify::openwork-app-port", G_CALLBACK (on_openwork_app_port),
+                    desktop);
   update_tray (desktop);
   check_for_tray (desktop);
 }

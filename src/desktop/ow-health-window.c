@@ -12,6 +12,7 @@ typedef enum
   ROW_HOSTING,
   ROW_ADDRESSES,
   ROW_DISCOVERY,
+  ROW_OPENWORK_APP,
   ROW_CLIENTS,
   ROW_RUNTIME_STATE,
   ROW_RUNTIME_VERSION,
@@ -131,6 +132,14 @@ collect_problems (OwHealthWindow *self, JsonObject *week)
                                              error ? error : _("no reason given")),
                                           _("Re_start Runtime"), "app.restart-runtime");
     }
+
+  if (ow_host_get_openwork_app_error (self->host) != NULL &&
+      ow_host_get_openwork_app_port (self->host) == 0)
+    add_problem (problems, "network-error-symbolic",
+                 /* TRANSLATORS: %s is why (a port in use, say) */
+                 g_strdup_printf (_("OpenWork app access is off although it was turned on: %s"),
+                                     ow_host_get_openwork_app_error (self->host)),
+                                  _("_Pair a Device…"), "app.pair");
 
   if (discovery_state == OW_DISCOVERY_UNAVAILABLE || discovery_state == OW_DISCOVERY_FAILED)
     add_problem (problems, "network-error-symbolic",
@@ -290,6 +299,19 @@ refresh (gpointer user_data)
       set_value (self, ROW_DISCOVERY, _("Off: devices pair with the QR code or the address"));
       break;
     }
+  {
+    g_autofree char *url = ow_host_dup_openwork_app_url (self->host);
+
+    if (ow_host_get_openwork_app_port (self->host) != 0)
+      /* TRANSLATORS: %s is the address the OpenWork app connects to */
+      set_value_take (self, ROW_OPENWORK_APP,
+                      g_strdup_printf (_("On at %s (plain HTTP, not encrypted)"), url));
+    else if (url != NULL)
+      /* TRANSLATORS: %s is an https:// address in front of this computer */
+      set_value_take (self, ROW_OPENWORK_APP, g_strdup_printf (_("Through %s only"), url));
+    else
+      set_value (self, ROW_OPENWORK_APP, _("Off"));
+  }
   set_value_take (self, ROW_CLIENTS, g_strdup_printf ("%u", ow_host_count_clients (self->host)));
 
   set_value (self, ROW_RUNTIME_STATE,
@@ -385,6 +407,7 @@ build_rows (OwHealthWindow *self)
   add_row (self, top++, ROW_HOSTING, _("Hosting"));
   add_row (self, top++, ROW_ADDRESSES, _("Addresses"));
   add_row (self, top++, ROW_DISCOVERY, _("Discovery"));
+  add_row (self, top++, ROW_OPENWORK_APP, _("OpenWork app access"));
   add_row (self, top++, ROW_CLIENTS, _("Connected clients"));
   add_heading (self, top++, _("OpenCode runtime"));
   add_row (self, top++, ROW_RUNTIME_STATE, _("State"));

@@ -37,6 +37,25 @@ struct _OwOnboardingWindow
   GtkLabel *done_title;
   GtkLabel *done_summary;
   GtkWidget *done_button;
+
+  /* The OpenWork app's way: access, then a link the owner agrees to */
+  GtkToggleButton *way_app;
+  GtkToggleButton *way_client;
+  GtkStack *way_stack;
+  GtkSwitch *app_switch;
+  GtkLabel *app_state_label;
+  GtkLabel *app_error;
+  GtkWidget *app_options;
+  OwQrView *app_qr;
+  GtkComboBoxText *app_scope;
+  GtkComboBoxText *app_folders;
+  GtkLabel *app_hint;
+  GtkWidget *show_link_button;
+  GtkWidget *copy_link_button;
+  GtkLabel *app_countdown;
+  char *app_link;          /* the link shown, until used, expired or changed */
+  gint64 app_expires_ms;   /* when it stops working */
+  gboolean showing_access; /* the switch follows the host: no switching back */
 };
 
 G_DEFINE_FINAL_TYPE (OwOnboardingWindow, ow_onboarding_window, GTK_TYPE_WINDOW)
@@ -94,6 +113,8 @@ show_workspaces (OwOnboardingWindow *self)
   gtk_label_set_text (self->workspaces_label, text->str);
 }
 
+static void fill_app_choices (OwOnboardingWindow *self);
+
 static void
 on_folder_response (GtkNativeDialog *chooser, int response, OwOnboardingWindow *self)
 {
@@ -113,6 +134,7 @@ on_folder_response (GtkNativeDialog *chooser, int response, OwOnboardingWindow *
     }
   gtk_widget_hide (GTK_WIDGET (self->setup_error));
   show_workspaces (self);
+  fill_app_choices (self);
 }
 
 static void
@@ -150,6 +172,8 @@ show_countdown (OwOnboardingWindow *self)
 }
 
 static void show_offer (OwOnboardingWindow *self, gboolean renew);
+static void show_app_link (OwOnboardingWindow *self);
+static void show_access (OwOnboardingWindow *self);
 
 static gboolean
 on_countdown (gpointer user_data)
@@ -160,6 +184,7 @@ on_countdown (gpointer user_data)
     show_offer (self, FALSE); /* the host makes a new offer for the expired one */
   else
     show_countdown (self);
+  show_app_link (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -210,11 +235,13 @@ static void
 go_to_code (OwOnboardingWindow *self, gboolean renew)
 {
   show_offer (self, renew);
+  show_access (self);
   gtk_stack_set_visible_child_name (self->stack, "code");
   gtk_spinner_start (self->waiting_spinner);
   if (self->countdown_id == 0)
     self->countdown_id = g_timeout_add_seconds (1, on_countdown, self);
-  gtk_widget_grab_focus (self->new_code_button);
+  gtk_widget_grab_focus (gtk_toggle_button_get_active (self->way_app) ? self->show_link_button
+                                                                      : self->new_code_button);
 }
 
 static void
@@ -227,6 +254,173 @@ static void
 on_new_code_clicked (OwOnboardingWindow *self)
 {
   show_offer (self, TRUE);
+}
+
+/* Step 2, the OpenWork app's way: access on, then a link for one device */
+
+static void
+forget_link (OwOnboardingWindow *self)
+{
+  g_clear_pointer (&self->app_link, g_free);
+  ow_qr_view_set_text (self->app_qr, NULL);
+}
+
+static void
+show_app_link (OwOnboardingWindow *self)
+{
+  gint64 left = (self->app_expires_ms - g_get_real_time () / 1000 + 999) / 1000;
+  g_autofree char *countdown = NULL;
+
+  if (self->app_link != NULL && left <= 0)
+    {
+      forget_link (self);
+      gtk_label_set_text (self->app_countdown, _("The link expired. Show a new one when the "
+                                                 "device is ready."));
+    }
+  else if (self->app_link != NULL)
+    {
+      /* TRANSLATORS: minutes:seconds until the link stops working */
+      countdown = g_strdup_printf (_("Waiting for the app… the link expires in %d:%02d"),
+                                      (int) left / 60, (int) left % 60);
+      gtk_label_set_text (self->app_countdown, countdown);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->app_qr), self->app_link != NULL);
+  gtk_widget_set_sensitive (self->copy_link_button, self->app_link != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->app_countdown),
+                          self->app_link != NULL ||
+                            *gtk_label_get_text (self->app_countdown) != '\0');
+}
+
+static void
+show_access (OwOnboardingWindow *self)
+{
+  g_autofree char *url = ow_host_dup_openwork_app_url (self->host);
+  g_autofree char *state = NULL;
+  guint port = ow_host_get_openwork_app_port (self->host);
+  const char *why = ow_host_get_openwork_app_error (self->host);
+
+  self->showing_access = TRUE;
+  gtk_switch_set_active (self->app_switch, port != 0);
+  self->showing_access = FALSE;
+
+  if (port != 0)
+    /* TRANSLATORS: %s is the address the app connects to */
+    state = g_strdup_printf (_("On: the app connects to %s"), url);
+  else if (url != NULL)
+    /* TRANSLATORS: %s is an https:// address in front of this computer */
+    state = g_strdup_printf (_("Through %s only"), url);
+  else
+    state = g_strdup (_("Off"));
+  gtk_label_set_text (self->app_state_label, state);
+  if (why != NULL && port == 0)
+    {
+      gtk_label_set_text (self->app_error, why);
+      gtk_widget_show (GTK_WIDGET (self->app_error));
+    }
+  gtk_widget_set_sensitive (self->app_options, url != NULL);
+  if (url == NULL)
+    forget_link (self);
+  show_app_link (self);
+}
+
+static void
+on_app_switch_active (OwOnboardingWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->showing_access)
+    return;
+  gtk_widget_hide (GTK_WIDGET (self->app_error));
+  if (!ow_host_set_openwork_app_access (self->host, gtk_switch_get_active (self->app_switch),
+                                        &error))
+    {
+      gtk_label_set_text (self->app_error, error->message);
+      gtk_widget_show (GTK_WIDGET (self->app_error));
+    }
+  show_access (self);
+}
+
+/* A link shown was for the choices made: other choices need a new one. */
+static void
+on_app_choice_changed (OwOnboardingWindow *self)
+{
+  if (self->app_link == NULL)
+    return;
+  forget_link (self);
+  gtk_label_set_text (self->app_countdown, "");
+  show_app_link (self);
+}
+
+static void
+on_show_link_clicked (OwOnboardingWindow *self)
+{
+  const char *folder = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->app_folders));
+  const char *workspaces[] = { folder, NULL };
+  g_autoptr (GError) error = NULL;
+  OwScope scope = OW_SCOPE_COLLABORATOR;
+
+  ow_scope_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->app_scope)), &scope);
+  g_free (self->app_link);
+  /* Showing the link is the owner's consent: the first device to use it is in. */
+  self->app_link = ow_host_invite_openwork_app (
+    self->host, scope, folder && *folder ? workspaces : NULL, &self->app_expires_ms, &error);
+  if (self->app_link == NULL)
+    {
+      gtk_label_set_text (self->app_error, error->message);
+      gtk_widget_show (GTK_WIDGET (self->app_error));
+    }
+  ow_qr_view_set_text (self->app_qr, self->app_link);
+  show_app_link (self);
+  if (self->countdown_id == 0)
+    self->countdown_id = g_timeout_add_seconds (1, on_countdown, self);
+}
+
+static void
+on_copy_link_clicked (OwOnboardingWindow *self)
+{
+  if (self->app_link != NULL)
+    gtk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self), GDK_SELECTION_CLIPBOARD),
+                            self->app_link, -1);
+}
+
+static void
+fill_app_choices (OwOnboardingWindow *self)
+{
+  GPtrArray *workspaces = ow_host_get_workspaces (self->host);
+  g_autofree char *hint = NULL;
+  guint minutes =
+    MAX (1, (ow_pairing_get_code_lifetime_s (ow_host_get_pairing (self->host)) + 59) / 60);
+
+  gtk_combo_box_text_remove_all (self->app_folders);
+  gtk_combo_box_text_append (self->app_folders, "", _("All shared folders"));
+  for (guint i = 0; i < workspaces->len; i++)
+    {
+      OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
+      g_autofree char *name = g_path_get_basename (workspace->path);
+
+      gtk_combo_box_text_append (self->app_folders, workspace->id, name);
+    }
+  gtk_combo_box_set_active (GTK_COMBO_BOX (self->app_folders), 0);
+  /* TRANSLATORS: %u is a number of minutes */
+  hint = g_strdup_printf (
+    g_dngettext (GETTEXT_PACKAGE,
+                 "The link lets one device in at once, without asking you again, for %u minute. "
+                 "You will see which device used it, and can revoke it.",
+                 "The link lets one device in at once, without asking you again, for %u "
+                 "minutes. You will see which device used it, and can revoke it.",
+                 minutes),
+    minutes);
+  gtk_label_set_text (self->app_hint, hint);
+}
+
+static void
+on_way_toggled (OwOnboardingWindow *self)
+{
+  gboolean app = gtk_toggle_button_get_active (self->way_app);
+
+  gtk_stack_set_visible_child_name (self->way_stack, app ? "app" : "client");
+  if (app)
+    show_access (self);
 }
 
 /* Step 3 and 4: approval and done */
@@ -318,6 +512,28 @@ ow_onboarding_window_take_request (OwOnboardingWindow *self, const char *id)
   return TRUE;
 }
 
+/* The device that used the link shown here: the owner sees which one it was. */
+static void
+on_device_joined (OwPairing *pairing, const char *id, const char *name, OwOnboardingWindow *self)
+{
+  g_autofree char *title = NULL;
+
+  if (self->app_link == NULL || !gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  forget_link (self);
+  gtk_label_set_text (self->app_countdown, "");
+  stop_waiting (self);
+  /* TRANSLATORS: %s is the device's name */
+  title = g_strdup_printf (_("“%s” connected"), name);
+  gtk_label_set_text (self->done_title, title);
+  gtk_label_set_text (self->done_summary,
+                      _("It came in with the OpenWork app link, with the access you chose. If it "
+                        "is not the device you meant, revoke it under Devices."));
+  gtk_stack_set_visible_child_name (self->stack, "done");
+  gtk_widget_grab_focus (self->done_button);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
 static void
 on_another_clicked (OwOnboardingWindow *self)
 {
@@ -376,9 +592,11 @@ ow_onboarding_window_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (ow_host_get_pairing (self->host), self);
       g_signal_handlers_disconnect_by_data (ow_host_get_supervisor (self->host), self);
+      g_signal_handlers_disconnect_by_data (self->host, self);
     }
   g_clear_object (&self->host);
   g_clear_pointer (&self->device_name, g_free);
+  g_clear_pointer (&self->app_link, g_free);
 
   G_OBJECT_CLASS (ow_onboarding_window_parent_class)->dispose (object);
 }
@@ -414,6 +632,25 @@ ow_onboarding_window_class_init (OwOnboardingWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, done_title);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, done_summary);
   gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, done_button);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, way_app);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, way_client);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, way_stack);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_switch);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_state_label);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_error);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_options);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_qr);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_scope);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_folders);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_hint);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, show_link_button);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, copy_link_button);
+  gtk_widget_class_bind_template_child (widget_class, OwOnboardingWindow, app_countdown);
+  gtk_widget_class_bind_template_callback (widget_class, on_way_toggled);
+  gtk_widget_class_bind_template_callback (widget_class, on_app_switch_active);
+  gtk_widget_class_bind_template_callback (widget_class, on_app_choice_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_link_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_link_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_continue_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_new_code_clicked);
@@ -426,6 +663,11 @@ ow_onboarding_window_init (OwOnboardingWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   ow_check_layout_when_shown (GTK_WINDOW (self));
+  for (OwScope scope = OW_SCOPE_VIEWER; scope <= OW_SCOPE_OWNER; scope++)
+    gtk_combo_box_text_append (self->app_scope, ow_scope_to_string (scope),
+                               ow_scope_display_name (scope));
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->app_scope),
+                               ow_scope_to_string (OW_SCOPE_COLLABORATOR));
 }
 
 OwOnboardingWindow *
@@ -442,5 +684,14 @@ ow_onboarding_window_new (GtkApplication *application, OwHost *host)
                            G_CALLBACK (on_offer_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (ow_host_get_supervisor (host), "notify", G_CALLBACK (show_runtime), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (ow_host_get_pairing (host), "device-joined",
+                           G_CALLBACK (on_device_joined), self, 0);
+  g_signal_connect_object (host, "notify::openwork-app-port", G_CALLBACK (show_access), self,
+                           G_CONNECT_SWAPPED);
+  fill_app_choices (self);
+  /* The OpenWork app's way first once its access is on; the pinned client's otherwise. */
+  gtk_toggle_button_set_active (
+    ow_host_get_openwork_app_port (host) != 0 ? self->way_app : self->way_client, TRUE);
+  on_way_toggled (self);
   return self;
 }

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 import owtest
 from owtest import FakeLLM, Gateway, Host, control, wait_until
@@ -159,6 +160,13 @@ class Tray:
             label, [c[1].get("label") for c in children]))
 
 
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def decode_qr(path):
     result = subprocess.run(["zbarimg", "--quiet", "--raw", path], capture_output=True,
                             text=True, timeout=30)
@@ -178,7 +186,7 @@ class DesktopTest(unittest.TestCase):
             raise unittest.SkipTest("needs a session bus: run through dbus-run-session")
         cls.opencode = owtest.find_opencode()
 
-    def start(self, tray=True, language=None, fake_runtime_env=None):
+    def start(self, tray=True, language=None, fake_runtime_env=None, config=None):
         self.display = Display()
         self.addCleanup(self.display.close)
         self.services = Services(tray=tray)
@@ -200,7 +208,7 @@ class DesktopTest(unittest.TestCase):
             self.host = Host(owtest.FAKE_RUNTIME, headless=False, env=env)
         else:
             self.host = Host(self.opencode, llm=self.llm, headless=False, env=env,
-                             opencode_config={"permission": {"bash": "allow"}})
+                             opencode_config={"permission": {"bash": "allow"}}, config=config)
         self.addCleanup(self.host.close)
         self.host.wait_running()
         self.gateway = Gateway(self.host)
@@ -398,6 +406,65 @@ class DesktopTest(unittest.TestCase):
         tray.click("_Quit")
         self.assertEqual(host.process.wait(timeout=30), 0)
 
+    def test_openwork_app_access_and_its_link_from_the_onboarding_window(self):
+        """The owner turns OpenWork app access on in the window, after its sentence, and
+        shows a link: the QR code on screen is a link upstream's parser accepts, and the
+        app that uses it is in on its first request; the window says which device it was."""
+        owtest.require_js_clients()
+        port = free_port()
+        self.start(config="[openwork-app]\nport=%d\n" % port)
+        display, host = self.display, self.host
+        window = display.window("Pair a Device")
+        self.wait_checked("Pair a Device")
+        display.keys(window, "Return")  # Continue
+        display.keys(window, "alt+o")  # _OpenWork App
+        time.sleep(1)
+        display.screenshot(window, "onboarding-app-off")
+        self.assertFalse(host.status()["gateway"]["openworkApp"]["enabled"])
+
+        display.keys(window, "alt+a", "space")  # OpenWork app _access: on
+        wait_until(lambda: host.status()["gateway"]["openworkApp"]["enabled"], 10,
+                   what="OpenWork app access to be on")
+        self.assertEqual(host.status()["gateway"]["openworkApp"]["port"], port)
+        item = self.services.wait("item")
+        Tray(item["service"], item["path"]).click("_Health…")
+        health = display.window("Health")
+        display.screenshot(health, "health-openwork-app-on")
+        display.keys(health, "Escape")
+        display.keys(window, "alt+s")  # _Show Link, with Run tasks and all folders
+        time.sleep(1)
+        shot = display.screenshot(window, "onboarding-app-link")
+        link = decode_qr(shot)
+        self.assertTrue(link.startswith("openwork://connect-remote?"), link)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)
+        self.assertEqual(query["autoConnect"], ["1"])
+        host_url = query["openworkHostUrl"][0]
+        self.assertTrue(host_url.startswith("http://") and host_url.endswith(":%d" % port))
+        self.assertEqual(pairing.devices(host), [], "no device before the link is used")
+
+        # The app's own parser and connect code, on loopback (the link names a LAN address).
+        local = link.replace(urllib.parse.quote(host_url, safe=""),
+                             urllib.parse.quote("http://127.0.0.1:%d" % port, safe=""))
+        result = subprocess.run(["node", "openwork-app.mjs", "link", local], cwd=owtest.JS_DIR,
+                                capture_output=True, text=True, timeout=120,
+                                stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, HOME=os.path.join(host.root, "app")))
+        summary = json.loads(result.stdout)
+        self.assertEqual([c for c in summary["checks"] if not c["ok"]], [], result.stderr)
+        [device] = pairing.devices(host)
+        self.assertEqual((device["scope"], device["method"]), ("collaborator", "grant"))
+        self.services.wait("notify", lambda e: "connected" in e["summary"])
+        time.sleep(1)
+        display.screenshot(window, "onboarding-app-connected")
+
+        # Off from the command line: the window's switch follows, and the Health window says so.
+        self.assertEqual(host.cli("openwork-app", "off").returncode, 0)
+        self.assertFalse(host.status()["gateway"]["openworkApp"]["enabled"])
+        display.keys(window, "alt+a")  # Pair _Another Device
+        time.sleep(1)
+        display.screenshot(window, "onboarding-app-off-again")
+        self.assert_layout_clean()
+
     def test_a_refused_answer_keeps_its_request_in_the_dialog(self):
         # The runtime errs on the first answer: the request must stay, shown with the
         # reason, and the next click must answer it, not the one queued behind it.
@@ -446,6 +513,9 @@ class DesktopTest(unittest.TestCase):
         display.keys(onboarding, "Return")
         time.sleep(1)
         display.screenshot(onboarding, "onboarding-code-de")
+        display.keys(onboarding, "alt+o")  # _OpenWork-App
+        time.sleep(1)
+        display.screenshot(onboarding, "onboarding-app-de")
         display.keys(onboarding, "Escape")
         for keys, title, name in (("alt+g", "Geräte", "devices-de"),
                                   ("alt+z", "Zustand", "health-de")):
