@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-approvals.h"
+#include "ow-json.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (ow-approvals-error-quark, ow_approvals_error)
@@ -12,9 +13,11 @@ G_DEFINE_QUARK (ow-approvals-error-quark, ow_approvals_error)
 typedef struct
 {
   char *id;
-  char *kind;
-  char *title;
-  JsonObject *details;
+  char *workspace_id;
+  char *action;
+  char *summary;
+  GStrv paths;
+  JsonObject *actor;
   gint64 created_ms;
 } Request;
 
@@ -41,9 +44,11 @@ static void
 request_free (Request *request)
 {
   g_free (request->id);
-  g_free (request->kind);
-  g_free (request->title);
-  g_clear_pointer (&request->details, json_object_unref);
+  g_free (request->workspace_id);
+  g_free (request->action);
+  g_free (request->summary);
+  g_strfreev (request->paths);
+  g_clear_pointer (&request->actor, json_object_unref);
   g_free (request);
 }
 
@@ -54,17 +59,26 @@ ow_approvals_new (void)
 }
 
 char *
-ow_approvals_add (OwApprovals *self, const char *kind, const char *title, JsonObject *details)
+ow_approvals_add (OwApprovals *self,
+                  const char *workspace_id,
+                  const char *action,
+                  const char *summary,
+                  const char *const *paths,
+                  JsonObject *actor)
 {
   Request *request;
 
   g_return_val_if_fail (OW_IS_APPROVALS (self), NULL);
+  g_return_val_if_fail (workspace_id != NULL && action != NULL && summary != NULL, NULL);
+  g_return_val_if_fail (actor != NULL, NULL);
 
   request = g_new0 (Request, 1);
   request->id = g_strdup_printf ("apr_%u", ++self->next_id);
-  request->kind = g_strdup (kind);
-  request->title = g_strdup (title);
-  request->details = details ? json_object_ref (details) : json_object_new ();
+  request->workspace_id = g_strdup (workspace_id);
+  request->action = g_strdup (action);
+  request->summary = g_strdup (summary);
+  request->paths = paths ? g_strdupv ((char **) paths) : g_new0 (char *, 1);
+  request->actor = json_object_ref (actor);
   request->created_ms = g_get_real_time () / 1000;
   g_ptr_array_add (self->waiting, request);
   return g_strdup (request->id);
@@ -81,20 +95,22 @@ ow_approvals_list (OwApprovals *self)
   for (guint i = 0; i < self->waiting->len; i++)
     {
       Request *request = g_ptr_array_index (self->waiting, i);
-      JsonNode *details = json_node_new (JSON_NODE_OBJECT);
+      JsonNode *actor = json_node_new (JSON_NODE_OBJECT);
 
-      json_node_set_object (details, request->details);
+      json_node_set_object (actor, request->actor);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, request->id);
-      json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, request->kind);
-      json_builder_set_member_name (builder, "title");
-      json_builder_add_string_value (builder, request->title);
-      json_builder_set_member_name (builder, "details");
-      json_builder_add_value (builder, details);
-      json_builder_set_member_name (builder, "createdAt");
-      json_builder_add_int_value (builder, request->created_ms);
+      ow_json_add_string (builder, "id", request->id);
+      ow_json_add_string (builder, "workspaceId", request->workspace_id);
+      ow_json_add_string (builder, "action", request->action);
+      ow_json_add_string (builder, "summary", request->summary);
+      json_builder_set_member_name (builder, "paths");
+      json_builder_begin_array (builder);
+      for (guint n = 0; request->paths[n]; n++)
+        json_builder_add_string_value (builder, request->paths[n]);
+      json_builder_end_array (builder);
+      ow_json_add_int (builder, "createdAt", request->created_ms);
+      json_builder_set_member_name (builder, "actor");
+      json_builder_add_value (builder, actor);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -18,24 +18,32 @@ GQuark ow_approvals_error_quark (void);
 G_DECLARE_FINAL_TYPE (OwApprovals, ow_approvals, OW, APPROVALS, GObject)
 
 /*
- * What waits for the host owner's yes or no: new devices, sensitive tool use. Each request
- * is answered once; whoever answers first (dialog, command line, owner client) wins.
+ * Remote writes that wait for the host owner's yes or no (a skill, a config patch), as
+ * OpenWork's server holds them. Each request is answered once; whoever answers first
+ * (dialog, command line, owner client) wins. Kept in memory only, as upstream does.
  */
 OwApprovals *ow_approvals_new (void);
 
 /**
  * ow_approvals_add:
- * @kind: what is asked, e.g. "pairing"
- * @title: one line for a person
- * @details: (transfer none): more to show, as a JSON object
+ * @workspace_id: the workspace the write is for
+ * @action: what is asked, in upstream's words, e.g. "skills.upsert", "config.patch"
+ * @summary: one line for a person, e.g. "Upsert skill foo"
+ * @paths: (nullable): the files it would change, absolute
+ * @actor: (transfer none): who asks: `{type: "remote"|"host", clientId?, tokenHash?,
+ *   scope?}`
  *
  * Returns: (transfer full): the new request's id
  */
-char *
-ow_approvals_add (OwApprovals *self, const char *kind, const char *title, JsonObject *details);
+char *ow_approvals_add (OwApprovals *self,
+                        const char *workspace_id,
+                        const char *action,
+                        const char *summary,
+                        const char *const *paths,
+                        JsonObject *actor);
 
-/* Returns: (transfer full): the requests still waiting, as a JSON array of objects
- * `{id, kind, title, details, createdAt}`. */
+/* Returns: (transfer full): the requests still waiting, oldest first, as upstream's
+ * `/approvals` items: `{id, workspaceId, action, summary, paths, createdAt, actor}`. */
 JsonNode *ow_approvals_list (OwApprovals *self);
 
 /**
