@@ -663,7 +663,7 @@ ow_gateway_caller_workspaces (OwGatewayRequest *request)
 static void
 reply_no_workspace (OwGatewayRequest *request)
 {
-  ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_not_allowed",
+  ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_unauthorized",
                        "This device may not use any of the host's workspaces. Ask the host "
                        "owner to pair it again with one.");
 }
@@ -1197,7 +1197,7 @@ handle_workspace_opencode (OwGatewayRequest *request)
     }
   if (!ow_token_info_allows_workspace (request->caller, workspace->id))
     {
-      ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_not_allowed",
+      ow_http_reply_error (request->message, SOUP_STATUS_FORBIDDEN, "workspace_unauthorized",
                            "This device may not use this workspace. GET /workspaces lists the "
                            "ones it may use.");
       return;

@@ -348,7 +348,7 @@ class PairingTest(unittest.TestCase):
         self.assertEqual([w["id"] for w in visible["items"]], [second])
         status, body, _ = self.gateway.request("GET", "/w/%s/opencode/session" % first,
                                                token=token)
-        self.assertEqual((status, body["code"]), (403, "workspace_not_allowed"))
+        self.assertEqual((status, body["code"]), (403, "workspace_unauthorized"))
 
     def owner_token(self):
         result = self.host.cli("token", "create", "--scope", "owner", "--name", "test")
