@@ -1332,6 +1332,22 @@ check_body_size (SoupServer *server,
 
 /* Dispatch */
 
+/* Upstream serves each `/workspace/:id/…` route under that workspace's mount too, as
+ * `/w/:id/workspace/:id/…`: a client given a mounted URL joins the workspace route to it.
+ * Returns the path without the mount, or %NULL when @path is not such a path. */
+static char *
+strip_workspace_mount (const char *path)
+{
+  const char *id = path + strlen ("/w/");
+  const char *end;
+  g_autofree char *inner = NULL;
+
+  if (!g_str_has_prefix (path, "/w/") || (end = strchr (id, '/')) == NULL || end == id)
+    return NULL;
+  inner = g_strdup_printf ("/workspace/%.*s/", (int) (end - id), id);
+  return g_str_has_prefix (end, inner) ? g_strdup (end) : NULL;
+}
+
 /* Finds the route for @path and @method; @path_known says whether any route has the path. */
 static const Route *
 find_route (const char *path, const char *method, OwGatewayRequest *request, gboolean *path_known)
@@ -1387,9 +1403,10 @@ route_request (OwGateway *self,
   };
   const Route *route = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *unmounted = strip_workspace_mount (path);
   g_autoptr (OwTokenInfo) caller = NULL;
 
-  route = find_route (path, method, &request, &path_known);
+  route = find_route (unmounted ? unmounted : path, method, &request, &path_known);
   if (early && (route == NULL || route->access != ACCESS_OPENCODE || !has_request_body (message)))
     {
       request_clear (&request);

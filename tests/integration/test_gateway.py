@@ -176,7 +176,8 @@ class GatewayTest(unittest.TestCase):
                          len(credentials))
 
         for method, path, body, access in OPENCODE_CALLS:
-            for prefix in ("", "/w/" + workspace, "/workspace/" + workspace):
+            for prefix in ("", "/w/" + workspace, "/workspace/" + workspace,
+                           "/w/%s/workspace/%s" % (workspace, workspace)):
                 for name, token in credentials:
                     status, answer, _ = gateway.request(method, prefix + path, token=token,
                                                         body=body)
@@ -193,6 +194,16 @@ class GatewayTest(unittest.TestCase):
                         self.assertEqual(answer["code"], "not_found")
                     elif expected == 404:
                         self.assertNotIn("code", answer or {}, "the gateway answered itself")
+
+        # A workspace route under its own mount only; under another, it is no route.
+        status, answer, _ = gateway.request(
+            "DELETE", "/w/%s/workspace/%s/sessions/ses_x" % (workspace, workspace),
+            token=tokens["collaborator"])
+        self.assertEqual(status, 502, answer)  # past the gateway: the stand-in knows no session
+        status, answer, _ = gateway.request(
+            "GET", "/w/%s/workspace/ws_other/opencode/session" % workspace,
+            token=tokens["owner"])
+        self.assertEqual((status, answer["code"]), (404, "not_found"))
 
         # Unknown paths and methods get the house error shape too.
         status, answer, _ = gateway.request("GET", "/nope", token=tokens["owner"])
