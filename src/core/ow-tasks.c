@@ -143,6 +143,17 @@ error_reason (JsonObject *error)
   return g_strdup (message ? message : name ? name : "The runtime reported an error.");
 }
 
+/* Drops @task from the list; "changed" then finds no task under its id. */
+static void
+forget_task (OwTasks *self, Task *task)
+{
+  g_autofree char *id = g_strdup (task->id);
+
+  g_queue_remove (&self->order, task);
+  g_hash_table_remove (self->by_id, id);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, id);
+}
+
 static void
 on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
 {
@@ -152,7 +163,9 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
   Task *task;
 
   /* Only events about sessions that are tasks are read whole. */
-  if (g_hash_table_size (self->by_id) == 0 || strstr (event->payload, "\"sessionID\"") == NULL)
+  if (g_hash_table_size (self->by_id) == 0 ||
+      (strstr (event->payload, "\"sessionID\"") == NULL &&
+       strstr (event->payload, "\"session.deleted\"") == NULL))
     return;
   payload = ow_json_parse_runtime_object (event->payload, -1, NULL);
   if (payload == NULL)
@@ -160,6 +173,15 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
 
   type = ow_json_string_or_null (payload, "type");
   properties = member_object (payload, "properties");
+  /* A deleted session is named by its whole record; the task goes with it. */
+  if (g_strcmp0 (type, "session.deleted") == 0)
+    {
+      task = g_hash_table_lookup (
+        self->by_id, ow_json_string_or_null (member_object (properties, "info"), "id") ?: "");
+      if (task != NULL)
+        forget_task (self, task);
+      return;
+    }
   task = g_hash_table_lookup (self->by_id, ow_json_string_or_null (properties, "sessionID") ?: "");
   if (type == NULL || task == NULL)
     return;
@@ -319,7 +341,7 @@ ow_tasks_class_init (OwTasksClass *klass)
 
   /**
    * OwTasks::changed:
-   * @id: the task that was added or changed state
+   * @id: the task that was added, changed state, or went with its deleted session
    */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
