@@ -103,7 +103,8 @@ add_workspace (GPtrArray *workspaces, GHashTable *seen, const char *path, GError
 }
 
 /* host.conf in the config folder: settings that have no command-line option. A missing
- * file is an empty one. */
+ * file is an empty one. Its comments are kept: the host writes back to it (a folder
+ * shared, OpenWork app access switched) and a person's notes must survive that. */
 static GKeyFile *
 load_config (OwPaths *paths, GError **error)
 {
@@ -112,7 +113,9 @@ load_config (OwPaths *paths, GError **error)
     g_build_filename (ow_paths_get_config_dir (paths), "host.conf", NULL);
   g_autoptr (GError) config_error = NULL;
 
-  if (!g_key_file_load_from_file (config, config_path, G_KEY_FILE_NONE, &config_error) &&
+  if (!g_key_file_load_from_file (config, config_path,
+                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS,
+                                  &config_error) &&
       !g_error_matches (config_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,

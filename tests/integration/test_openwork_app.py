@@ -197,7 +197,7 @@ class AccessTest(unittest.TestCase):
 
     def test_switched_at_run_time_and_kept_for_the_next_start(self):
         port = free_port()
-        host = self.start("[openwork-app]\nport=%d\n" % port)
+        host = self.start("# Ana: the app on the tablet\n[openwork-app]\nport=%d\n" % port)
         self.assertEqual(self.access(host)["enabled"], False)
         shown = host.cli("openwork-app")
         self.assertIn("OpenWork app access: off", shown.stdout)
@@ -214,7 +214,9 @@ class AccessTest(unittest.TestCase):
         self.assertEqual(host.status()["gateway"]["openworkApp"], on)
         self.assertIn("OpenWork app access: on, at " + on["url"], host.cli("status").stdout)
         with open(os.path.join(host.data_dir, "config", "host.conf")) as f:
-            self.assertIn("access=true", f.read().split())
+            written = f.read()
+        self.assertIn("access=true", written.split())
+        self.assertIn("# Ana: the app on the tablet", written, "the owner's notes are kept")
         viewer = host.cli("token", "create", "--scope", "viewer", "--name", "app").stdout.strip()
         self.assertEqual(owtest.http("GET", "http://127.0.0.1:%d/health" % port)[0], 200)
 
@@ -289,9 +291,11 @@ class TlsFront:
     trusts (here a test CA given to node), forwarding to the plain-HTTP listener on
     loopback with the Host header the client sent and X-Forwarded-For/-Proto."""
 
-    def __init__(self, root, backend_port):
+    def __init__(self, root, backend_port, backend_tls=False):
         import http.server
         import threading
+        front = self
+        self.backend_port = backend_port  # may be set once the host listens
         self.dir = os.path.join(root, "front")
         os.makedirs(self.dir)
         self.ca = os.path.join(self.dir, "ca.pem")
@@ -318,7 +322,13 @@ class TlsFront:
                 import http.client
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                upstream = http.client.HTTPConnection("127.0.0.1", backend_port, timeout=60)
+                if backend_tls:  # tailscale serve's https+insecure://: no check
+                    upstream = http.client.HTTPSConnection(
+                        "127.0.0.1", front.backend_port, timeout=60,
+                        context=ssl._create_unverified_context())
+                else:
+                    upstream = http.client.HTTPConnection("127.0.0.1", front.backend_port,
+                                                          timeout=60)
                 headers = {k: v for k, v in self.headers.items()
                            if k.lower() not in ("connection", "keep-alive")}
                 headers["X-Forwarded-For"] = self.client_address[0]
@@ -354,27 +364,34 @@ class TlsFront:
 
 class FrontTest(AppTestCase):
     """The app through an HTTPS front with a trusted certificate (tailscale serve), with the
-    platform's certificate checks and no plain HTTP in the link."""
+    platform's certificate checks and no plain HTTP in the link: in front of OpenWork app
+    access, or of the HTTPS port itself, so that no plain HTTP is on at all."""
 
     def setUp(self):
         self.llm = FakeLLM()
         self.addCleanup(self.llm.close)
         self.http_port = free_port()
+
+    def start_front(self, config, backend_tls=False):
+        """A front to OpenWork app access, or with @backend_tls to the HTTPS port, and a
+        host whose host.conf is @config with the front's address for %s."""
         root = tempfile.mkdtemp(prefix="ow-front-")
         self.addCleanup(shutil.rmtree, root, True)
-        self.front = TlsFront(root, self.http_port)
+        self.front = TlsFront(root, self.http_port, backend_tls)
         self.addCleanup(self.front.close)
-        self.host = Host(self.opencode, llm=self.llm,
-                         config="[openwork-app]\naccess=true\nport=%d\npublic-url=%s\n"
-                         % (self.http_port, self.front.url))
+        self.host = Host(self.opencode, llm=self.llm, config=config % self.front.url)
         self.addCleanup(self.host.close)
         self.host.wait_running()
+        if backend_tls:
+            self.front.backend_port = self.host.status()["gateway"]["port"]
         self.env = dict(os.environ, HOME=os.path.join(self.host.root, "client-home"),
                         NODE_EXTRA_CA_CERTS=self.front.ca)
         if owtest.VALGRIND:
             self.env["OW_TIMEOUT_SCALE"] = "20"
 
     def test_an_invite_through_the_front_connects_on_its_first_request(self):
+        self.start_front("[openwork-app]\naccess=true\nport=%d\npublic-url=%%s\n"
+                         % self.http_port)
         result = self.host.cli("pair", "--openwork-app", "--scope", "collaborator", "--json")
         self.assertEqual(result.returncode, 0, result.stderr)
         invite = json.loads(result.stdout)
@@ -384,3 +401,13 @@ class FrontTest(AppTestCase):
         token = urllib.parse.parse_qs(urllib.parse.urlparse(invite["link"]).query)
         self.app("connect", self.front.url, token["openworkToken"][0])
 
+    def test_a_front_to_the_https_port_needs_no_plain_http(self):
+        # tailscale serve --bg https+insecure://127.0.0.1:8787: no plain HTTP is on at all.
+        self.start_front("[openwork-app]\npublic-url=%s\n", backend_tls=True)
+        access = self.host.status()["gateway"]["openworkApp"]
+        self.assertEqual((access["enabled"], access["url"]), (False, self.front.url))
+        result = self.host.cli("pair", "--openwork-app", "--scope", "viewer", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        invite = json.loads(result.stdout)
+        self.assertEqual(invite["hostUrl"], self.front.url)
+        self.app("link", invite["link"])
