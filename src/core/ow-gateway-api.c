@@ -731,26 +731,65 @@ task_owner_filter (OwGatewayRequest *request)
   return request->caller->scope >= OW_SCOPE_OWNER ? NULL : request->caller->id;
 }
 
+/* A task as the API and the CLI give it: `{id, device, tokenId, workspace, directory,
+ * state, reason, createdAt, updatedAt}`. */
+static void
+add_task (JsonBuilder *builder, OwTask *task)
+{
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", ow_task_get_id (task));
+  ow_json_add_string (builder, "device", ow_task_get_device (task));
+  ow_json_add_string (builder, "tokenId", ow_task_get_token_id (task));
+  ow_json_add_string (builder, "workspace", ow_task_get_workspace_id (task));
+  ow_json_add_string (builder, "directory", ow_task_get_directory (task));
+  ow_json_add_string (builder, "state", ow_task_state_to_string (ow_task_get_state (task)));
+  ow_json_add_string (builder, "reason", ow_task_get_reason (task));
+  ow_json_add_int (builder, "createdAt", ow_task_get_created_at (task));
+  ow_json_add_int (builder, "updatedAt", ow_task_get_updated_at (task));
+  json_builder_end_object (builder);
+}
+
+static gboolean
+task_visible (OwGatewayRequest *request, OwTask *task)
+{
+  const char *owner = task_owner_filter (request);
+
+  return owner == NULL || g_strcmp0 (ow_task_get_token_id (task), owner) == 0;
+}
+
 void
 ow_gateway_handle_list_tasks (OwGatewayRequest *request)
 {
-  ow_gateway_reply_items (
-    request, ow_tasks_to_json (request->gateway->tasks, NULL, task_owner_filter (request)));
+  GListModel *tasks = G_LIST_MODEL (request->gateway->tasks);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr (OwTask) task = g_list_model_get_item (tasks, i);
+
+      if (task_visible (request, task))
+        add_task (builder, task);
+    }
+  json_builder_end_array (builder);
+  ow_gateway_reply_items (request, json_builder_get_root (builder));
 }
 
 void
 ow_gateway_handle_get_task (OwGatewayRequest *request)
 {
-  g_autoptr (JsonNode) task =
-    ow_tasks_to_json (request->gateway->tasks, request->params[0], task_owner_filter (request));
+  OwTask *task = ow_tasks_lookup (request->gateway->tasks, request->params[0]);
+  g_autoptr (JsonBuilder) builder = NULL;
 
-  if (task == NULL)
+  if (task == NULL || !task_visible (request, task))
     {
       ow_http_reply_error (request->message, SOUP_STATUS_NOT_FOUND, "not_found",
                            "There is no task with this id that this device may see.");
       return;
     }
-  ow_http_reply_json (request->message, SOUP_STATUS_OK, task);
+  builder = json_builder_new ();
+  add_task (builder, task);
+  reply_builder (request, SOUP_STATUS_OK, builder);
 }
 
 /* Permission requests */

@@ -464,21 +464,17 @@ on_pairing_attempt (OwPairing *pairing, const char *outcome, OwHost *self)
 /* A task that ended: its outcome, and whether its device's stream dropped while it ran
  * (a failure then counts as disconnect-related). */
 static void
-on_task_changed (OwTasks *tasks, const char *id, OwHost *self)
+on_task_changed (OwTasks *tasks, OwTask *task, OwHost *self)
 {
-  g_autoptr (JsonNode) node = ow_tasks_to_json (tasks, id, NULL);
-  JsonObject *task = node ? json_node_get_object (node) : NULL;
-  const char *state = task ? json_object_get_string_member (task, "state") : NULL;
   gboolean failed;
 
-  if (state == NULL || !(g_str_equal (state, "succeeded") || g_str_equal (state, "failed") ||
-                         g_str_equal (state, "interrupted")))
+  if (!ow_task_is_over (task))
     return;
-  failed = !g_str_equal (state, "succeeded");
-  ow_metrics_record (self->metrics, OW_METRIC_TASK, state,
-                     failed && ow_metrics_stream_dropped_since (
-                                 self->metrics, json_object_get_string_member (task, "tokenId"),
-                                 json_object_get_int_member (task, "createdAt")));
+  failed = ow_task_get_state (task) != OW_TASK_SUCCEEDED;
+  ow_metrics_record (
+    self->metrics, OW_METRIC_TASK, ow_task_state_to_string (ow_task_get_state (task)),
+    failed && ow_metrics_stream_dropped_since (self->metrics, ow_task_get_token_id (task),
+                                               ow_task_get_created_at (task)));
 }
 
 /* Each restart once: the state can stay "restarting" across several attempts. */

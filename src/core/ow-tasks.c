@@ -8,30 +8,22 @@
 /* The host remembers this many tasks, dropping the oldest finished ones first. */
 #define MAX_TASKS 1000
 
-typedef struct
-{
-  char *id;
-  char *token_id;
-  char *device;
-  char *workspace_id;
-  char *directory;
-  OwTaskState state;
-  char *reason;
-  gint64 created_ms;
-  gint64 updated_ms;
-} Task;
-
 struct _OwTasks
 {
   GObject parent_instance;
 
   OwEventHub *hub;
   OwRuntimeSupervisor *runtime;
-  GHashTable *by_id; /* session id → Task */
-  GQueue order;      /* Task, oldest first */
+  GPtrArray *items;  /* OwTask, the newest first: the list model's order */
+  GHashTable *by_id; /* session id → OwTask, borrowed from items */
 };
 
-G_DEFINE_FINAL_TYPE (OwTasks, ow_tasks, G_TYPE_OBJECT)
+static void ow_tasks_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OwTasks,
+                               ow_tasks,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, ow_tasks_list_model_init))
 
 enum
 {
@@ -41,44 +33,51 @@ enum
 
 static guint signals[N_SIGNALS];
 
-const char *
-ow_task_state_to_string (OwTaskState state)
+static GType
+ow_tasks_get_item_type (GListModel *model)
 {
-  static const char *const names[] = { "created",   "running", "waiting",
-                                       "succeeded", "failed",  "interrupted" };
+  return OW_TYPE_TASK;
+}
 
-  g_return_val_if_fail (state <= OW_TASK_INTERRUPTED, "created");
-  return names[state];
+static guint
+ow_tasks_get_n_items (GListModel *model)
+{
+  return OW_TASKS (model)->items->len;
+}
+
+static gpointer
+ow_tasks_get_item (GListModel *model, guint position)
+{
+  OwTasks *self = OW_TASKS (model);
+
+  return position < self->items->len ? g_object_ref (g_ptr_array_index (self->items, position))
+                                     : NULL;
 }
 
 static void
-task_free (Task *task)
+ow_tasks_list_model_init (GListModelInterface *iface)
 {
-  g_free (task->id);
-  g_free (task->token_id);
-  g_free (task->device);
-  g_free (task->workspace_id);
-  g_free (task->directory);
-  g_free (task->reason);
-  g_free (task);
-}
-
-static gboolean
-is_active (OwTaskState state)
-{
-  return state == OW_TASK_RUNNING || state == OW_TASK_WAITING;
+  iface->get_item_type = ow_tasks_get_item_type;
+  iface->get_n_items = ow_tasks_get_n_items;
+  iface->get_item = ow_tasks_get_item;
 }
 
 static void
-set_state (OwTasks *self, Task *task, OwTaskState state, const char *reason)
+set_state (OwTasks *self, OwTask *task, OwTaskState state, const char *reason)
 {
-  if (task->state == state && g_strcmp0 (task->reason, reason) == 0)
-    return;
-  task->state = state;
-  g_free (task->reason);
-  task->reason = g_strdup (reason);
-  task->updated_ms = g_get_real_time () / 1000;
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, task->id);
+  if (ow_task_set_state (task, state, reason))
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, task);
+}
+
+/* Drops the task at @position from the list; "changed" is not emitted for it. */
+static void
+remove_at (OwTasks *self, guint position)
+{
+  OwTask *task = g_ptr_array_index (self->items, position);
+
+  g_hash_table_remove (self->by_id, ow_task_get_id (task));
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
 }
 
 void
@@ -89,7 +88,7 @@ ow_tasks_add (OwTasks *self,
               const char *workspace_id,
               const char *directory)
 {
-  Task *task;
+  OwTask *task;
 
   g_return_if_fail (OW_IS_TASKS (self));
   g_return_if_fail (session_id != NULL);
@@ -97,29 +96,39 @@ ow_tasks_add (OwTasks *self,
   if (g_hash_table_contains (self->by_id, session_id))
     return;
 
-  task = g_new0 (Task, 1);
-  task->id = g_strdup (session_id);
-  task->token_id = g_strdup (token_id);
-  task->device = g_strdup (device);
-  task->workspace_id = g_strdup (workspace_id);
-  task->directory = g_strdup (directory);
-  task->state = OW_TASK_CREATED;
-  task->created_ms = task->updated_ms = g_get_real_time () / 1000;
-  g_hash_table_insert (self->by_id, task->id, task);
-  g_queue_push_tail (&self->order, task);
+  task = ow_task_new (session_id, token_id, device, workspace_id, directory);
+  g_ptr_array_insert (self->items, 0, task);
+  g_hash_table_insert (self->by_id, (gpointer) ow_task_get_id (task), task);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
 
   /* Forget the oldest task that is not under way. */
-  for (GList *l = self->order.head; l && self->order.length > MAX_TASKS; l = l->next)
-    {
-      Task *old = l->data;
+  for (guint i = self->items->len; self->items->len > MAX_TASKS && i-- > 0;)
+    if (!ow_task_is_active (g_ptr_array_index (self->items, i)))
+      {
+        remove_at (self, i);
+        break;
+      }
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, task);
+}
 
-      if (is_active (old->state))
-        continue;
-      g_queue_delete_link (&self->order, l);
-      g_hash_table_remove (self->by_id, old->id);
-      break;
-    }
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, task->id);
+OwTask *
+ow_tasks_lookup (OwTasks *self, const char *session_id)
+{
+  g_return_val_if_fail (OW_IS_TASKS (self), NULL);
+
+  return session_id ? g_hash_table_lookup (self->by_id, session_id) : NULL;
+}
+
+guint
+ow_tasks_count_active (OwTasks *self)
+{
+  guint active = 0;
+
+  g_return_val_if_fail (OW_IS_TASKS (self), 0);
+
+  for (guint i = 0; i < self->items->len; i++)
+    active += ow_task_is_active (g_ptr_array_index (self->items, i));
+  return active;
 }
 
 static JsonObject *
@@ -143,24 +152,14 @@ error_reason (JsonObject *error)
   return g_strdup (message ? message : name ? name : "The runtime reported an error.");
 }
 
-/* Drops @task from the list; "changed" then finds no task under its id. */
-static void
-forget_task (OwTasks *self, Task *task)
-{
-  g_autofree char *id = g_strdup (task->id);
-
-  g_queue_remove (&self->order, task);
-  g_hash_table_remove (self->by_id, id);
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, id);
-}
-
 static void
 on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
 {
   g_autoptr (JsonObject) payload = NULL;
   JsonObject *properties;
   const char *type;
-  Task *task;
+  OwTask *task;
+  guint position;
 
   /* Only events about sessions that are tasks are read whole. */
   if (g_hash_table_size (self->by_id) == 0 ||
@@ -176,13 +175,13 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
   /* A deleted session is named by its whole record; the task goes with it. */
   if (g_strcmp0 (type, "session.deleted") == 0)
     {
-      task = g_hash_table_lookup (
-        self->by_id, ow_json_string_or_null (member_object (properties, "info"), "id") ?: "");
-      if (task != NULL)
-        forget_task (self, task);
+      task =
+        ow_tasks_lookup (self, ow_json_string_or_null (member_object (properties, "info"), "id"));
+      if (task != NULL && g_ptr_array_find (self->items, task, &position))
+        remove_at (self, position);
       return;
     }
-  task = g_hash_table_lookup (self->by_id, ow_json_string_or_null (properties, "sessionID") ?: "");
+  task = ow_tasks_lookup (self, ow_json_string_or_null (properties, "sessionID"));
   if (type == NULL || task == NULL)
     return;
 
@@ -190,7 +189,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
     {
       const char *status = ow_json_string_or_null (member_object (properties, "status"), "type");
 
-      if (g_strcmp0 (status, "busy") == 0 && task->state != OW_TASK_WAITING)
+      if (g_strcmp0 (status, "busy") == 0 && ow_task_get_state (task) != OW_TASK_WAITING)
         set_state (self, task, OW_TASK_RUNNING, NULL);
     }
   else if (g_str_equal (type, "permission.asked"))
@@ -202,7 +201,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
     }
   else if (g_str_equal (type, "permission.replied"))
     {
-      if (task->state == OW_TASK_WAITING)
+      if (ow_task_get_state (task) == OW_TASK_WAITING)
         set_state (self, task, OW_TASK_RUNNING, NULL);
     }
   else if (g_str_equal (type, "session.error"))
@@ -212,7 +211,7 @@ on_event (OwEventHub *hub, const OwHubEvent *event, OwTasks *self)
     }
   else if (g_str_equal (type, "session.idle"))
     {
-      if (is_active (task->state))
+      if (ow_task_is_active (task))
         set_state (self, task, OW_TASK_SUCCEEDED, NULL);
     }
 }
@@ -230,79 +229,21 @@ on_runtime_state (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwTasks *self
   reason = g_strdup_printf ("The OpenCode runtime stopped while the task ran (%s).",
                             ow_runtime_supervisor_get_last_error (runtime)
                               ?: ow_runtime_state_to_string (state));
-  for (GList *l = self->order.head; l; l = l->next)
+  for (guint i = self->items->len; i-- > 0;)
     {
-      Task *task = l->data;
+      OwTask *task = g_ptr_array_index (self->items, i);
       g_autoptr (JsonObject) properties = NULL;
 
-      if (!is_active (task->state))
+      if (!ow_task_is_active (task))
         continue;
       set_state (self, task, OW_TASK_INTERRUPTED, reason);
       /* Clients learn it in their streams: the runtime that would tell them is gone. */
       properties = json_object_new ();
-      json_object_set_string_member (properties, "sessionID", task->id);
+      json_object_set_string_member (properties, "sessionID", ow_task_get_id (task));
       json_object_set_string_member (properties, "reason", reason);
-      ow_event_hub_publish (self->hub, task->directory, "openwork.task.interrupted", properties);
+      ow_event_hub_publish (self->hub, ow_task_get_directory (task), "openwork.task.interrupted",
+                            properties);
     }
-}
-
-static void
-add_task (JsonBuilder *builder, Task *task)
-{
-  json_builder_begin_object (builder);
-  ow_json_add_string (builder, "id", task->id);
-  ow_json_add_string (builder, "device", task->device);
-  ow_json_add_string (builder, "tokenId", task->token_id);
-  ow_json_add_string (builder, "workspace", task->workspace_id);
-  ow_json_add_string (builder, "directory", task->directory);
-  ow_json_add_string (builder, "state", ow_task_state_to_string (task->state));
-  ow_json_add_string (builder, "reason", task->reason);
-  ow_json_add_int (builder, "createdAt", task->created_ms);
-  ow_json_add_int (builder, "updatedAt", task->updated_ms);
-  json_builder_end_object (builder);
-}
-
-JsonNode *
-ow_tasks_to_json (OwTasks *self, const char *id, const char *token_id)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  g_return_val_if_fail (OW_IS_TASKS (self), NULL);
-
-  if (id)
-    {
-      Task *task = g_hash_table_lookup (self->by_id, id);
-
-      if (task == NULL || (token_id && g_strcmp0 (task->token_id, token_id) != 0))
-        return NULL;
-      add_task (builder, task);
-      return json_builder_get_root (builder);
-    }
-
-  json_builder_begin_array (builder);
-  for (GList *l = self->order.tail; l; l = l->prev)
-    {
-      Task *task = l->data;
-
-      if (token_id == NULL || g_strcmp0 (task->token_id, token_id) == 0)
-        add_task (builder, task);
-    }
-  json_builder_end_array (builder);
-  return json_builder_get_root (builder);
-}
-
-gboolean
-ow_tasks_get_state (OwTasks *self, const char *session_id, OwTaskState *state)
-{
-  Task *task;
-
-  g_return_val_if_fail (OW_IS_TASKS (self), FALSE);
-
-  task = g_hash_table_lookup (self->by_id, session_id);
-  if (task == NULL)
-    return FALSE;
-  *state = task->state;
-  return TRUE;
 }
 
 static void
@@ -325,8 +266,8 @@ ow_tasks_finalize (GObject *object)
 {
   OwTasks *self = OW_TASKS (object);
 
-  g_queue_clear (&self->order);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ow_tasks_parent_class)->finalize (object);
 }
@@ -341,17 +282,20 @@ ow_tasks_class_init (OwTasksClass *klass)
 
   /**
    * OwTasks::changed:
-   * @id: the task that was added, changed state, or went with its deleted session
+   * @task: the task that was added or changed state
+   *
+   * Tasks that go (their session deleted, or the oldest over when there are too many)
+   * leave through #GListModel::items-changed alone.
    */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, OW_TYPE_TASK);
 }
 
 static void
 ow_tasks_init (OwTasks *self)
 {
-  self->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) task_free);
-  g_queue_init (&self->order);
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
 }
 
 OwTasks *

@@ -36,7 +36,7 @@ typedef struct
   OwDevicesWindow *devices;
   OwHealthWindow *health;
 
-  GHashTable *task_states; /* task id → the last state told about */
+  GHashTable *task_states; /* task id → the last OwTaskState told about */
 } OwDesktop;
 
 static void
@@ -56,19 +56,7 @@ count_items (JsonNode *node)
 static guint
 count_running_tasks (OwDesktop *desktop)
 {
-  g_autoptr (JsonNode) tasks = ow_tasks_to_json (ow_host_get_tasks (desktop->host), NULL, NULL);
-  JsonArray *items = json_node_get_array (tasks);
-  guint running = 0;
-
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      const char *state =
-        json_object_get_string_member (json_array_get_object_element (items, i), "state");
-
-      if (g_strcmp0 (state, "running") == 0 || g_strcmp0 (state, "waiting") == 0)
-        running++;
-    }
-  return running;
+  return ow_tasks_count_active (ow_host_get_tasks (desktop->host));
 }
 
 static void
@@ -240,19 +228,17 @@ on_permission_asked (OwPermissions *permissions, const char *id, OwDesktop *desk
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *item = json_array_get_object_element (items, i);
-      g_autoptr (JsonNode) task = NULL;
+      OwTask *task;
       g_autofree char *title = NULL;
       const char *device = NULL;
       JsonArray *patterns;
 
       if (g_strcmp0 (json_object_get_string_member (item, "id"), id) != 0)
         continue;
-      task =
-        ow_tasks_to_json (ow_host_get_tasks (desktop->host),
-                          json_object_get_string_member_with_default (item, "sessionID", ""), NULL);
+      task = ow_tasks_lookup (ow_host_get_tasks (desktop->host),
+                              json_object_get_string_member_with_default (item, "sessionID", ""));
       if (task)
-        device =
-          json_object_get_string_member_with_default (json_node_get_object (task), "device", NULL);
+        device = ow_task_get_device (task);
       /* TRANSLATORS: “device” wants to <run a command, change files, …> */
       title = g_strdup_printf (
         _("“%s” wants to %s"),
@@ -285,30 +271,31 @@ on_permission_withdrawn (OwPermissions *permissions,
 }
 
 static void
-on_task_changed (OwTasks *tasks, const char *id, OwDesktop *desktop)
+on_task_changed (OwTasks *tasks, OwTask *task, OwDesktop *desktop)
 {
-  g_autoptr (JsonNode) node = ow_tasks_to_json (tasks, id, NULL);
-  JsonObject *task = node ? json_node_get_object (node) : NULL;
-  const char *state = task ? json_object_get_string_member (task, "state") : NULL;
-  const char *device = task ? json_object_get_string_member_with_default (task, "device", "") : "";
-  const char *reason =
-    task ? json_object_get_string_member_with_default (task, "reason", NULL) : NULL;
+  const char *id = ow_task_get_id (task);
+  OwTaskState state = ow_task_get_state (task);
+  const char *device = ow_task_get_device (task) ? ow_task_get_device (task) : "";
+  const char *reason = ow_task_get_reason (task);
   g_autofree char *key = notification_id ("task", id);
   g_autofree char *body = NULL;
+  gpointer told;
 
   update_tray (desktop);
-  if (state == NULL || g_strcmp0 (g_hash_table_lookup (desktop->task_states, id), state) == 0)
+  /* Once per state: a reason that changes alone is no news. */
+  if (g_hash_table_lookup_extended (desktop->task_states, id, NULL, &told) &&
+      GPOINTER_TO_INT (told) == (int) state)
     return;
-  g_hash_table_replace (desktop->task_states, g_strdup (id), g_strdup (state));
+  g_hash_table_replace (desktop->task_states, g_strdup (id), GINT_TO_POINTER (state));
 
-  if (g_str_equal (state, "succeeded"))
+  if (state == OW_TASK_SUCCEEDED)
     {
       /* TRANSLATORS: %s is a device's name */
       body = g_strdup_printf (_("The task from “%s” is done."), device);
       notify (desktop, key,
               _("Task finished"), body, "app.health", G_NOTIFICATION_PRIORITY_NORMAL);
     }
-  else if (g_str_equal (state, "failed") || g_str_equal (state, "interrupted"))
+  else if (state == OW_TASK_FAILED || state == OW_TASK_INTERRUPTED)
     {
       /* TRANSLATORS: a device's name, then why its task failed */
       body = g_strdup_printf (_("The task from “%s” failed: %s"), device,
@@ -654,6 +641,9 @@ on_startup (GApplication *application, OwDesktop *desktop)
                     G_CALLBACK (on_permission_withdrawn), desktop);
   g_signal_connect (ow_host_get_tasks (desktop->host), "changed", G_CALLBACK (on_task_changed),
                     desktop);
+  /* A task that goes (its session deleted) may have been the one running. */
+  g_signal_connect_swapped (ow_host_get_tasks (desktop->host), "items-changed",
+                            G_CALLBACK (update_tray), desktop);
   g_signal_connect_swapped (ow_host_get_supervisor (desktop->host), "notify::state",
                             G_CALLBACK (update_tray), desktop);
   g_signal_connect (desktop->host, "notify::paused", G_CALLBACK (on_host_paused), desktop);
@@ -737,7 +727,7 @@ run (OwHost *host, GSettings *settings, int argc, char **argv)
   /* Several hosts (one per data folder) may run at once, so no single-instance ownership. */
   desktop.application = gtk_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
   desktop.settings = settings ? g_object_ref (settings) : NULL;
-  desktop.task_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  desktop.task_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_signal_connect (desktop.application, "startup", G_CALLBACK (on_startup), &desktop);
   g_signal_connect (desktop.application, "activate", G_CALLBACK (on_activate), &desktop);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, desktop.application);

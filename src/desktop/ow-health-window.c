@@ -233,26 +233,24 @@ show_problems (OwHealthWindow *self, GPtrArray *problems)
 static void
 show_last_task (OwHealthWindow *self)
 {
-  g_autoptr (JsonNode) tasks = ow_tasks_to_json (ow_host_get_tasks (self->host), NULL, NULL);
-  JsonArray *items = json_node_get_array (tasks);
-  JsonObject *last;
+  g_autoptr (OwTask) last =
+    g_list_model_get_item (G_LIST_MODEL (ow_host_get_tasks (self->host)), 0);
   g_autofree char *when = NULL;
   const char *reason;
 
-  if (json_array_get_length (items) == 0)
+  if (last == NULL)
     {
       set_value (self, ROW_LAST_TASK, _("none since the host started"));
       return;
     }
-  last = json_array_get_object_element (items, 0);
-  when = ow_format_time_ago (json_object_get_int_member (last, "updatedAt"));
-  reason = json_object_get_string_member_with_default (last, "reason", NULL);
+  when = ow_format_time_ago (ow_task_get_updated_at (last));
+  reason = ow_task_get_reason (last);
   /* TRANSLATORS: task state (as in "running", "succeeded") · device · when [· reason] */
   set_value_take (self, ROW_LAST_TASK,
                   g_strdup_printf ("%s · %s · %s%s%s",
-                                   json_object_get_string_member (last, "state"),
-                                   json_object_get_string_member_with_default (last, "device", ""),
-                                   when, reason ? " · " : "", reason ? reason : ""));
+                                   ow_task_state_to_string (ow_task_get_state (last)),
+                                   ow_task_get_device (last) ? ow_task_get_device (last) : "", when,
+                                   reason ? " · " : "", reason ? reason : ""));
 }
 
 static gboolean

@@ -82,8 +82,7 @@ static void
 show_head (OwPermissionDialog *self)
 {
   OwPermissionRequest *request;
-  g_autoptr (JsonNode) task_node = NULL;
-  JsonObject *task;
+  OwTask *task;
   const char *permission, *device, *session, *summary;
   g_autofree char *title = NULL;
   g_autofree char *task_text = NULL;
@@ -115,9 +114,8 @@ show_head (OwPermissionDialog *self)
   permission = ow_permission_request_get_permission (request);
   session = ow_permission_request_get_session_id (request);
   summary = ow_permission_request_get_summary (request);
-  task_node = ow_tasks_to_json (ow_host_get_tasks (self->host), session, NULL);
-  task = task_node ? json_node_get_object (task_node) : NULL;
-  device = task ? json_object_get_string_member_with_default (task, "device", NULL) : NULL;
+  task = ow_tasks_lookup (ow_host_get_tasks (self->host), session);
+  device = task ? ow_task_get_device (task) : NULL;
   if (device == NULL)
     device = _("This computer");
 
