@@ -459,10 +459,40 @@ ow_gateway_handle_renew_offer (OwGatewayRequest *request)
   reply_builder (request->message, SOUP_STATUS_OK, builder);
 }
 
+/* A waiting device as the API and `devices pending` give it: `{id, name, platform,
+ * method, address, requestedAt, scope, workspaces}`, the last two what approving it
+ * without changes gives. */
+static void
+add_pair_request (JsonBuilder *builder, OwPairingRequest *pending)
+{
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", ow_pairing_request_get_id (pending));
+  ow_json_add_string (builder, "name", ow_pairing_request_get_name (pending));
+  ow_json_add_string (builder, "platform", ow_pairing_request_get_platform (pending));
+  ow_json_add_string (builder, "method", ow_pairing_request_get_method (pending));
+  ow_json_add_string (builder, "address", ow_pairing_request_get_address (pending));
+  ow_json_add_int (builder, "requestedAt", ow_pairing_request_get_requested_at (pending));
+  ow_json_add_string (builder, "scope", ow_scope_to_string (OW_SCOPE_COLLABORATOR));
+  json_builder_set_member_name (builder, "workspaces");
+  json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+}
+
 void
 ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
 {
-  ow_gateway_reply_items (request, ow_pairing_list_pending (request->gateway->pairing));
+  GListModel *pending = ow_pairing_get_requests (request->gateway->pairing);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (pending); i++)
+    {
+      g_autoptr (OwPairingRequest) item = g_list_model_get_item (pending, i);
+
+      add_pair_request (builder, item);
+    }
+  json_builder_end_array (builder);
+  ow_gateway_reply_items (request, json_builder_get_root (builder));
 }
 
 /* The "workspaces" member of an approval: absent or null for all, else known ids. FALSE

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-pairing.h"
+#include "ow-pairing-request.h"
 #include "ow-http.h"
 #include "ow-net.h"
 
@@ -70,6 +71,7 @@ struct _OwPairing
   guint failures;          /* failed confirmations against the current offer, in its lifetime */
 
   GHashTable *runs;     /* id → Run */
+  GListStore *requests; /* OwPairingRequest: the waiting runs, the oldest first */
   GHashTable *attempts; /* address → GArray of gint64 monotonic times */
   GHashTable *failed;   /* address → monotonic time of its last failed confirmation */
 };
@@ -239,6 +241,23 @@ ow_pairing_get_host_name (OwPairing *self)
 
 /* Bookkeeping */
 
+/* The run @id waits no longer: its request leaves the owner's list. */
+static void
+withdraw_request (OwPairing *self, const char *id)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->requests)); i++)
+    {
+      g_autoptr (OwPairingRequest) request =
+        g_list_model_get_item (G_LIST_MODEL (self->requests), i);
+
+      if (g_str_equal (ow_pairing_request_get_id (request), id))
+        {
+          g_list_store_remove (self->requests, i);
+          return;
+        }
+    }
+}
+
 static void
 prune (OwPairing *self)
 {
@@ -267,6 +286,8 @@ prune (OwPairing *self)
         continue;
       was_waiting = run->state == RUN_WAITING;
 
+      if (was_waiting)
+        withdraw_request (self, id);
       g_hash_table_remove (self->runs, id);
       if (was_waiting)
         g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, FALSE);
@@ -410,6 +431,12 @@ put_before_owner (OwPairing *self, Run *run)
   run->deadline_us = g_get_monotonic_time () + WAITING_LIFETIME_US;
   run->requested_ms = now_ms ();
   replace_offer (self, TRUE);
+  {
+    g_autoptr (OwPairingRequest) request = ow_pairing_request_new (
+      run->id, run->name, run->platform, run->method, run->address, run->requested_ms);
+
+    g_list_store_append (self->requests, request);
+  }
   g_signal_emit (self, signals[SIGNAL_REQUEST_ADDED], 0, run->id);
 }
 
@@ -760,38 +787,31 @@ ow_pairing_poll (OwPairing *self,
 
 /* The owner's side */
 
-JsonNode *
-ow_pairing_list_pending (OwPairing *self)
+GListModel *
+ow_pairing_get_requests (OwPairing *self)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GList) runs = NULL;
-
   g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
 
   prune (self);
-  runs = g_hash_table_get_values (self->runs);
-  json_builder_begin_array (builder);
-  for (GList *l = runs; l; l = l->next)
-    {
-      Run *run = l->data;
+  return G_LIST_MODEL (self->requests);
+}
 
-      if (run->state != RUN_WAITING)
-        continue;
-      json_builder_begin_object (builder);
-      ow_json_add_string (builder, "id", run->id);
-      ow_json_add_string (builder, "name", run->name);
-      ow_json_add_string (builder, "platform", run->platform);
-      ow_json_add_string (builder, "method", run->method);
-      ow_json_add_string (builder, "address", run->address);
-      ow_json_add_int (builder, "requestedAt", run->requested_ms);
-      /* What approving without changes gives. */
-      ow_json_add_string (builder, "scope", ow_scope_to_string (OW_SCOPE_COLLABORATOR));
-      json_builder_set_member_name (builder, "workspaces");
-      json_builder_add_null_value (builder);
-      json_builder_end_object (builder);
+OwPairingRequest *
+ow_pairing_lookup_request (OwPairing *self, const char *id)
+{
+  GListModel *requests;
+
+  g_return_val_if_fail (OW_IS_PAIRING (self), NULL);
+
+  requests = ow_pairing_get_requests (self);
+  for (guint i = 0; id && i < g_list_model_get_n_items (requests); i++)
+    {
+      g_autoptr (OwPairingRequest) request = g_list_model_get_item (requests, i);
+
+      if (g_str_equal (ow_pairing_request_get_id (request), id))
+        return request; /* the store keeps it */
     }
-  json_builder_end_array (builder);
-  return json_builder_get_root (builder);
+  return NULL;
 }
 
 static Run *
@@ -845,6 +865,7 @@ ow_pairing_approve (OwPairing *self,
   sodium_memzero (token, strlen (token));
   run->state = RUN_APPROVED;
   run->deadline_us = g_get_monotonic_time () + DECIDED_LIFETIME_US;
+  withdraw_request (self, id);
   if (device)
     *device = ow_device_info_copy (info);
   run->device = g_steal_pointer (&info);
@@ -864,6 +885,7 @@ ow_pairing_deny (OwPairing *self, const char *id, GError **error)
     return FALSE;
   run->state = RUN_DENIED;
   run->deadline_us = g_get_monotonic_time () + DECIDED_LIFETIME_US;
+  withdraw_request (self, id);
   g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, FALSE);
   return TRUE;
 }
@@ -888,6 +910,7 @@ ow_pairing_finalize (GObject *object)
   g_clear_pointer (&self->offer, offer_free);
   g_clear_pointer (&self->invite, invite_free);
   g_clear_pointer (&self->runs, g_hash_table_unref);
+  g_clear_object (&self->requests);
   g_clear_pointer (&self->attempts, g_hash_table_unref);
   g_clear_pointer (&self->failed, g_hash_table_unref);
   g_free (self->fingerprint);
@@ -914,7 +937,7 @@ ow_pairing_class_init (OwPairingClass *klass)
                   NULL, G_TYPE_NONE, 0);
   /**
    * OwPairing::request-added:
-   * @id: the request, as ow_pairing_list_pending() lists it
+   * @id: the request, as ow_pairing_get_requests() lists it
    *
    * A device proved it knows the offer and waits for the owner's approval.
    */
@@ -960,6 +983,7 @@ static void
 ow_pairing_init (OwPairing *self)
 {
   self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
+  self->requests = g_list_store_new (OW_TYPE_PAIRING_REQUEST);
   self->attempts =
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ow-device-registry.h"
+#include "ow-pairing-request.h"
 #include "ow-pair-protocol.h"
 
 G_BEGIN_DECLS
@@ -180,9 +181,13 @@ gboolean ow_pairing_poll (OwPairing *self,
                           OwDeviceInfo **device,
                           GError **error);
 
-/* Returns: (transfer full): the requests waiting for the owner, as a JSON array of
- * `{id, name, platform, method, address, requestedAt, scope, workspaces}` */
-JsonNode *ow_pairing_list_pending (OwPairing *self);
+/* Returns: (transfer none): the requests waiting for the owner, a #GListModel of
+ * #OwPairingRequest, the oldest first; expired ones are dropped first. Approving one
+ * without changes gives collaborator access to every workspace. */
+GListModel *ow_pairing_get_requests (OwPairing *self);
+
+/* Returns: (transfer none) (nullable): the waiting request @id */
+OwPairingRequest *ow_pairing_lookup_request (OwPairing *self, const char *id);
 
 /**
  * ow_pairing_approve:

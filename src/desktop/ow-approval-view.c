@@ -153,23 +153,16 @@ fill_workspaces (OwApprovalView *self)
 gboolean
 ow_approval_view_set_request (OwApprovalView *self, const char *id)
 {
-  g_autoptr (JsonNode) pending = NULL;
-  JsonObject *request = NULL;
+  OwPairingRequest *request;
   g_autofree char *title = NULL;
   g_autofree char *details = NULL;
   g_autofree char *when = NULL;
   const char *method;
+  const char *platform;
 
   g_return_val_if_fail (OW_IS_APPROVAL_VIEW (self), FALSE);
 
-  pending = ow_pairing_list_pending (ow_host_get_pairing (self->host));
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (pending)); i++)
-    {
-      JsonObject *item = json_array_get_object_element (json_node_get_array (pending), i);
-
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
-        request = item;
-    }
+  request = ow_pairing_lookup_request (ow_host_get_pairing (self->host), id);
   if (request == NULL)
     return FALSE;
 
@@ -177,31 +170,31 @@ ow_approval_view_set_request (OwApprovalView *self, const char *id)
   self->request_id = g_strdup (id);
 
   /* TRANSLATORS: %s is the name a phone or laptop gives itself */
-  title = g_strdup_printf (_("“%s” wants to use this computer"),
-                              json_object_get_string_member (request, "name"));
-  method = json_object_get_string_member (request, "method");
-  when = ow_format_time_ago (json_object_get_int_member (request, "requestedAt"));
+  title =
+    g_strdup_printf (_("“%s” wants to use this computer"), ow_pairing_request_get_name (request));
+  method = ow_pairing_request_get_method (request);
+  platform = ow_pairing_request_get_platform (request);
+  when = ow_format_time_ago (ow_pairing_request_get_requested_at (request));
   /* TRANSLATORS: platform · how it paired · network address · when */
-  details = g_strdup_printf (
-    _("%s · %s · from %s · asked %s"),
-       ow_platform_display_name (json_object_get_string_member (request, "platform")),
-       g_strcmp0 (method, "secret") == 0 ? _("scanned the QR code")
-                                         : g_strcmp0 (method, "grant") == 0
-       ? _("used a one-time link")
-       : _("entered the code"), json_object_get_string_member (request, "address"), when);
+  details =
+    g_strdup_printf (_("%s · %s · from %s · asked %s"), ow_platform_display_name (platform),
+                        g_strcmp0 (method, "secret") == 0 ? _("scanned the QR code")
+                                                          : g_strcmp0 (method, "grant") == 0
+                        ? _("used a one-time link")
+                        : _("entered the code"), ow_pairing_request_get_address (request), when);
 
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->details_label, details);
-  gtk_image_set_from_icon_name (
-    self->platform_icon,
-    g_strcmp0 (json_object_get_string_member (request, "platform"), "linux") == 0 ||
-        g_strcmp0 (json_object_get_string_member (request, "platform"), "macos") == 0 ||
-        g_strcmp0 (json_object_get_string_member (request, "platform"), "windows") == 0
-      ? "computer-symbolic"
-      : "phone-symbolic",
-    GTK_ICON_SIZE_DIALOG);
+  gtk_image_set_from_icon_name (self->platform_icon,
+                                g_strcmp0 (platform, "linux") == 0 ||
+                                    g_strcmp0 (platform, "macos") == 0 ||
+                                    g_strcmp0 (platform, "windows") == 0
+                                  ? "computer-symbolic"
+                                  : "phone-symbolic",
+                                GTK_ICON_SIZE_DIALOG);
+  /* What approving it without changes gives. */
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->scope_combo),
-                               json_object_get_string_member (request, "scope"));
+                               ow_scope_to_string (OW_SCOPE_COLLABORATOR));
   fill_workspaces (self);
   gtk_widget_hide (GTK_WIDGET (self->error_label));
   gtk_widget_grab_focus (GTK_WIDGET (self->allow_button));

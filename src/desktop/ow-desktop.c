@@ -48,12 +48,6 @@ present (GtkWindow *window)
 /* State of the tray */
 
 static guint
-count_items (JsonNode *node)
-{
-  return node ? json_array_get_length (json_node_get_array (node)) : 0;
-}
-
-static guint
 count_running_tasks (OwDesktop *desktop)
 {
   return ow_tasks_count_active (ow_host_get_tasks (desktop->host));
@@ -64,10 +58,11 @@ update_tray (OwDesktop *desktop)
 {
   OwRuntimeSupervisor *runtime = ow_host_get_supervisor (desktop->host);
   OwRuntimeState runtime_state = ow_runtime_supervisor_get_state (runtime);
-  g_autoptr (JsonNode) pairing = ow_pairing_list_pending (ow_host_get_pairing (desktop->host));
-  g_autoptr (JsonNode) permissions = ow_permissions_list (ow_host_get_permissions (desktop->host));
-  guint devices_waiting = count_items (pairing);
-  guint permissions_waiting = count_items (permissions);
+  GListModel *pairing = ow_pairing_get_requests (ow_host_get_pairing (desktop->host));
+  g_autoptr (GPtrArray) permissions =
+    ow_permissions_get_waiting (ow_host_get_permissions (desktop->host));
+  guint devices_waiting = g_list_model_get_n_items (pairing);
+  guint permissions_waiting = permissions->len;
   guint running = count_running_tasks (desktop);
   g_autofree char *line = NULL;
   OwTrayState state;
@@ -149,24 +144,18 @@ notification_id (const char *kind, const char *id)
 static void
 on_pairing_request_added (OwPairing *pairing, const char *id, OwDesktop *desktop)
 {
-  g_autoptr (JsonNode) pending = ow_pairing_list_pending (pairing);
-  JsonArray *items = json_node_get_array (pending);
+  OwPairingRequest *request = ow_pairing_lookup_request (pairing, id);
   g_autofree char *key = notification_id ("pair", id);
 
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  if (request != NULL)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
+      /* TRANSLATORS: %s is a device's name */
+      g_autofree char *title =
+        g_strdup_printf (_("“%s” wants to pair"), ow_pairing_request_get_name (request));
 
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
-        {
-          /* TRANSLATORS: %s is a device's name */
-          g_autofree char *title = g_strdup_printf (
-            _("“%s” wants to pair"), json_object_get_string_member (item, "name"));
-
-          notify (desktop, key, title,
-                  _("Allow or deny it in OpenWork Host."), "app.approvals",
-                     G_NOTIFICATION_PRIORITY_HIGH);
-        }
+      notify (desktop, key, title,
+              _("Allow or deny it in OpenWork Host."), "app.approvals",
+                 G_NOTIFICATION_PRIORITY_HIGH);
     }
 
   if (desktop->onboarding == NULL || !ow_onboarding_window_take_request (desktop->onboarding, id))
@@ -221,39 +210,27 @@ on_revoke_device (GSimpleAction *action, GVariant *parameter, gpointer user_data
 static void
 on_permission_asked (OwPermissions *permissions, const char *id, OwDesktop *desktop)
 {
-  g_autoptr (JsonNode) list = ow_permissions_list (permissions);
-  JsonArray *items = json_node_get_array (list);
+  OwPermissionRequest *request = ow_permissions_lookup (permissions, id);
   g_autofree char *key = notification_id ("permission", id);
+  g_autofree char *title = NULL;
+  g_auto (GStrv) lines = NULL;
+  OwTask *task;
 
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  if (request != NULL)
     {
-      JsonObject *item = json_array_get_object_element (items, i);
-      OwTask *task;
-      g_autofree char *title = NULL;
-      const char *device = NULL;
-      JsonArray *patterns;
-
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) != 0)
-        continue;
       task = ow_tasks_lookup (ow_host_get_tasks (desktop->host),
-                              json_object_get_string_member_with_default (item, "sessionID", ""));
-      if (task)
-        device = ow_task_get_device (task);
+                              ow_permission_request_get_session_id (request));
       /* TRANSLATORS: “device” wants to <run a command, change files, …> */
       title = g_strdup_printf (
         _("“%s” wants to %s"),
-           device ? device
-                  : _("This computer"),
-                       ow_permission_action (
-                         json_object_get_string_member_with_default (item, "permission", "")));
-      patterns = json_object_has_member (item, "patterns")
-                   ? json_object_get_array_member (item, "patterns")
-                   : NULL;
-      notify (desktop, key, title,
-              patterns && json_array_get_length (patterns) > 0
-                ? json_array_get_string_element (patterns, 0)
-                : NULL,
-              "app.permissions", G_NOTIFICATION_PRIORITY_URGENT);
+           task && ow_task_get_device (task)
+             ? ow_task_get_device (task)
+             : _("This computer"),
+                  ow_permission_action (ow_permission_request_get_permission (request)));
+      /* The command, or the first pattern: the rest is in the dialog. */
+      lines = g_strsplit (ow_permission_request_get_summary (request), "\n", 2);
+      notify (desktop, key, title, lines[0] && *lines[0] ? lines[0] : NULL, "app.permissions",
+              G_NOTIFICATION_PRIORITY_URGENT);
     }
   update_tray (desktop);
 }
@@ -364,12 +341,14 @@ static void
 on_approvals (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   OwDesktop *desktop = user_data;
-  g_autoptr (JsonNode) pending = ow_pairing_list_pending (ow_host_get_pairing (desktop->host));
-  JsonArray *items = json_node_get_array (pending);
+  GListModel *pending = ow_pairing_get_requests (ow_host_get_pairing (desktop->host));
 
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    ow_approval_dialog_add (desktop->approvals, json_object_get_string_member (
-                                                  json_array_get_object_element (items, i), "id"));
+  for (guint i = 0; i < g_list_model_get_n_items (pending); i++)
+    {
+      g_autoptr (OwPairingRequest) request = g_list_model_get_item (pending, i);
+
+      ow_approval_dialog_add (desktop->approvals, ow_pairing_request_get_id (request));
+    }
 }
 
 static void

@@ -484,8 +484,7 @@ on_decided (OwApprovalView *view,
 gboolean
 ow_onboarding_window_take_request (OwOnboardingWindow *self, const char *id)
 {
-  g_autoptr (JsonNode) pending = NULL;
-  JsonArray *items;
+  OwPairingRequest *request;
 
   g_return_val_if_fail (OW_IS_ONBOARDING_WINDOW (self), FALSE);
 
@@ -494,18 +493,9 @@ ow_onboarding_window_take_request (OwOnboardingWindow *self, const char *id)
       !ow_approval_view_set_request (self->approval, id))
     return FALSE;
 
-  pending = ow_pairing_list_pending (ow_host_get_pairing (self->host));
-  items = json_node_get_array (pending);
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-
-      if (g_strcmp0 (json_object_get_string_member (item, "id"), id) == 0)
-        {
-          g_free (self->device_name);
-          self->device_name = g_strdup (json_object_get_string_member (item, "name"));
-        }
-    }
+  request = ow_pairing_lookup_request (ow_host_get_pairing (self->host), id);
+  g_free (self->device_name);
+  self->device_name = g_strdup (request ? ow_pairing_request_get_name (request) : NULL);
   stop_waiting (self);
   gtk_stack_set_visible_child_name (self->stack, "approve");
   gtk_window_present (GTK_WINDOW (self));

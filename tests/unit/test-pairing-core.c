@@ -245,7 +245,8 @@ test_a_run_gives_a_sealed_token_after_approval (Fixture *fixture, gconstpointer 
   g_autoptr (GError) error = NULL;
   g_autoptr (OwDeviceInfo) device = NULL;
   g_autoptr (OwTokenInfo) verified = NULL;
-  g_autoptr (JsonNode) pending = NULL;
+  GListModel *requests;
+  OwPairingRequest *request;
   g_autofree char *proof = NULL;
   g_autofree char *box = NULL;
   g_autofree char *nonce = NULL;
@@ -260,8 +261,12 @@ test_a_run_gives_a_sealed_token_after_approval (Fixture *fixture, gconstpointer 
   g_assert_cmpuint (fixture->requests_added, ==, 1);
   g_assert_cmpstr (ow_pairing_get_offer (fixture->pairing, FALSE)->code, !=, code);
 
-  pending = ow_pairing_list_pending (fixture->pairing);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (pending)), ==, 1);
+  requests = ow_pairing_get_requests (fixture->pairing);
+  g_assert_cmpuint (g_list_model_get_n_items (requests), ==, 1);
+  request = ow_pairing_lookup_request (fixture->pairing, id);
+  g_assert_nonnull (request);
+  g_assert_cmpstr (ow_pairing_request_get_address (request), ==, "10.0.0.2");
+  g_assert_cmpstr (ow_pairing_request_get_method (request), ==, "code");
 
   proof = ow_pair_base64url_encode (client.keys.client_tag, sizeof client.keys.client_tag);
   g_assert_true (ow_pairing_poll (fixture->pairing, id, proof, &state, &box, &nonce, NULL, &error));
@@ -570,7 +575,6 @@ test_an_invite_lets_one_device_in_at_once (Fixture *fixture, gconstpointer data)
   const OwPairingInvite *invite = ow_pairing_invite (fixture->pairing, OW_SCOPE_VIEWER, workspaces);
   g_autofree char *grant = g_strdup (invite->grant);
   g_autofree char *replaced = NULL;
-  g_autoptr (JsonNode) pending = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OwDeviceInfo) device = NULL;
   g_autoptr (OwTokenInfo) verified = NULL;
@@ -605,8 +609,7 @@ test_an_invite_lets_one_device_in_at_once (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (verified->id, ==, device->token_id);
   g_assert_cmpint (verified->scope, ==, OW_SCOPE_VIEWER);
   g_assert_cmpstrv (verified->workspaces, workspaces);
-  pending = ow_pairing_list_pending (fixture->pairing);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (pending)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (ow_pairing_get_requests (fixture->pairing)), ==, 0);
 
   /* Used up: presenting it to pairing again is no second device. */
   g_clear_pointer (&device, ow_device_info_free);
