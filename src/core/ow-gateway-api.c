@@ -79,6 +79,26 @@ ow_gateway_reply_revoked (OwGatewayRequest *request, const GError *error, gboole
 }
 
 void
+ow_gateway_reply_model (OwGatewayRequest *request,
+                        GListModel *model,
+                        OwGatewayAddItem add,
+                        gboolean (*visible) (OwGatewayRequest *request, gpointer item))
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (model, i);
+
+      if (visible == NULL || visible (request, item))
+        add (builder, item);
+    }
+  json_builder_end_array (builder);
+  ow_gateway_reply_items (request, json_builder_get_root (builder));
+}
+
+void
 ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -750,8 +770,9 @@ add_task (JsonBuilder *builder, OwTask *task)
 }
 
 static gboolean
-task_visible (OwGatewayRequest *request, OwTask *task)
+task_visible (OwGatewayRequest *request, gpointer item)
 {
+  OwTask *task = item;
   const char *owner = task_owner_filter (request);
 
   return owner == NULL || g_strcmp0 (ow_task_get_token_id (task), owner) == 0;
@@ -760,19 +781,8 @@ task_visible (OwGatewayRequest *request, OwTask *task)
 void
 ow_gateway_handle_list_tasks (OwGatewayRequest *request)
 {
-  GListModel *tasks = G_LIST_MODEL (request->gateway->tasks);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
-    {
-      g_autoptr (OwTask) task = g_list_model_get_item (tasks, i);
-
-      if (task_visible (request, task))
-        add_task (builder, task);
-    }
-  json_builder_end_array (builder);
-  ow_gateway_reply_items (request, json_builder_get_root (builder));
+  ow_gateway_reply_model (request, G_LIST_MODEL (request->gateway->tasks),
+                          (OwGatewayAddItem) add_task, task_visible);
 }
 
 void

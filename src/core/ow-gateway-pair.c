@@ -481,18 +481,8 @@ add_pair_request (JsonBuilder *builder, OwPairingRequest *pending)
 void
 ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
 {
-  GListModel *pending = ow_pairing_get_requests (request->gateway->pairing);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (pending); i++)
-    {
-      g_autoptr (OwPairingRequest) item = g_list_model_get_item (pending, i);
-
-      add_pair_request (builder, item);
-    }
-  json_builder_end_array (builder);
-  ow_gateway_reply_items (request, json_builder_get_root (builder));
+  ow_gateway_reply_model (request, ow_pairing_get_requests (request->gateway->pairing),
+                          (OwGatewayAddItem) add_pair_request, NULL);
 }
 
 /* The "workspaces" member of an approval: absent or null for all, else known ids. FALSE

@@ -108,6 +108,16 @@ void ow_gateway_reply_revoked (OwGatewayRequest *request, const GError *error, g
 /* Replies 200 `{items: @items}`, taking @items. */
 void ow_gateway_reply_items (OwGatewayRequest *request, JsonNode *items);
 
+/* Adds @item of a list model as one JSON object: the serializer of its type. */
+typedef void (*OwGatewayAddItem) (JsonBuilder *builder, gpointer item);
+
+/* Replies 200 `{items: […]}` with every item of @model that @visible (nullable: all)
+ * lets @request see, each added by @add. */
+void ow_gateway_reply_model (OwGatewayRequest *request,
+                             GListModel *model,
+                             OwGatewayAddItem add,
+                             gboolean (*visible) (OwGatewayRequest *request, gpointer item));
+
 /* The API's resources, in ow-gateway-api.c. */
 void ow_gateway_handle_health (OwGatewayRequest *request);
 void ow_gateway_handle_capabilities (OwGatewayRequest *request);
