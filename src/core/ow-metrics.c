@@ -28,6 +28,14 @@ struct _OwMetrics
 
 G_DEFINE_FINAL_TYPE (OwMetrics, ow_metrics, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char *const metric_names[] = { "runtime_restart", "connection_failure", "pairing",
                                             "task" };
 
@@ -236,6 +244,7 @@ ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 
   if (!is_tallied (metric, detail))
     {
       insert (self, metric, detail, value, 1);
+      g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
       return;
     }
 
@@ -252,6 +261,7 @@ ow_metrics_record (OwMetrics *self, OwMetric metric, const char *detail, gint64 
   tally->count++;
   if (self->tally_id == 0)
     self->tally_id = g_timeout_add_seconds (TALLY_SECONDS, on_tally_due, self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
 void
@@ -431,6 +441,15 @@ static void
 ow_metrics_class_init (OwMetricsClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ow_metrics_finalize;
+
+  /**
+   * OwMetrics::changed:
+   *
+   * Something was recorded: a report made now would differ. Reports also change as the
+   * days they cover move on, without this.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -34,6 +34,8 @@ struct _OwHealthWindow
   OwHost *host;
   guint refresh_id;
   char *problems_key; /* what the problem list shows, to rebuild it only on a change */
+  JsonNode *report;   /* the last 7 days' measures, until something is recorded */
+  gint64 report_us;   /* when it was made (monotonic) */
 
   GtkListBox *problems;
   GtkGrid *grid;
@@ -253,14 +255,37 @@ show_last_task (OwHealthWindow *self)
                                    reason ? " · " : "", reason ? reason : ""));
 }
 
+/* The 7-day report runs a query over the metrics database: made again only when
+ * something was recorded, and once a minute as the days move on, not at every tick. */
+#define REPORT_MAX_AGE_US (60 * G_USEC_PER_SEC)
+
+static void
+on_metrics_changed (OwHealthWindow *self)
+{
+  g_clear_pointer (&self->report, json_node_unref);
+}
+
+static JsonObject *
+get_report (OwHealthWindow *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->report == NULL || now - self->report_us > REPORT_MAX_AGE_US)
+    {
+      g_clear_pointer (&self->report, json_node_unref);
+      self->report = ow_metrics_report (ow_host_get_metrics (self->host), 7);
+      self->report_us = now;
+    }
+  return json_node_get_object (self->report);
+}
+
 static gboolean
 refresh (gpointer user_data)
 {
   OwHealthWindow *self = user_data;
   OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
   OwDiscovery *discovery = ow_host_get_discovery (self->host);
-  g_autoptr (JsonNode) report = ow_metrics_report (ow_host_get_metrics (self->host), 7);
-  JsonObject *week = json_node_get_object (report);
+  JsonObject *week = get_report (self);
   g_auto (GStrv) addresses = ow_net_usable_addresses ();
   g_autoptr (GString) address_text = g_string_new (NULL);
   g_autoptr (GPtrArray) problems = NULL;
@@ -450,6 +475,7 @@ ow_health_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_object (&self->host);
   g_clear_pointer (&self->problems_key, g_free);
+  g_clear_pointer (&self->report, json_node_unref);
 
   G_OBJECT_CLASS (ow_health_window_parent_class)->dispose (object);
 }
@@ -484,5 +510,7 @@ ow_health_window_new (GtkApplication *application, OwHost *host)
   OwHealthWindow *self = g_object_new (OW_TYPE_HEALTH_WINDOW, "application", application, NULL);
 
   self->host = g_object_ref (host);
+  g_signal_connect_object (ow_host_get_metrics (host), "changed", G_CALLBACK (on_metrics_changed),
+                           self, G_CONNECT_SWAPPED);
   return self;
 }

@@ -244,6 +244,39 @@ test_recording_off_creates_nothing (void)
   remove_all (dir);
 }
 
+static void
+count (guint *changes)
+{
+  (*changes)++;
+}
+
+/* Watchers (the Health window) hear of each recording, tallied or not, and not of
+ * recordings that are off. */
+static void
+test_each_recording_is_announced (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = temp_path (&dir);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OwMetrics) metrics = ow_metrics_open (path, TRUE, &error);
+  g_autoptr (OwMetrics) off = NULL;
+  guint changes = 0;
+
+  g_assert_no_error (error);
+  g_signal_connect_swapped (metrics, "changed", G_CALLBACK (count), &changes);
+  ow_metrics_record (metrics, OW_METRIC_TASK, "succeeded", 0);
+  ow_metrics_record (metrics, OW_METRIC_CONNECTION_FAILURE, "auth", 0); /* tallied */
+  g_assert_cmpuint (changes, ==, 2);
+
+  g_clear_object (&metrics);
+  remove_all (dir);
+  off = ow_metrics_open (path, FALSE, &error);
+  g_assert_no_error (error);
+  g_signal_connect_swapped (off, "changed", G_CALLBACK (count), &changes);
+  ow_metrics_record (off, OW_METRIC_TASK, "failed", 0);
+  g_assert_cmpuint (changes, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -257,5 +290,6 @@ main (int argc, char **argv)
   g_test_add_func ("/metrics/old-records-dropped-after-thirty-days",
                    test_old_records_are_dropped_after_thirty_days);
   g_test_add_func ("/metrics/recording-off-creates-nothing", test_recording_off_creates_nothing);
+  g_test_add_func ("/metrics/each-recording-is-announced", test_each_recording_is_announced);
   return g_test_run ();
 }
