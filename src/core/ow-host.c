@@ -869,18 +869,17 @@ ow_host_count_clients (OwHost *self)
   return self->gateway ? ow_gateway_count_streams (self->gateway) : 0;
 }
 
-JsonNode *
-ow_host_describe_offer (OwHost *self, gboolean renew)
+char *
+ow_host_dup_offer_uri (OwHost *self, const OwPairingOffer *offer)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_auto (GStrv) addresses = NULL;
 
   g_return_val_if_fail (OW_IS_HOST (self), NULL);
-  g_return_val_if_fail (self->gateway != NULL, NULL);
+  g_return_val_if_fail (offer != NULL, NULL);
 
-  ow_gateway_describe_offer (self->gateway, builder,
-                             renew ? ow_pairing_renew_offer (self->pairing)
-                                   : ow_pairing_get_offer (self->pairing, TRUE));
-  return json_builder_get_root (builder);
+  addresses = ow_net_usable_addresses ();
+  return ow_pair_uri_build (self->name, (const char *const *) addresses, ow_host_get_port (self),
+                            ow_identity_get_fingerprint (self->identity), offer->secret);
 }
 
 gboolean

@@ -94,9 +94,9 @@ guint ow_host_get_port (OwHost *self);
 /* Clients with an event stream open now. */
 guint ow_host_count_clients (OwHost *self);
 
-/* Returns: (transfer full): what `pair --json` prints: `{name, fingerprint, port,
- * addresses, offer: {code, expiresAt, uri, connectRemote}}`, with a new offer if @renew */
-JsonNode *ow_host_describe_offer (OwHost *self, gboolean renew);
+/* Returns: (transfer full): the QR code's link for @offer (an offer of the host's
+ * pairing), with this computer's addresses now */
+char *ow_host_dup_offer_uri (OwHost *self, const OwPairingOffer *offer);
 
 /* Pausing refuses every client (503), ends their streams and withdraws the announcement;
  * the runtime keeps running. Notifies "paused". */

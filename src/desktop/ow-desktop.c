@@ -313,7 +313,7 @@ on_new_code (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   OwDesktop *desktop = user_data;
 
-  g_autoptr (JsonNode) offer = ow_host_describe_offer (desktop->host, TRUE);
+  ow_pairing_renew_offer (ow_host_get_pairing (desktop->host));
   ow_onboarding_window_start (ensure_onboarding (desktop), FALSE);
 }
 

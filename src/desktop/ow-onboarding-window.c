@@ -4,6 +4,7 @@
 #include "ow-approval-view.h"
 #include "ow-desktop-util.h"
 #include "ow-qr-view.h"
+#include "core/ow-net.h"
 #include "core/ow-workspace.h"
 
 #include <glib/gi18n.h>
@@ -191,36 +192,32 @@ on_countdown (gpointer user_data)
 static void
 show_offer (OwOnboardingWindow *self, gboolean renew)
 {
-  g_autoptr (JsonNode) node = ow_host_describe_offer (self->host, renew);
-  JsonObject *description = json_node_get_object (node);
-  JsonObject *offer = json_object_get_object_member (description, "offer");
-  JsonArray *addresses = json_object_get_array_member (description, "addresses");
-  guint port = json_object_get_int_member (description, "port");
-  const char *code = json_object_get_string_member (offer, "code");
-  g_autofree char *spaced = g_strdup_printf ("%.3s %s", code, code + MIN (strlen (code), 3));
+  OwPairing *pairing = ow_host_get_pairing (self->host);
+  const OwPairingOffer *offer =
+    renew ? ow_pairing_renew_offer (pairing) : ow_pairing_get_offer (pairing, TRUE);
+  g_autofree char *uri = ow_host_dup_offer_uri (self->host, offer);
+  g_auto (GStrv) addresses = ow_net_usable_addresses ();
+  guint port = ow_host_get_port (self->host);
+  g_autofree char *spaced =
+    g_strdup_printf ("%.3s %s", offer->code, offer->code + MIN (strlen (offer->code), 3));
   g_autoptr (GString) address_text = g_string_new (NULL);
   g_autofree char *fingerprint = NULL;
 
-  ow_qr_view_set_text (self->qr_view, json_object_get_string_member (offer, "uri"));
+  ow_qr_view_set_text (self->qr_view, uri);
   gtk_label_set_text (self->code_label, spaced);
-  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->code_label)), code);
-  self->expires_ms = json_object_get_int_member (offer, "expiresAt");
-  self->locked = json_object_get_boolean_member_with_default (offer, "locked", FALSE);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->code_label)), offer->code);
+  self->expires_ms = offer->expires_ms;
+  self->locked = ow_pairing_get_offer_locked (pairing);
   show_countdown (self);
 
-  for (guint i = 0; i < json_array_get_length (addresses); i++)
-    {
-      const char *address = json_array_get_string_element (addresses, i);
-
-      g_string_append_printf (address_text, strchr (address, ':') ? "%s[%s]:%u" : "%s%s:%u",
-                              i ? "\n" : "", address, port);
-    }
+  for (guint i = 0; addresses[i]; i++)
+    g_string_append_printf (address_text, strchr (addresses[i], ':') ? "%s[%s]:%u" : "%s%s:%u",
+                            i ? "\n" : "", addresses[i], port);
   if (address_text->len == 0)
     g_string_append (address_text, _("No network: connect this computer to a network first."));
   gtk_label_set_text (self->addresses_label, address_text->str);
   /* TRANSLATORS: %s is the host's certificate fingerprint */
-  fingerprint = g_strdup_printf (_("Fingerprint %s"),
-                                    json_object_get_string_member (description, "fingerprint"));
+  fingerprint = g_strdup_printf (_("Fingerprint %s"), ow_host_get_fingerprint (self->host));
   gtk_label_set_text (self->fingerprint_label, fingerprint);
 }
 

@@ -192,7 +192,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     ow_fuzz_fail ("the plain-HTTP listener is not up", NULL);
 
   /* A code on screen, so that pairing messages meet a live offer. */
-  json_node_unref (ow_host_describe_offer (fuzz.host, TRUE));
+  ow_pairing_renew_offer (ow_host_get_pairing (fuzz.host));
   return 0;
 }
 
