@@ -342,12 +342,63 @@ events (OwMetrics *self, gint64 since_ms, OwMetric metric, const char *detail)
                 since_ms, metric_names[metric], detail);
 }
 
+void
+ow_metrics_get_report (OwMetrics *self, guint days, OwMetricsReport *report)
+{
+  gint64 since = now_ms () - days * DAY_MS;
+
+  g_return_if_fail (OW_IS_METRICS (self));
+  g_return_if_fail (report != NULL);
+
+  *report = (OwMetricsReport){ .recording = self->db != NULL, .days = days };
+  if (self->db == NULL)
+    return;
+
+  report->uptime_periods = count (
+    self, "SELECT COUNT(*) FROM uptime WHERE COALESCE(end_ms, ?1 + 1) >= ?1", since, NULL, NULL);
+  report->current_since_ms = self->started_ms;
+  report->runtime_restarts = events (self, since, OW_METRIC_RUNTIME_RESTART, NULL);
+  report->tls_failures = events (self, since, OW_METRIC_CONNECTION_FAILURE, "tls");
+  report->auth_failures = events (self, since, OW_METRIC_CONNECTION_FAILURE, "auth");
+  report->limit_failures = events (self, since, OW_METRIC_CONNECTION_FAILURE, "limit");
+  report->streams_dropped = events (self, since, OW_METRIC_CONNECTION_FAILURE, "stream_dropped");
+  report->pairings_first_try = events (self, since, OW_METRIC_PAIRING, "first_try");
+  report->pairings_retried = events (self, since, OW_METRIC_PAIRING, "retry");
+  report->pairings_failed = events (self, since, OW_METRIC_PAIRING, "failed");
+  report->tasks_succeeded = events (self, since, OW_METRIC_TASK, "succeeded");
+  report->tasks_failed = events (self, since, OW_METRIC_TASK, "failed");
+  report->tasks_interrupted = events (self, since, OW_METRIC_TASK, "interrupted");
+  report->tasks_disconnect_failures = count (
+    self,
+    "SELECT COALESCE(SUM(count), 0) FROM events WHERE at_ms >= ? AND metric = ? AND value = 1",
+    since, metric_names[OW_METRIC_TASK], NULL);
+}
+
+static double
+share (gint64 part, gint64 whole)
+{
+  return whole > 0 ? (double) part / (double) whole : -1;
+}
+
+double
+ow_metrics_report_first_try_rate (const OwMetricsReport *report)
+{
+  return share (report->pairings_first_try, report->pairings_first_try + report->pairings_retried);
+}
+
+double
+ow_metrics_report_disconnect_share (const OwMetricsReport *report)
+{
+  return share (report->tasks_disconnect_failures,
+                report->tasks_succeeded + report->tasks_failed + report->tasks_interrupted);
+}
+
 static void
-add_rate (JsonBuilder *builder, const char *name, gint64 part, gint64 whole)
+add_rate (JsonBuilder *builder, const char *name, double rate)
 {
   json_builder_set_member_name (builder, name);
-  if (whole > 0)
-    json_builder_add_double_value (builder, (double) part / (double) whole);
+  if (rate >= 0)
+    json_builder_add_double_value (builder, rate);
   else
     json_builder_add_null_value (builder);
 }
@@ -356,16 +407,16 @@ JsonNode *
 ow_metrics_report (OwMetrics *self, guint days)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  gint64 since = now_ms () - days * DAY_MS;
-  gint64 first_try, retried, failed, succeeded, task_failed, interrupted, disconnect;
+  OwMetricsReport report;
 
   g_return_val_if_fail (OW_IS_METRICS (self), NULL);
 
+  ow_metrics_get_report (self, days, &report);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "recording");
-  json_builder_add_boolean_value (builder, self->db != NULL);
+  json_builder_add_boolean_value (builder, report.recording);
   ow_json_add_int (builder, "days", days);
-  if (self->db == NULL)
+  if (!report.recording)
     {
       json_builder_end_object (builder);
       return json_builder_get_root (builder);
@@ -373,50 +424,35 @@ ow_metrics_report (OwMetrics *self, guint days)
 
   json_builder_set_member_name (builder, "uptime");
   json_builder_begin_object (builder);
-  ow_json_add_int (builder, "periods",
-                   count (self, "SELECT COUNT(*) FROM uptime WHERE COALESCE(end_ms, ?1 + 1) >= ?1",
-                          since, NULL, NULL));
-  ow_json_add_int (builder, "currentSince", self->started_ms);
+  ow_json_add_int (builder, "periods", report.uptime_periods);
+  ow_json_add_int (builder, "currentSince", report.current_since_ms);
   json_builder_end_object (builder);
 
-  ow_json_add_int (builder, "runtimeRestarts",
-                   events (self, since, OW_METRIC_RUNTIME_RESTART, NULL));
+  ow_json_add_int (builder, "runtimeRestarts", report.runtime_restarts);
 
   json_builder_set_member_name (builder, "connectionFailures");
   json_builder_begin_object (builder);
-  ow_json_add_int (builder, "tls", events (self, since, OW_METRIC_CONNECTION_FAILURE, "tls"));
-  ow_json_add_int (builder, "auth", events (self, since, OW_METRIC_CONNECTION_FAILURE, "auth"));
-  ow_json_add_int (builder, "limit", events (self, since, OW_METRIC_CONNECTION_FAILURE, "limit"));
-  ow_json_add_int (builder, "streamDropped",
-                   events (self, since, OW_METRIC_CONNECTION_FAILURE, "stream_dropped"));
+  ow_json_add_int (builder, "tls", report.tls_failures);
+  ow_json_add_int (builder, "auth", report.auth_failures);
+  ow_json_add_int (builder, "limit", report.limit_failures);
+  ow_json_add_int (builder, "streamDropped", report.streams_dropped);
   json_builder_end_object (builder);
 
-  first_try = events (self, since, OW_METRIC_PAIRING, "first_try");
-  retried = events (self, since, OW_METRIC_PAIRING, "retry");
-  failed = events (self, since, OW_METRIC_PAIRING, "failed");
   json_builder_set_member_name (builder, "pairings");
   json_builder_begin_object (builder);
-  ow_json_add_int (builder, "firstTry", first_try);
-  ow_json_add_int (builder, "retried", retried);
-  ow_json_add_int (builder, "failed", failed);
-  /* Of the devices that paired, the share that did on their first attempt. */
-  add_rate (builder, "firstTimeSuccessRate", first_try, first_try + retried);
+  ow_json_add_int (builder, "firstTry", report.pairings_first_try);
+  ow_json_add_int (builder, "retried", report.pairings_retried);
+  ow_json_add_int (builder, "failed", report.pairings_failed);
+  add_rate (builder, "firstTimeSuccessRate", ow_metrics_report_first_try_rate (&report));
   json_builder_end_object (builder);
 
-  succeeded = events (self, since, OW_METRIC_TASK, "succeeded");
-  task_failed = events (self, since, OW_METRIC_TASK, "failed");
-  interrupted = events (self, since, OW_METRIC_TASK, "interrupted");
-  disconnect = count (
-    self,
-    "SELECT COALESCE(SUM(count), 0) FROM events WHERE at_ms >= ? AND metric = ? AND value = 1",
-    since, metric_names[OW_METRIC_TASK], NULL);
   json_builder_set_member_name (builder, "tasks");
   json_builder_begin_object (builder);
-  ow_json_add_int (builder, "succeeded", succeeded);
-  ow_json_add_int (builder, "failed", task_failed);
-  ow_json_add_int (builder, "interrupted", interrupted);
-  ow_json_add_int (builder, "disconnectFailures", disconnect);
-  add_rate (builder, "disconnectFailureShare", disconnect, succeeded + task_failed + interrupted);
+  ow_json_add_int (builder, "succeeded", report.tasks_succeeded);
+  ow_json_add_int (builder, "failed", report.tasks_failed);
+  ow_json_add_int (builder, "interrupted", report.tasks_interrupted);
+  ow_json_add_int (builder, "disconnectFailures", report.tasks_disconnect_failures);
+  add_rate (builder, "disconnectFailureShare", ow_metrics_report_disconnect_share (&report));
   json_builder_end_object (builder);
 
   json_builder_end_object (builder);

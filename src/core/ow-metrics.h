@@ -45,14 +45,47 @@ gboolean ow_metrics_stream_dropped_since (OwMetrics *self, const char *token_id,
 /* Ends the current uptime period (a clean stop); a crash leaves it open-ended. */
 void ow_metrics_close_period (OwMetrics *self);
 
+/* What the last days held, as ow_metrics_get_report() counts it. */
+typedef struct
+{
+  gboolean recording; /* FALSE: recording is off, and every count is 0 */
+  guint days;
+  gint64 uptime_periods;   /* starts of the host that overlap the days */
+  gint64 current_since_ms; /* when this run started, Unix time */
+  gint64 runtime_restarts;
+  gint64 tls_failures;   /* handshakes that failed */
+  gint64 auth_failures;  /* refused tokens */
+  gint64 limit_failures; /* connections over the caps */
+  gint64 streams_dropped;
+  gint64 pairings_first_try;
+  gint64 pairings_retried;
+  gint64 pairings_failed;
+  gint64 tasks_succeeded;
+  gint64 tasks_failed;
+  gint64 tasks_interrupted;
+  gint64 tasks_disconnect_failures; /* failed or interrupted after their stream dropped */
+} OwMetricsReport;
+
+/* Counts the last @days into @report. */
+void ow_metrics_get_report (OwMetrics *self, guint days, OwMetricsReport *report);
+
+/* Of the devices that paired, the share that did on their first attempt; -1 with none. */
+double ow_metrics_report_first_try_rate (const OwMetricsReport *report);
+
+/* Of the tasks that ended, the share that failed after their stream dropped; -1 with none. */
+double ow_metrics_report_disconnect_share (const OwMetricsReport *report);
+
 /**
  * ow_metrics_report:
  * @days: how far back to count
  *
+ * The report for the status and the API.
+ *
  * Returns: (transfer full): `{recording, days, uptime: {periods, currentSince}, runtimeRestarts,
- *   connectionFailures: {tls, auth, streamDropped}, pairings: {firstTry, retried, failed,
- *   firstTimeSuccessRate}, tasks: {succeeded, failed, interrupted, disconnectFailures,
- *   disconnectFailureShare}}`; rates are null when there is nothing to divide
+ *   connectionFailures: {tls, auth, limit, streamDropped}, pairings: {firstTry, retried,
+ *   failed, firstTimeSuccessRate}, tasks: {succeeded, failed, interrupted,
+ *   disconnectFailures, disconnectFailureShare}}`; rates are null when there is nothing to
+ *   divide
  */
 JsonNode *ow_metrics_report (OwMetrics *self, guint days);
 

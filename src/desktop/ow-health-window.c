@@ -33,9 +33,9 @@ struct _OwHealthWindow
 
   OwHost *host;
   guint refresh_id;
-  char *problems_key; /* what the problem list shows, to rebuild it only on a change */
-  JsonNode *report;   /* the last 7 days' measures, until something is recorded */
-  gint64 report_us;   /* when it was made (monotonic) */
+  char *problems_key;     /* what the problem list shows, to rebuild it only on a change */
+  OwMetricsReport report; /* the last 7 days' measures, until something is recorded */
+  gint64 report_us;       /* when it was made (monotonic); 0: to be made */
 
   GtkListBox *problems;
   GtkGrid *grid;
@@ -58,13 +58,11 @@ set_value_take (OwHealthWindow *self, Row row, char *text)
 }
 
 static char *
-format_rate (JsonObject *object, const char *member)
+format_rate (double rate)
 {
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (rate < 0)
     return g_strdup (_("no data yet"));
-  return g_strdup_printf ("%.0f %%", json_node_get_double (node) * 100);
+  return g_strdup_printf ("%.0f %%", rate * 100);
 }
 
 /* Problems */
@@ -98,21 +96,15 @@ problem_free (Problem *problem)
 }
 
 static GPtrArray *
-collect_problems (OwHealthWindow *self, JsonObject *week)
+collect_problems (OwHealthWindow *self, const OwMetricsReport *week)
 {
   GPtrArray *problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
   OwRuntimeState state = ow_runtime_supervisor_get_state (runtime);
   OwDiscovery *discovery = ow_host_get_discovery (self->host);
   OwDiscoveryState discovery_state = ow_discovery_get_state (discovery);
-  JsonObject *pairings = week && json_object_has_member (week, "pairings")
-                           ? json_object_get_object_member (week, "pairings")
-                           : NULL;
-  JsonObject *failures = week && json_object_has_member (week, "connectionFailures")
-                           ? json_object_get_object_member (week, "connectionFailures")
-                           : NULL;
-  gint64 failed_pairings = pairings ? json_object_get_int_member (pairings, "failed") : 0;
-  gint64 tls = failures ? json_object_get_int_member (failures, "tls") : 0;
+  gint64 failed_pairings = week->pairings_failed;
+  gint64 tls = week->tls_failures;
 
   if (ow_host_get_paused (self->host))
     add_problem (problems, "media-playback-pause-symbolic",
@@ -262,21 +254,20 @@ show_last_task (OwHealthWindow *self)
 static void
 on_metrics_changed (OwHealthWindow *self)
 {
-  g_clear_pointer (&self->report, json_node_unref);
+  self->report_us = 0;
 }
 
-static JsonObject *
+static const OwMetricsReport *
 get_report (OwHealthWindow *self)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (self->report == NULL || now - self->report_us > REPORT_MAX_AGE_US)
+  if (self->report_us == 0 || now - self->report_us > REPORT_MAX_AGE_US)
     {
-      g_clear_pointer (&self->report, json_node_unref);
-      self->report = ow_metrics_report (ow_host_get_metrics (self->host), 7);
+      ow_metrics_get_report (ow_host_get_metrics (self->host), 7, &self->report);
       self->report_us = now;
     }
-  return json_node_get_object (self->report);
+  return &self->report;
 }
 
 static gboolean
@@ -285,7 +276,7 @@ refresh (gpointer user_data)
   OwHealthWindow *self = user_data;
   OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
   OwDiscovery *discovery = ow_host_get_discovery (self->host);
-  JsonObject *week = get_report (self);
+  const OwMetricsReport *week = get_report (self);
   g_auto (GStrv) addresses = ow_net_usable_addresses ();
   g_autoptr (GString) address_text = g_string_new (NULL);
   g_autoptr (GPtrArray) problems = NULL;
@@ -349,27 +340,23 @@ refresh (gpointer user_data)
   set_value (self, ROW_RUNTIME_ERROR, last_error ? last_error : _("none"));
   show_last_task (self);
 
-  if (json_object_get_boolean_member (week, "recording"))
+  if (week->recording)
     {
-      JsonObject *pairings = json_object_get_object_member (week, "pairings");
-      JsonObject *tasks = json_object_get_object_member (week, "tasks");
-      JsonObject *failures = json_object_get_object_member (week, "connectionFailures");
-
-      set_value_take (self, ROW_PAIRING_RATE, format_rate (pairings, "firstTimeSuccessRate"));
-      set_value_take (self, ROW_DISCONNECT_SHARE, format_rate (tasks, "disconnectFailureShare"));
+      set_value_take (self, ROW_PAIRING_RATE,
+                      format_rate (ow_metrics_report_first_try_rate (week)));
+      set_value_take (self, ROW_DISCONNECT_SHARE,
+                      format_rate (ow_metrics_report_disconnect_share (week)));
       /* TRANSLATORS: task counts of the last 7 days */
       set_value_take (self, ROW_TASKS_WEEK,
                       g_strdup_printf (_("%d succeeded, %d failed, %d interrupted"),
-                                          (int) json_object_get_int_member (tasks, "succeeded"),
-                                          (int) json_object_get_int_member (tasks, "failed"),
-                                          (int) json_object_get_int_member (tasks, "interrupted")));
+                                          (int) week->tasks_succeeded, (int) week->tasks_failed,
+                                          (int) week->tasks_interrupted));
       /* TRANSLATORS: connection failure counts of the last 7 days */
       set_value_take (
         self, ROW_FAILURES_WEEK,
         g_strdup_printf (_("%d secure handshakes, %d refused tokens, %d dropped streams"),
-                            (int) json_object_get_int_member (failures, "tls"),
-                            (int) json_object_get_int_member (failures, "auth"),
-                            (int) json_object_get_int_member (failures, "streamDropped")));
+                            (int) week->tls_failures, (int) week->auth_failures,
+                            (int) week->streams_dropped));
     }
   else
     {
@@ -377,8 +364,7 @@ refresh (gpointer user_data)
         set_value (self, row, _("not recorded (turned off in the settings)"));
     }
 
-  problems =
-    collect_problems (self, json_object_get_boolean_member (week, "recording") ? week : NULL);
+  problems = collect_problems (self, week);
   show_problems (self, problems);
   return G_SOURCE_CONTINUE;
 }
@@ -475,7 +461,6 @@ ow_health_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_object (&self->host);
   g_clear_pointer (&self->problems_key, g_free);
-  g_clear_pointer (&self->report, json_node_unref);
 
   G_OBJECT_CLASS (ow_health_window_parent_class)->dispose (object);
 }
