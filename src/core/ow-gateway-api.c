@@ -14,11 +14,8 @@
 JsonObject *
 ow_gateway_read_json_object (OwGatewayRequest *request)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (request->message);
-  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
   g_autoptr (GError) error = NULL;
-  JsonObject *object = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
-                                             (gssize) g_bytes_get_size (bytes), &error);
+  JsonObject *object = ow_http_parse_request_object (request->message, &error);
 
   if (object == NULL)
     ow_gateway_reply_invalid (request, error);

@@ -407,14 +407,10 @@ on_openwork_app_request (SoupServer *server,
 
   if (g_str_equal (method, "PUT"))
     {
-      SoupMessageBody *request_body = soup_server_message_get_request_body (message);
-      g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
-      g_autoptr (JsonObject) body = NULL;
       g_autoptr (GError) error = NULL;
+      g_autoptr (JsonObject) body = ow_http_parse_request_object (message, &error);
       gboolean enabled = FALSE;
 
-      body = ow_json_parse_object (g_bytes_get_data (bytes, NULL),
-                                   (gssize) g_bytes_get_size (bytes), &error);
       if (body == NULL ||
           !ow_json_get_boolean (body, "enabled", OW_JSON_REQUIRED, &enabled, &error))
         {

@@ -2,6 +2,16 @@
 
 #include "ow-http.h"
 
+JsonObject *
+ow_http_parse_request_object (SoupServerMessage *message, GError **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (message);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+
+  return ow_json_parse_object (g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes),
+                               error);
+}
+
 void
 ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *node)
 {

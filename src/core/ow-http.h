@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 /* Replies with @node serialised as the JSON body. */
 void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *node);
 
+/* Parses @message's request body as one JSON object, as ow_json_parse_object() does.
+ * Returns: (transfer full) (nullable): the object, or %NULL with @error set */
+JsonObject *ow_http_parse_request_object (SoupServerMessage *message, GError **error);
+
 /**
  * ow_http_reply_error:
  * @code: a stable machine-readable word, e.g. "forbidden"
