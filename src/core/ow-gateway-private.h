@@ -61,6 +61,7 @@ struct _OwGateway
   guint port;             /* asked for; once listening, the one in use */
   int http_port;          /* plain HTTP's, while on; -1: off */
   char *public_url;       /* nullable: an HTTPS front (tailscale serve) for links */
+  char *public_host;      /* its name, which plain HTTP accepts in Host */
   gboolean listening;
   GStrv cors_origins;
   gsize max_body_bytes;

@@ -319,13 +319,8 @@ host_header_is_local (OwGateway *self, const char *host)
 
   if (g_ascii_strcasecmp (name, "localhost") == 0 || g_ascii_strcasecmp (name, host_name) == 0)
     return TRUE;
-  if (self->public_url != NULL)
-    {
-      g_autoptr (GUri) front = g_uri_parse (self->public_url, G_URI_FLAGS_NONE, NULL);
-
-      if (front != NULL && g_ascii_strcasecmp (name, g_uri_get_host (front)) == 0)
-        return TRUE;
-    }
+  if (self->public_host != NULL && g_ascii_strcasecmp (name, self->public_host) == 0)
+    return TRUE;
   {
     g_autofree char *mdns = g_strconcat (host_name, ".local", NULL);
     if (g_ascii_strcasecmp (name, mdns) == 0)
@@ -1829,6 +1824,7 @@ ow_gateway_finalize (GObject *object)
 
   g_strfreev (self->cors_origins);
   g_free (self->public_url);
+  g_free (self->public_host);
   g_free (self->active_workspace);
   g_strfreev (self->sensitive_tools);
   g_hash_table_unref (self->secured_sessions);
@@ -1899,6 +1895,12 @@ ow_gateway_new (OwIdentity *identity,
   self->port = options->port;
   self->http_port = -1;
   self->public_url = g_strdup (options->public_url);
+  if (self->public_url != NULL)
+    {
+      g_autoptr (GUri) front = g_uri_parse (self->public_url, G_URI_FLAGS_NONE, NULL);
+
+      self->public_host = front ? g_strdup (g_uri_get_host (front)) : NULL;
+    }
   self->cors_origins = g_strdupv ((char **) options->cors_origins);
   /* Viewers only read: they never answer, whatever the policy says. */
   self->permission_answers = MAX (options->permission_answers, OW_SCOPE_COLLABORATOR);
