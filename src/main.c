@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 
 #include "cli/ow-cli.h"
-#include "core/ow-host.h"
-#include "core/ow-identity.h"
+#include "ow-host.h"
+#include "ow-identity.h"
 #include "ow-desktop-loader.h"
 
 typedef struct

@@ -2,7 +2,7 @@
 
 #include "ow-cli.h"
 #include "ow-control-client.h"
-#include "core/ow-json.h"
+#include "ow-json.h"
 
 #include <glib/gi18n.h>
 

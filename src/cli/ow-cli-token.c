@@ -2,7 +2,7 @@
 
 #include "ow-cli.h"
 #include "ow-control-client.h"
-#include "core/ow-control-server.h"
+#include "ow-control-server.h"
 
 #include <glib/gi18n.h>
 

@@ -2,7 +2,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "core/ow-paths.h"
+#include "ow-paths.h"
 
 G_BEGIN_DECLS
 

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "ow-control-client.h"
-#include "core/ow-control-server.h"
+#include "ow-control-server.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <libsoup/soup.h>

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "ow-client-connection.h"
-#include "core/ow-identity.h"
+#include "ow-identity.h"
 
 #include <glib/gi18n.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 
 #include "ow-client-discover.h"
 #include "ow-client-connection.h"
-#include "core/ow-discovery.h"
+#include "ow-discovery.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "ow-client-pair.h"
-#include "core/ow-pair-protocol.h"
+#include "ow-pair-protocol.h"
 
 #include <glib/gi18n.h>
 #include <sodium.h>

@@ -5,9 +5,9 @@
  * the tests use it as the phone. */
 
 #include "cli/ow-cli.h"
-#include "core/ow-http.h"
-#include "core/ow-pair-protocol.h"
-#include "core/ow-sse-parser.h"
+#include "ow-http.h"
+#include "ow-pair-protocol.h"
+#include "ow-sse-parser.h"
 #include "ow-client-connection.h"
 #include "ow-client-discover.h"
 #include "ow-client-pair.h"

@@ -2,7 +2,7 @@
 
 #include <gtk/gtk.h>
 
-#include "core/ow-host.h"
+#include "ow-host.h"
 
 G_BEGIN_DECLS
 

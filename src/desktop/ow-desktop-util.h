@@ -2,8 +2,8 @@
 
 #include <gtk/gtk.h>
 
-#include "core/ow-runtime-supervisor.h"
-#include "core/ow-token-store.h"
+#include "ow-runtime-supervisor.h"
+#include "ow-token-store.h"
 
 G_BEGIN_DECLS
 

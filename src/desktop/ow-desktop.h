@@ -3,7 +3,7 @@
 #include <gio/gio.h>
 #include <gmodule.h>
 
-#include "core/ow-host.h"
+#include "ow-host.h"
 
 G_BEGIN_DECLS
 

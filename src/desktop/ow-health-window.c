@@ -2,7 +2,7 @@
 
 #include "ow-health-window.h"
 #include "ow-desktop-util.h"
-#include "core/ow-net.h"
+#include "ow-net.h"
 
 #include <glib/gi18n.h>
 

@@ -4,8 +4,8 @@
 #include "ow-approval-view.h"
 #include "ow-desktop-util.h"
 #include "ow-qr-view.h"
-#include "core/ow-net.h"
-#include "core/ow-workspace.h"
+#include "ow-net.h"
+#include "ow-workspace.h"
 
 #include <glib/gi18n.h>
 

@@ -2,7 +2,7 @@
 
 #include "ow-status-window.h"
 #include "ow-desktop-util.h"
-#include "core/ow-workspace.h"
+#include "ow-workspace.h"
 
 #include <glib/gi18n.h>
 

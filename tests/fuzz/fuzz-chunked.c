@@ -10,7 +10,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "core/ow-chunked-decoder.h"
+#include "ow-chunked-decoder.h"
 
 typedef struct
 {

@@ -38,9 +38,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/ow-host.h"
-#include "core/ow-http.h"
-#include "core/ow-token-store.h"
+#include "ow-host.h"
+#include "ow-http.h"
+#include "ow-token-store.h"
 
 #ifndef OW_FUZZ_PAIR
 #define OW_FUZZ_PAIR 0

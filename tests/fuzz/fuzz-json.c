@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/ow-json.h"
+#include "ow-json.h"
 
 static void
 read_members (JsonObject *object)

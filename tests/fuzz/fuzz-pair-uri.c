@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/ow-pair-protocol.h"
+#include "ow-pair-protocol.h"
 
 static void
 check_round_trip (const OwPairUri *uri)

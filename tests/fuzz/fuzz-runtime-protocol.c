@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/ow-runtime-protocol.h"
+#include "ow-runtime-protocol.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

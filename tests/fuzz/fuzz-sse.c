@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/ow-sse-parser.h"
+#include "ow-sse-parser.h"
 
 #define MAX_EVENT_BYTES 4096
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ow-http-framing-guard.h"
-#include "core/ow-tls-record-guard.h"
-#include "core/ow-websocket-guard.h"
+#include "ow-http-framing-guard.h"
+#include "ow-tls-record-guard.h"
+#include "ow-websocket-guard.h"
 
 typedef struct
 {

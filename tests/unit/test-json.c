@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "core/ow-json.h"
+#include "ow-json.h"
 
 static void
 assert_refused (const char *text, OwJsonError code)

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-net.h"
+#include "ow-net.h"
 
 static void
 test_vpn_addresses_are_known (void)

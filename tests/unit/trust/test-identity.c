@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-identity.h"
+#include "ow-identity.h"
 
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>

@@ -1,8 +1,8 @@
 #include "config.h"
 
 #include "cli/ow-control-client.h"
-#include "core/ow-control-server.h"
-#include "core/ow-http.h"
+#include "ow-control-server.h"
+#include "ow-http.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>

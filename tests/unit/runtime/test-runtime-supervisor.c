@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-runtime-supervisor.h"
+#include "ow-runtime-supervisor.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>

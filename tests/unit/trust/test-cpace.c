@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-cpace.h"
+#include "ow-cpace.h"
 
 #include <json-glib/json-glib.h>
 #include <sodium.h>

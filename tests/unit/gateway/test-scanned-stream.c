@@ -3,10 +3,10 @@
  * a message grows too large or the pings come too often. */
 #include "config.h"
 
-#include "core/ow-http-framing-guard.h"
-#include "core/ow-scanned-stream.h"
-#include "core/ow-tls-record-guard.h"
-#include "core/ow-websocket-guard.h"
+#include "ow-http-framing-guard.h"
+#include "ow-scanned-stream.h"
+#include "ow-tls-record-guard.h"
+#include "ow-websocket-guard.h"
 
 #include <string.h>
 

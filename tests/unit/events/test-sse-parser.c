@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-sse-parser.h"
+#include "ow-sse-parser.h"
 
 #include <string.h>
 

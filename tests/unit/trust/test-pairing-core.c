@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-pairing.h"
+#include "ow-pairing.h"
 
 #include <glib/gstdio.h>
 #include <sodium.h>

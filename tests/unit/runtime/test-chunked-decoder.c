@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-chunked-decoder.h"
+#include "ow-chunked-decoder.h"
 
 #include <gio/gio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-approvals.h"
+#include "ow-approvals.h"
 
 static void
 on_replied (OwApprovals *approvals, const char *id, gboolean allow, gpointer user_data)

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-rotating-log.h"
+#include "ow-rotating-log.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-metrics.h"
+#include "ow-metrics.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-token-store.h"
+#include "ow-token-store.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-backoff.h"
+#include "ow-backoff.h"
 
 static const OwBackoffPolicy policy = {
   .initial_ms = 100, .max_ms = 1000, .healthy_reset_ms = 60000, .max_rapid_failures = 7

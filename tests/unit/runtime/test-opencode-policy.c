@@ -2,8 +2,8 @@
  * and the query without what the gateway decides itself. */
 #include "config.h"
 
-#include "core/ow-opencode-policy.h"
-#include "core/ow-opencode-proxy.h"
+#include "ow-opencode-policy.h"
+#include "ow-opencode-proxy.h"
 
 static void
 assert_route (const char *method, const char *path, const char *canonical, OwOpencodeAction action)

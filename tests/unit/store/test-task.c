@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "core/ow-task.h"
+#include "ow-task.h"
 
 static void
 count_notify (GObject *object, GParamSpec *pspec, gpointer user_data)

@@ -1,7 +1,7 @@
 #include "config.h"
 
-#include "core/ow-runtime-error.h"
-#include "core/ow-runtime-protocol.h"
+#include "ow-runtime-error.h"
+#include "ow-runtime-protocol.h"
 
 #include <string.h>
 
