@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/resource.h>
 
 #include "cli/ow-cli.h"
@@ -144,6 +145,9 @@ main (int argc, char **argv)
    * to die. */
   signal (SIGPIPE, SIG_IGN);
   raise_descriptor_limit ();
+  /* Once for the process, before any service draws a random byte or pairs. */
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
   ow_identity_use_tls_policy ();
   setlocale (LC_ALL, "");
   /* OPENWORK_HOST_LOCALEDIR: translations from a build tree (<build>/po), for the tests. */

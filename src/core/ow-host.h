@@ -52,7 +52,8 @@ G_DECLARE_FINAL_TYPE (OwHost, ow_host, OW, HOST, GObject)
  * ow_host_new:
  *
  * Builds every service of the host (the composition root). Nothing runs until
- * ow_host_start().
+ * ow_host_start(). The process initialises libsodium first, once (sodium_init(), as
+ * main() does); so does a test that builds a service of its own.
  *
  * Returns: (transfer full): the host, or %NULL with @error set when the options cannot
  *   work (a workspace that is not a folder, no OpenCode runtime to be found)

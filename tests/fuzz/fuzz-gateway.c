@@ -32,6 +32,7 @@
 #include <json-glib/json-glib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     .permission_answers = OW_SCOPE_COLLABORATOR,
     .discovery = FALSE,
   };
+
+  g_assert_cmpint (sodium_init (), >=, 0);
 
   ow_fuzz_install_log_writer ();
   if (fake_runtime == NULL)

@@ -14,19 +14,19 @@ G_BEGIN_DECLS
  * @idle_s: how long a kept connection may wait for its next request; 0 for
  *   %OW_DEFAULT_IDLE_TIMEOUT_S
  *
- * Ends the connections of @server that libsoup 3.2 (Debian 12's) would keep for good:
+ * Ends the connections of @server that libsoup would keep for good:
  *
- * - a client that hung up: libsoup never notices that a client closed a kept connection
- *   between two requests; the socket stays in CLOSE_WAIT and its descriptor is never
- *   freed. Each connection is watched for the client's FIN (POLLRDHUP), and its socket is
- *   closed then. A client that hangs up does not read a response either (HTTP clients do
- *   not half-close), so a request under way ends with it.
+ * - with libsoup before 3.3.0 (Debian 12 has 3.2), a client that hung up: libsoup never
+ *   notices that a client closed a kept connection between two requests; the socket stays
+ *   in CLOSE_WAIT and its descriptor is never freed. Each connection is watched for the
+ *   client's FIN (POLLRDHUP), and its socket is closed then. A client that hangs up does
+ *   not read a response either (HTTP clients do not half-close), so a request under way
+ *   ends with it. Later versions do this themselves, and are not watched.
  * - a client that takes too long: half a head, a body that stops, or a kept connection
  *   never used again. The socket is shut down, not closed (its descriptor stays libsoup's
  *   to close), and the hang-up watch or libsoup ends it. Nothing is timed while the host
- *   itself works on an answer (an event stream, a held poll).
- *
- * Harmless with a libsoup that does this itself.
+ *   itself works on an answer (an event stream, a held poll). No version of libsoup has
+ *   these timeouts.
  */
 void ow_connection_watch_attach (SoupServer *server, guint request_s, guint idle_s);
 

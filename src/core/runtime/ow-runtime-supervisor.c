@@ -1034,9 +1034,6 @@ ow_runtime_supervisor_class_init (OwRuntimeSupervisorClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  if (sodium_init () < 0)
-    g_error ("libsodium could not be initialised");
 }
 
 static void

@@ -378,9 +378,6 @@ ow_device_registry_class_init (OwDeviceRegistryClass *klass)
    */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-
-  if (sodium_init () < 0)
-    g_error ("libsodium could not be initialised");
 }
 
 static void

@@ -974,9 +974,6 @@ ow_pairing_class_init (OwPairingClass *klass)
   signals[SIGNAL_DEVICE_JOINED] =
     g_signal_new ("device-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-
-  if (sodium_init () < 0)
-    g_error ("libsodium could not be initialised");
 }
 
 static void

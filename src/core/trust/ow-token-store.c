@@ -388,9 +388,6 @@ ow_token_store_class_init (OwTokenStoreClass *klass)
   signals[SIGNAL_TOKEN_REVOKED] =
     g_signal_new ("token-revoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-
-  if (sodium_init () < 0)
-    g_error ("libsodium could not be initialised");
 }
 
 static void

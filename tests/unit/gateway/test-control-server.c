@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sodium.h>
 
 typedef struct
 {
@@ -216,6 +217,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add ("/control/serves-owner", Fixture, NULL, fixture_set_up, test_serves_owner,
               fixture_tear_down);
   g_test_add ("/control/second-host-is-refused", Fixture, NULL, fixture_set_up,

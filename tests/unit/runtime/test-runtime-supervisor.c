@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sodium.h>
 
 /*
  * The supervisor's state machine and backoff, driven by the stand-in runtime of
@@ -430,6 +431,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
 
   if (g_getenv ("OW_FAKE_RUNTIME") == NULL)
     g_error ("OW_FAKE_RUNTIME must name the stand-in runtime; run this test with meson test");

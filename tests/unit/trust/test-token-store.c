@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sodium.h>
 
 typedef struct
 {
@@ -134,6 +135,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_assert_cmpint (sodium_init (), >=, 0);
   g_test_add ("/token-store/create-verify-revoke", Fixture, NULL, fixture_set_up,
               test_create_verify_revoke, fixture_tear_down);
   g_test_add ("/token-store/tokens-survive-reopen-as-hashes", Fixture, NULL, fixture_set_up,
