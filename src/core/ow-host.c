@@ -526,10 +526,21 @@ start_gateway (OwHost *self, GError **error)
   g_signal_connect_object (self->tasks, "changed", G_CALLBACK (on_task_changed), self, 0);
   g_signal_connect_object (self->supervisor, "notify::restarts", G_CALLBACK (on_runtime_restarts),
                            self, 0);
-  self->gateway =
-    ow_gateway_new (self->identity, self->tokens, self->supervisor, self->hub, self->approvals,
-                    self->pairing, self->devices, self->tasks, self->permissions, self->metrics,
-                    self->workspaces, &self->gateway_options);
+  self->gateway = ow_gateway_new (
+    &(OwGatewayContext){
+      .identity = self->identity,
+      .tokens = self->tokens,
+      .runtime = self->supervisor,
+      .hub = self->hub,
+      .approvals = self->approvals,
+      .pairing = self->pairing,
+      .devices = self->devices,
+      .tasks = self->tasks,
+      .permissions = self->permissions,
+      .metrics = self->metrics,
+      .workspaces = self->workspaces,
+    },
+    &self->gateway_options);
   if (!ow_gateway_listen (self->gateway, error))
     return FALSE;
   return start_openwork_app (self, error);

@@ -665,3 +665,18 @@ ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
 }
+
+void
+ow_json_add_strv (JsonBuilder *builder, const char *name, const char *const *values)
+{
+  json_builder_set_member_name (builder, name);
+  if (values == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+  json_builder_begin_array (builder);
+  for (guint i = 0; values[i]; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}

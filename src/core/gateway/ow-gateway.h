@@ -3,16 +3,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include "ow-approvals.h"
-#include "ow-device-registry.h"
-#include "ow-event-hub.h"
-#include "ow-identity.h"
-#include "ow-metrics.h"
-#include "ow-pairing.h"
-#include "ow-permissions.h"
-#include "ow-runtime-supervisor.h"
-#include "ow-tasks.h"
-#include "ow-token-store.h"
+#include "ow-gateway-context.h"
 
 G_BEGIN_DECLS
 
@@ -37,31 +28,19 @@ typedef struct
 } OwGatewayOptions;
 
 #define OW_GATEWAY_DEFAULT_MAX_BODY_BYTES (16 * 1024 * 1024)
-#define OW_GATEWAY_DEFAULT_MAX_STREAMS 1024
-#define OW_GATEWAY_DEFAULT_MAX_STREAMS_PER_TOKEN 32
 
 #define OW_TYPE_GATEWAY (ow_gateway_get_type ())
 G_DECLARE_FINAL_TYPE (OwGateway, ow_gateway, OW, GATEWAY, GObject)
 
 /**
  * ow_gateway_new:
- * @workspaces: (element-type OwWorkspace): the folders clients may work in
+ * @services: the host's services (the first part of the context); the gateway keeps a
+ *   reference to each
  *
  * The API that clients talk to: an OpenWork-compatible HTTPS server whose every route
  * but `/health` needs a token of a sufficient scope.
  */
-OwGateway *ow_gateway_new (OwIdentity *identity,
-                           OwTokenStore *tokens,
-                           OwRuntimeSupervisor *runtime,
-                           OwEventHub *hub,
-                           OwApprovals *approvals,
-                           OwPairing *pairing,
-                           OwDeviceRegistry *devices,
-                           OwTasks *tasks,
-                           OwPermissions *permissions,
-                           OwMetrics *metrics,
-                           GPtrArray *workspaces,
-                           const OwGatewayOptions *options);
+OwGateway *ow_gateway_new (const OwGatewayContext *services, const OwGatewayOptions *options);
 
 /* Starts listening; fails when the port is taken, with a message that says so. */
 gboolean ow_gateway_listen (OwGateway *self, GError **error);
@@ -118,15 +97,6 @@ void ow_gateway_dispatch_as_owner (OwGateway *self,
                                    SoupServerMessage *message,
                                    const char *path,
                                    GHashTable *query);
-
-/**
- * ow_gateway_describe_offer:
- * @offer: (nullable): the offer, or %NULL when none is shown
- *
- * Adds what a device needs to pair with @offer to @builder, as one object: `{name,
- * fingerprint, port, addresses, offer: {code, expiresAt, uri, connectRemote}}`.
- */
-void ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairingOffer *offer);
 
 /* While paused, every request from the network gets 503 `hosting_paused` and open event
  * streams end; the control socket still works. */

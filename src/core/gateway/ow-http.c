@@ -105,3 +105,22 @@ ow_read_ready (
     g_propagate_error (error, g_steal_pointer (&local_error));
   return got;
 }
+
+void
+ow_http_reply_ok (SoupServerMessage *message, const char *allowed_name, gboolean allowed)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) answer = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  if (allowed_name != NULL)
+    {
+      json_builder_set_member_name (builder, allowed_name);
+      json_builder_add_boolean_value (builder, allowed);
+    }
+  json_builder_end_object (builder);
+  answer = json_builder_get_root (builder);
+  ow_http_reply_json (message, SOUP_STATUS_OK, answer);
+}

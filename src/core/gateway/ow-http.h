@@ -9,6 +9,10 @@ G_BEGIN_DECLS
 /* Replies with @node serialised as the JSON body. */
 void ow_http_reply_json (SoupServerMessage *message, guint status, JsonNode *node);
 
+/* Replies 200 with OpenWork's `{"ok": true}`, and `"@allowed_name": @allowed` where
+ * @allowed_name is given. */
+void ow_http_reply_ok (SoupServerMessage *message, const char *allowed_name, gboolean allowed);
+
 /* Parses @message's request body as one JSON object, as ow_json_parse_object() does.
  * Returns: (transfer full) (nullable): the object, or %NULL with @error set */
 JsonObject *ow_http_parse_request_object (SoupServerMessage *message, GError **error);

@@ -1,14 +1,38 @@
 #include "config.h"
 
 /* The pairing API (docs/pairing-protocol.md): the public messages of a pairing run and the
- * owner's offers, requests and devices. The protocol itself is in OwPairing. */
+ * owner's side of it (offers, invites, requests). */
 
-#include "ow-gateway-private.h"
+#include "ow-gateway-routes.h"
+#include "ow-gateway.h"
 #include "ow-http.h"
 #include "ow-net.h"
 #include "ow-workspace.h"
 
 #include <string.h>
+
+static void handle_pair_start (OwGatewayRequest *request);
+static void handle_pair_confirm (OwGatewayRequest *request);
+static void handle_pair_grant (OwGatewayRequest *request);
+static void handle_pair_poll (OwGatewayRequest *request);
+static void handle_get_offer (OwGatewayRequest *request);
+static void handle_invite (OwGatewayRequest *request);
+static void handle_renew_offer (OwGatewayRequest *request);
+static void handle_list_pair_requests (OwGatewayRequest *request);
+static void handle_answer_pair_request (OwGatewayRequest *request);
+
+const OwRoute ow_pairing_routes[] = {
+  { "POST", "/pair/start", OW_ACCESS_PUBLIC, handle_pair_start },
+  { "POST", "/pair/grant", OW_ACCESS_PUBLIC, handle_pair_grant },
+  { "GET", "/pair/offer", OW_ACCESS_OWNER, handle_get_offer },
+  { "POST", "/pair/invite", OW_ACCESS_OWNER, handle_invite },
+  { "POST", "/pair/offer", OW_ACCESS_OWNER, handle_renew_offer },
+  { "GET", "/pair/requests", OW_ACCESS_OWNER, handle_list_pair_requests },
+  { "POST", "/pair/requests/:id", OW_ACCESS_OWNER, handle_answer_pair_request },
+  { "POST", "/pair/:id/confirm", OW_ACCESS_PUBLIC, handle_pair_confirm },
+  { "GET", "/pair/:id", OW_ACCESS_PUBLIC, handle_pair_poll },
+  { NULL },
+};
 
 #define MAX_WAIT_SECONDS 30
 
@@ -61,56 +85,13 @@ peer_address (SoupServerMessage *message)
   return host ? host : "unknown";
 }
 
-static void
-reply_builder (SoupServerMessage *message, guint status, JsonBuilder *builder)
-{
-  g_autoptr (JsonNode) node = json_builder_get_root (builder);
-
-  ow_http_reply_json (message, status, node);
-}
-
-static void
-add_string_array (JsonBuilder *builder, const char *name, char **values)
-{
-  json_builder_set_member_name (builder, name);
-  if (values == NULL)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_array (builder);
-  for (guint i = 0; values[i]; i++)
-    json_builder_add_string_value (builder, values[i]);
-  json_builder_end_array (builder);
-}
-
-static void
-add_device (JsonBuilder *builder, const OwDeviceInfo *device)
-{
-  json_builder_begin_object (builder);
-  ow_json_add_string (builder, "id", device->id);
-  ow_json_add_string (builder, "name", device->name);
-  ow_json_add_string (builder, "platform", device->platform);
-  ow_json_add_string (builder, "method", device->method);
-  ow_json_add_string (builder, "scope", ow_scope_to_string (device->scope));
-  add_string_array (builder, "workspaces", device->workspaces);
-  ow_json_add_string (builder, "tokenId", device->token_id);
-  ow_json_add_int (builder, "pairedAt", device->paired_ms);
-  json_builder_set_member_name (builder, "lastSeenAt");
-  if (device->last_seen_ms)
-    json_builder_add_int_value (builder, device->last_seen_ms);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-}
-
 /* The run's messages (public) */
 
-void
-ow_gateway_handle_pair_start (OwGatewayRequest *request)
+static void
+handle_pair_start (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
-  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  OwGatewayContext *self = request->context;
+  g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *share_text = NULL;
@@ -124,7 +105,7 @@ ow_gateway_handle_pair_start (OwGatewayRequest *request)
     return;
   if (!ow_json_get_int (body, "v", OW_JSON_REQUIRED, &version, &error))
     {
-      ow_gateway_reply_invalid (request, error);
+      ow_gateway_request_reply_invalid (request, error);
       return;
     }
   if (version != 1)
@@ -132,8 +113,9 @@ ow_gateway_handle_pair_start (OwGatewayRequest *request)
       reply_invalid (request, "This host speaks pairing protocol version 1 (\"v\": 1).");
       return;
     }
-  if (!ow_gateway_read_strings (request, body, "sid", &sid_text, "share", &share_text_in, "method",
-                                &method, "name", &name, "platform", &platform, NULL))
+  if (!ow_gateway_request_read_strings (request, body, "sid", &sid_text, "share", &share_text_in,
+                                        "method", &method, "name", &name, "platform", &platform,
+                                        NULL))
     return;
   if (!ow_pair_base64url_decode (sid_text, sid, sizeof sid) ||
       !ow_pair_base64url_decode (share_text_in, share, sizeof share))
@@ -156,14 +138,14 @@ ow_gateway_handle_pair_start (OwGatewayRequest *request)
   ow_json_add_string (builder, "name", start.host_name);
   ow_json_add_string (builder, "share", share_text);
   json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
   ow_pairing_start_clear (&start);
 }
 
-void
-ow_gateway_handle_pair_confirm (OwGatewayRequest *request)
+static void
+handle_pair_confirm (OwGatewayRequest *request)
 {
-  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *tag_text = NULL;
@@ -171,14 +153,14 @@ ow_gateway_handle_pair_confirm (OwGatewayRequest *request)
   guint8 client_tag[OW_PAIR_TAG_BYTES];
   guint8 host_tag[OW_PAIR_TAG_BYTES];
 
-  if (body == NULL || !ow_gateway_read_strings (request, body, "confirm", &confirm, NULL))
+  if (body == NULL || !ow_gateway_request_read_strings (request, body, "confirm", &confirm, NULL))
     return;
   if (!ow_pair_base64url_decode (confirm, client_tag, sizeof client_tag))
     {
       reply_invalid (request, "\"confirm\" must be 64 bytes, base64url.");
       return;
     }
-  if (!ow_pairing_confirm (request->gateway->pairing, request->params[0], client_tag, host_tag,
+  if (!ow_pairing_confirm (request->context->pairing, request->params[0], client_tag, host_tag,
                            &error))
     {
       reply_pair_error (request->message, error);
@@ -191,23 +173,23 @@ ow_gateway_handle_pair_confirm (OwGatewayRequest *request)
   ow_json_add_string (builder, "confirm", tag_text);
   ow_json_add_string (builder, "status", "waiting");
   json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
 }
 
-void
-ow_gateway_handle_pair_grant (OwGatewayRequest *request)
+static void
+handle_pair_grant (OwGatewayRequest *request)
 {
-  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
   g_autoptr (OwDeviceInfo) joined = NULL;
   const char *grant, *name, *platform;
 
-  if (body == NULL || !ow_gateway_read_strings (request, body, "grant", &grant, "name", &name,
-                                                "platform", &platform, NULL))
+  if (body == NULL || !ow_gateway_request_read_strings (request, body, "grant", &grant, "name",
+                                                        &name, "platform", &platform, NULL))
     return;
-  if (!ow_pairing_claim_grant (request->gateway->pairing, peer_address (request->message), grant,
+  if (!ow_pairing_claim_grant (request->context->pairing, peer_address (request->message), grant,
                                name, platform, &id, &joined, &error))
     {
       reply_pair_error (request->message, error);
@@ -228,7 +210,7 @@ ow_gateway_handle_pair_grant (OwGatewayRequest *request)
       ow_json_add_string (builder, "status", "waiting");
     }
   json_builder_end_object (builder);
-  reply_builder (request->message, joined ? SOUP_STATUS_OK : SOUP_STATUS_ACCEPTED, builder);
+  ow_gateway_request_reply (request, joined ? SOUP_STATUS_OK : SOUP_STATUS_ACCEPTED, builder);
 }
 
 /* Polling, with long-polling: a waiting device's GET is held until the owner decides or
@@ -236,7 +218,7 @@ ow_gateway_handle_pair_grant (OwGatewayRequest *request)
 
 typedef struct
 {
-  OwGateway *gateway;
+  OwGatewayContext *context;
   SoupServerMessage *message;
   char *id;
   char *proof;
@@ -256,10 +238,14 @@ waiter_free (Waiter *waiter)
 
 /* Answers a poll from the request's state; FALSE when it still waits and @final is not set. */
 static gboolean
-answer_poll (
-  OwGateway *self, SoupServerMessage *message, const char *id, const char *proof, gboolean final)
+answer_poll (OwGatewayContext *self,
+             SoupServerMessage *message,
+             const char *id,
+             const char *proof,
+             gboolean final)
 {
   g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) answer = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OwDeviceInfo) device = NULL;
   g_autofree char *box = NULL;
@@ -288,17 +274,18 @@ answer_poll (
           json_builder_end_object (builder);
         }
       json_builder_set_member_name (builder, "device");
-      add_device (builder, device);
+      ow_device_routes_add_device (builder, device);
     }
   json_builder_end_object (builder);
-  reply_builder (message, SOUP_STATUS_OK, builder);
+  answer = json_builder_get_root (builder);
+  ow_http_reply_json (message, SOUP_STATUS_OK, answer);
   return TRUE;
 }
 
 static void
 finish_waiter (Waiter *waiter, gboolean final)
 {
-  OwGateway *self = waiter->gateway;
+  OwGatewayContext *self = waiter->context;
 
   if (!answer_poll (self, waiter->message, waiter->id, waiter->proof, final))
     return;
@@ -320,11 +307,11 @@ on_waiter_timeout (gpointer user_data)
 static void
 on_waiter_finished (SoupServerMessage *message, Waiter *waiter)
 {
-  g_ptr_array_remove_fast (waiter->gateway->pair_waiters, waiter);
+  g_ptr_array_remove_fast (waiter->context->pair_waiters, waiter);
 }
 
 void
-ow_gateway_pair_request_decided (OwGateway *self, const char *id)
+ow_pairing_routes_request_decided (OwGatewayContext *self, const char *id)
 {
   g_autoptr (GPtrArray) ready = g_ptr_array_new ();
 
@@ -340,7 +327,7 @@ ow_gateway_pair_request_decided (OwGateway *self, const char *id)
 }
 
 void
-ow_gateway_pair_waiters_free (GPtrArray *waiters)
+ow_pairing_waiters_free (GPtrArray *waiters)
 {
   while (waiters->len > 0)
     {
@@ -354,15 +341,15 @@ ow_gateway_pair_waiters_free (GPtrArray *waiters)
 }
 
 GPtrArray *
-ow_gateway_pair_waiters_new (void)
+ow_pairing_waiters_new (void)
 {
   return g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
 }
 
-void
-ow_gateway_handle_pair_poll (OwGatewayRequest *request)
+static void
+handle_pair_poll (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
+  OwGatewayContext *self = request->context;
   const char *authorization = soup_message_headers_get_one (
     soup_server_message_get_request_headers (request->message), "Authorization");
   const char *wait_text = request->query ? g_hash_table_lookup (request->query, "wait") : NULL;
@@ -385,7 +372,7 @@ ow_gateway_handle_pair_poll (OwGatewayRequest *request)
     return;
 
   waiter = g_new0 (Waiter, 1);
-  waiter->gateway = self;
+  waiter->context = self;
   waiter->message = g_object_ref (request->message);
   waiter->id = g_strdup (request->params[0]);
   waiter->proof = g_strdup (authorization + 5);
@@ -397,19 +384,19 @@ ow_gateway_handle_pair_poll (OwGatewayRequest *request)
 
 /* The owner's side */
 
-void
-ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairingOffer *offer)
+static void
+describe_offer (OwGatewayContext *self, JsonBuilder *builder, const OwPairingOffer *offer)
 {
   g_auto (GStrv) addresses = ow_net_usable_addresses ();
   const char *name = ow_pairing_get_host_name (self->pairing);
   const char *fingerprint = ow_identity_get_fingerprint (self->identity);
-  guint port = ow_gateway_get_port (self);
+  guint port = ow_gateway_get_port (self->gateway);
 
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "name", name);
   ow_json_add_string (builder, "fingerprint", fingerprint);
   ow_json_add_int (builder, "port", port);
-  add_string_array (builder, "addresses", addresses);
+  ow_json_add_strv (builder, "addresses", (const char *const *) addresses);
   json_builder_set_member_name (builder, "offer");
   if (offer == NULL)
     {
@@ -439,24 +426,24 @@ ow_gateway_describe_offer (OwGateway *self, JsonBuilder *builder, const OwPairin
   json_builder_end_object (builder);
 }
 
-void
-ow_gateway_handle_get_offer (OwGatewayRequest *request)
+static void
+handle_get_offer (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
+  OwGatewayContext *self = request->context;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-  ow_gateway_describe_offer (self, builder, ow_pairing_get_offer (self->pairing, TRUE));
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  describe_offer (self, builder, ow_pairing_get_offer (self->pairing, TRUE));
+  ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
 }
 
-void
-ow_gateway_handle_renew_offer (OwGatewayRequest *request)
+static void
+handle_renew_offer (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
+  OwGatewayContext *self = request->context;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-  ow_gateway_describe_offer (self, builder, ow_pairing_renew_offer (self->pairing));
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
+  describe_offer (self, builder, ow_pairing_renew_offer (self->pairing));
+  ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
 }
 
 /* A waiting device as the API and `devices pending` give it: `{id, name, platform,
@@ -478,11 +465,11 @@ add_pair_request (JsonBuilder *builder, OwPairingRequest *pending)
   json_builder_end_object (builder);
 }
 
-void
-ow_gateway_handle_list_pair_requests (OwGatewayRequest *request)
+static void
+handle_list_pair_requests (OwGatewayRequest *request)
 {
-  ow_gateway_reply_model (request, ow_pairing_get_requests (request->gateway->pairing),
-                          (OwGatewayAddItem) add_pair_request, NULL);
+  ow_gateway_request_reply_model (request, ow_pairing_get_requests (request->context->pairing),
+                                  (OwGatewayAddItem) add_pair_request, NULL);
 }
 
 /* The "workspaces" member of an approval: absent or null for all, else known ids. FALSE
@@ -508,7 +495,7 @@ read_workspaces (OwGatewayRequest *request, JsonObject *body, GStrv *workspaces)
       return FALSE;
     }
   for (guint i = 0; (*workspaces)[i]; i++)
-    if (ow_workspace_find (request->gateway->workspaces, (*workspaces)[i]) == NULL)
+    if (ow_workspace_find (request->context->workspaces, (*workspaces)[i]) == NULL)
       {
         g_clear_pointer (workspaces, g_strfreev);
         ow_http_reply_error (request->message, SOUP_STATUS_UNPROCESSABLE_ENTITY,
@@ -520,11 +507,11 @@ read_workspaces (OwGatewayRequest *request, JsonObject *body, GStrv *workspaces)
   return TRUE;
 }
 
-void
-ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
+static void
+handle_answer_pair_request (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
-  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  OwGatewayContext *self = request->context;
+  g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (OwDeviceInfo) device = NULL;
@@ -534,7 +521,7 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
   OwScope scope = OW_SCOPE_COLLABORATOR;
 
   if (body == NULL ||
-      !ow_gateway_read_strings (request, body, "reply", &reply, "scope", &scope_text, NULL))
+      !ow_gateway_request_read_strings (request, body, "reply", &reply, "scope", &scope_text, NULL))
     return;
   if (g_strcmp0 (reply, "deny") == 0)
     {
@@ -566,66 +553,19 @@ ow_gateway_handle_answer_pair_request (OwGatewayRequest *request)
     }
 
   builder = json_builder_new ();
-  add_device (builder, device);
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
-}
-
-char *
-ow_gateway_dup_openwork_app_url (OwGateway *self)
-{
-  g_auto (GStrv) addresses = NULL;
-  guint http_port;
-
-  g_return_val_if_fail (OW_IS_GATEWAY (self), NULL);
-
-  if (self->public_url != NULL)
-    return g_strdup (self->public_url);
-  http_port = ow_gateway_get_http_port (self);
-  if (http_port == 0)
-    return NULL;
-  addresses = ow_net_usable_addresses ();
-  return ow_net_http_url ("http", addresses[0] ? addresses[0] : "127.0.0.1", http_port);
-}
-
-char *
-ow_gateway_invite_openwork_app (OwGateway *self,
-                                OwScope scope,
-                                const char *const *workspaces,
-                                const OwPairingInvite **invite,
-                                char **host_url,
-                                GError **error)
-{
-  g_autofree char *url = NULL;
-
-  g_return_val_if_fail (OW_IS_GATEWAY (self), NULL);
-  g_return_val_if_fail (invite != NULL, NULL);
-
-  url = ow_gateway_dup_openwork_app_url (self);
-  if (url == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                           "OpenWork app access is off: stock OpenWork clients need the "
-                           "plain-HTTP listener or an HTTPS front. Turn it on first "
-                           "(openwork-host openwork-app on).");
-      return NULL;
-    }
-
-  *invite = ow_pairing_invite (self->pairing, scope, workspaces);
-  if (host_url)
-    *host_url = g_strdup (url);
-  return ow_pair_uri_build_connect_remote (url, (*invite)->grant,
-                                           ow_pairing_get_host_name (self->pairing), TRUE);
+  ow_device_routes_add_device (builder, device);
+  ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
 }
 
 /* An OpenWork app link the owner agrees to before it is shown: POST /pair/invite {scope,
  * workspaces}. Stock OpenWork clients make the platform's certificate checks and cannot
  * pin ours, so the link points at the plain-HTTP listener, which must be on, or at the
  * HTTPS front the owner configured. */
-void
-ow_gateway_handle_invite (OwGatewayRequest *request)
+static void
+handle_invite (OwGatewayRequest *request)
 {
-  OwGateway *self = request->gateway;
-  g_autoptr (JsonObject) body = ow_gateway_read_json_object (request);
+  OwGatewayContext *self = request->context;
+  g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) workspaces = NULL;
@@ -635,7 +575,7 @@ ow_gateway_handle_invite (OwGatewayRequest *request)
   const char *scope_text;
   OwScope scope;
 
-  if (body == NULL || !ow_gateway_read_strings (request, body, "scope", &scope_text, NULL))
+  if (body == NULL || !ow_gateway_request_read_strings (request, body, "scope", &scope_text, NULL))
     return;
   if (!ow_scope_from_string (scope_text, &scope))
     {
@@ -644,8 +584,8 @@ ow_gateway_handle_invite (OwGatewayRequest *request)
     }
   if (!read_workspaces (request, body, &workspaces))
     return;
-  link = ow_gateway_invite_openwork_app (self, scope, (const char *const *) workspaces, &invite,
-                                         &host_url, &error);
+  link = ow_gateway_invite_openwork_app (self->gateway, scope, (const char *const *) workspaces,
+                                         &invite, &host_url, &error);
   if (link == NULL)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_CONFLICT, "openwork_app_access_off",
@@ -659,52 +599,17 @@ ow_gateway_handle_invite (OwGatewayRequest *request)
   ow_json_add_string (builder, "hostUrl", host_url);
   ow_json_add_string (builder, "workerName", ow_pairing_get_host_name (self->pairing));
   ow_json_add_string (builder, "scope", ow_scope_to_string (scope));
-  add_string_array (builder, "workspaces", invite->workspaces);
+  ow_json_add_strv (builder, "workspaces", (const char *const *) invite->workspaces);
   ow_json_add_int (builder, "expiresAt", invite->expires_ms);
   json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_CREATED, builder);
-}
-
-void
-ow_gateway_handle_list_devices (OwGatewayRequest *request)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) devices = ow_device_registry_list (request->gateway->devices, &error);
-
-  if (devices == NULL)
-    {
-      ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                           error->message);
-      return;
-    }
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < devices->len; i++)
-    add_device (builder, g_ptr_array_index (devices, i));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  reply_builder (request->message, SOUP_STATUS_OK, builder);
-}
-
-void
-ow_gateway_handle_revoke_device (OwGatewayRequest *request)
-{
-  g_autoptr (GError) error = NULL;
-
-  ow_device_registry_revoke (request->gateway->devices, request->params[0], &error);
-  ow_gateway_reply_revoked (
-    request, error,
-    g_error_matches (error, OW_DEVICE_REGISTRY_ERROR, OW_DEVICE_REGISTRY_ERROR_NOT_FOUND));
+  ow_gateway_request_reply (request, SOUP_STATUS_CREATED, builder);
 }
 
 /* Existing OpenWork clients know no pairing API: they present the grant of a
  * connect-remote link as their token. The first such request claims the grant for that
  * device: an invite's is in at once, an offer's asks the owner. */
 gboolean
-ow_gateway_use_grant (OwGateway *self, SoupServerMessage *message, const char *grant)
+ow_pairing_routes_use_grant (OwGatewayContext *self, SoupServerMessage *message, const char *grant)
 {
   const char *agent =
     soup_message_headers_get_one (soup_server_message_get_request_headers (message), "User-Agent");
