@@ -71,6 +71,10 @@ void ow_pairing_routes_request_decided (OwGatewayContext *context, const char *i
 void ow_device_routes_add_token (JsonBuilder *builder, const OwTokenInfo *info);
 void ow_device_routes_add_device (JsonBuilder *builder, const OwDeviceInfo *device);
 
+/* The serializer of approvals: upstream's `/approvals` item `{id, workspaceId, action,
+ * summary, paths, createdAt, actor}` (ow-openwork-routes.c) */
+void ow_openwork_routes_add_approval (JsonBuilder *builder, OwApproval *approval);
+
 /* Answers the permission request @id for the caller, through the broker: the first answer
  * wins, a later one gets 409 (ow-host-routes.c). */
 void

@@ -471,10 +471,36 @@ handle_delete_session (OwGatewayRequest *request)
                                     deletion);
 }
 
+void
+ow_openwork_routes_add_approval (JsonBuilder *builder, OwApproval *approval)
+{
+  const OwApprovalActor *actor = ow_approval_get_actor (approval);
+
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "id", ow_approval_get_id (approval));
+  ow_json_add_string (builder, "workspaceId", ow_approval_get_workspace_id (approval));
+  ow_json_add_string (builder, "action", ow_approval_get_action (approval));
+  ow_json_add_string (builder, "summary", ow_approval_get_summary (approval));
+  ow_json_add_strv (builder, "paths", ow_approval_get_paths (approval));
+  ow_json_add_int (builder, "createdAt", ow_approval_get_created_at (approval));
+  json_builder_set_member_name (builder, "actor");
+  json_builder_begin_object (builder);
+  ow_json_add_string (builder, "type", actor->type);
+  if (actor->client_id)
+    ow_json_add_string (builder, "clientId", actor->client_id);
+  if (actor->token_hash)
+    ow_json_add_string (builder, "tokenHash", actor->token_hash);
+  if (actor->scope)
+    ow_json_add_string (builder, "scope", actor->scope);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+}
+
 static void
 handle_list_approvals (OwGatewayRequest *request)
 {
-  ow_gateway_request_reply_items (request, ow_approvals_list (request->context->approvals));
+  ow_gateway_request_reply_model (request, G_LIST_MODEL (request->context->approvals),
+                                  (OwGatewayAddItem) ow_openwork_routes_add_approval, NULL);
 }
 
 static void

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include "ow-approvals.h"
-#include "ow-json.h"
 
 /* clang-format off */
 G_DEFINE_QUARK (ow-approvals-error-quark, ow_approvals_error)
@@ -10,27 +9,22 @@ G_DEFINE_QUARK (ow-approvals-error-quark, ow_approvals_error)
 /* How many answered ids are remembered, to tell "already answered" from "unknown". */
 #define ANSWERED_MEMORY 256
 
-typedef struct
-{
-  char *id;
-  char *workspace_id;
-  char *action;
-  char *summary;
-  GStrv paths;
-  JsonObject *actor;
-  gint64 created_ms;
-} Request;
-
 struct _OwApprovals
 {
   GObject parent_instance;
 
-  GPtrArray *waiting; /* Request, oldest first */
+  GPtrArray *waiting; /* OwApproval, oldest first */
   GQueue answered;    /* ids, newest last */
   guint next_id;
 };
 
-G_DEFINE_FINAL_TYPE (OwApprovals, ow_approvals, G_TYPE_OBJECT)
+static void ow_approvals_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OwApprovals,
+                               ow_approvals,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      ow_approvals_list_model_init))
 
 enum
 {
@@ -40,16 +34,34 @@ enum
 
 static guint signals[N_SIGNALS];
 
-static void
-request_free (Request *request)
+static GType
+ow_approvals_get_item_type (GListModel *model)
 {
-  g_free (request->id);
-  g_free (request->workspace_id);
-  g_free (request->action);
-  g_free (request->summary);
-  g_strfreev (request->paths);
-  g_clear_pointer (&request->actor, json_object_unref);
-  g_free (request);
+  return OW_TYPE_APPROVAL;
+}
+
+static guint
+ow_approvals_get_n_items (GListModel *model)
+{
+  return OW_APPROVALS (model)->waiting->len;
+}
+
+static gpointer
+ow_approvals_get_item (GListModel *model, guint position)
+{
+  OwApprovals *self = OW_APPROVALS (model);
+
+  if (position >= self->waiting->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->waiting, position));
+}
+
+static void
+ow_approvals_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = ow_approvals_get_item_type;
+  iface->get_n_items = ow_approvals_get_n_items;
+  iface->get_item = ow_approvals_get_item;
 }
 
 OwApprovals *
@@ -58,63 +70,36 @@ ow_approvals_new (void)
   return g_object_new (OW_TYPE_APPROVALS, NULL);
 }
 
-char *
+OwApproval *
 ow_approvals_add (OwApprovals *self,
                   const char *workspace_id,
                   const char *action,
                   const char *summary,
                   const char *const *paths,
-                  JsonObject *actor)
+                  const OwApprovalActor *actor)
 {
-  Request *request;
+  g_autofree char *id = NULL;
+  OwApproval *approval;
 
   g_return_val_if_fail (OW_IS_APPROVALS (self), NULL);
-  g_return_val_if_fail (workspace_id != NULL && action != NULL && summary != NULL, NULL);
-  g_return_val_if_fail (actor != NULL, NULL);
 
-  request = g_new0 (Request, 1);
-  request->id = g_strdup_printf ("apr_%u", ++self->next_id);
-  request->workspace_id = g_strdup (workspace_id);
-  request->action = g_strdup (action);
-  request->summary = g_strdup (summary);
-  request->paths = paths ? g_strdupv ((char **) paths) : g_new0 (char *, 1);
-  request->actor = json_object_ref (actor);
-  request->created_ms = g_get_real_time () / 1000;
-  g_ptr_array_add (self->waiting, request);
-  return g_strdup (request->id);
+  id = g_strdup_printf ("apr_%u", ++self->next_id);
+  approval = ow_approval_new (id, workspace_id, action, summary, paths, actor);
+  g_return_val_if_fail (approval != NULL, NULL);
+  g_ptr_array_add (self->waiting, approval);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->waiting->len - 1, 0, 1);
+  return approval;
 }
 
-JsonNode *
-ow_approvals_list (OwApprovals *self)
+OwApproval *
+ow_approvals_lookup (OwApprovals *self, const char *id)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
   g_return_val_if_fail (OW_IS_APPROVALS (self), NULL);
 
-  json_builder_begin_array (builder);
   for (guint i = 0; i < self->waiting->len; i++)
-    {
-      Request *request = g_ptr_array_index (self->waiting, i);
-      JsonNode *actor = json_node_new (JSON_NODE_OBJECT);
-
-      json_node_set_object (actor, request->actor);
-      json_builder_begin_object (builder);
-      ow_json_add_string (builder, "id", request->id);
-      ow_json_add_string (builder, "workspaceId", request->workspace_id);
-      ow_json_add_string (builder, "action", request->action);
-      ow_json_add_string (builder, "summary", request->summary);
-      json_builder_set_member_name (builder, "paths");
-      json_builder_begin_array (builder);
-      for (guint n = 0; request->paths[n]; n++)
-        json_builder_add_string_value (builder, request->paths[n]);
-      json_builder_end_array (builder);
-      ow_json_add_int (builder, "createdAt", request->created_ms);
-      json_builder_set_member_name (builder, "actor");
-      json_builder_add_value (builder, actor);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  return json_builder_get_root (builder);
+    if (g_strcmp0 (ow_approval_get_id (g_ptr_array_index (self->waiting, i)), id) == 0)
+      return g_ptr_array_index (self->waiting, i);
+  return NULL;
 }
 
 gboolean
@@ -124,13 +109,14 @@ ow_approvals_reply (OwApprovals *self, const char *id, gboolean allow, GError **
 
   for (guint i = 0; i < self->waiting->len; i++)
     {
-      Request *request = g_ptr_array_index (self->waiting, i);
+      OwApproval *approval = g_ptr_array_index (self->waiting, i);
 
-      if (g_str_equal (request->id, id))
+      if (g_strcmp0 (ow_approval_get_id (approval), id) == 0)
         {
-          g_autofree char *answered = g_strdup (request->id);
+          g_autofree char *answered = g_strdup (id);
 
           g_ptr_array_remove_index (self->waiting, i);
+          g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 0);
           g_queue_push_tail (&self->answered, g_strdup (answered));
           if (g_queue_get_length (&self->answered) > ANSWERED_MEMORY)
             g_free (g_queue_pop_head (&self->answered));
@@ -177,6 +163,6 @@ ow_approvals_class_init (OwApprovalsClass *klass)
 static void
 ow_approvals_init (OwApprovals *self)
 {
-  self->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify) request_free);
+  self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
   g_queue_init (&self->answered);
 }

@@ -1,6 +1,8 @@
 #pragma once
 
-#include <json-glib/json-glib.h>
+#include <gio/gio.h>
+
+#include "ow-approval.h"
 
 G_BEGIN_DECLS
 
@@ -19,37 +21,34 @@ G_DECLARE_FINAL_TYPE (OwApprovals, ow_approvals, OW, APPROVALS, GObject)
 
 /*
  * Remote writes that wait for the host owner's yes or no (a skill, a config patch), as
- * OpenWork's server holds them. Each request is answered once; whoever answers first
- * (dialog, command line, owner client) wins. Kept in memory only, as upstream does.
+ * OpenWork's server holds them: a #GListModel of #OwApproval, the oldest first. Each is
+ * answered once, and leaves the model then; whoever answers first (dialog, command line,
+ * owner client) wins. Kept in memory only, as upstream does.
  */
 OwApprovals *ow_approvals_new (void);
 
 /**
  * ow_approvals_add:
- * @workspace_id: the workspace the write is for
- * @action: what is asked, in upstream's words, e.g. "skills.upsert", "config.patch"
- * @summary: one line for a person, e.g. "Upsert skill foo"
- * @paths: (nullable): the files it would change, absolute
- * @actor: (transfer none): who asks: `{type: "remote"|"host", clientId?, tokenHash?,
- *   scope?}`
  *
- * Returns: (transfer full): the new request's id
+ * Holds a new request; see ow_approval_new() for the arguments.
+ *
+ * Returns: (transfer none): the request, in the model
  */
-char *ow_approvals_add (OwApprovals *self,
-                        const char *workspace_id,
-                        const char *action,
-                        const char *summary,
-                        const char *const *paths,
-                        JsonObject *actor);
+OwApproval *ow_approvals_add (OwApprovals *self,
+                              const char *workspace_id,
+                              const char *action,
+                              const char *summary,
+                              const char *const *paths,
+                              const OwApprovalActor *actor);
 
-/* Returns: (transfer full): the requests still waiting, oldest first, as upstream's
- * `/approvals` items: `{id, workspaceId, action, summary, paths, createdAt, actor}`. */
-JsonNode *ow_approvals_list (OwApprovals *self);
+/* Returns: (transfer none) (nullable): the waiting request @id */
+OwApproval *ow_approvals_lookup (OwApprovals *self, const char *id);
 
 /**
  * ow_approvals_reply:
  *
- * Answers a waiting request and emits #OwApprovals::replied (@id, @allow). Unknown ids
+ * Answers a waiting request, which leaves the model, and emits #OwApprovals::replied
+ * (@id, @allow). Unknown ids
  * are %OW_APPROVALS_ERROR_NOT_FOUND; answered ones %OW_APPROVALS_ERROR_ALREADY_ANSWERED.
  */
 gboolean ow_approvals_reply (OwApprovals *self, const char *id, gboolean allow, GError **error);
