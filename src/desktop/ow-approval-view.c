@@ -81,7 +81,7 @@ static void
 on_allow_clicked (OwApprovalView *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (OwDeviceInfo) device = NULL;
+  g_autoptr (OwDevice) device = NULL;
   g_auto (GStrv) workspaces = NULL;
   g_autofree char *id = NULL;
   gboolean none;
@@ -237,7 +237,7 @@ ow_approval_view_class_init (OwApprovalViewClass *klass)
    */
   signals[SIGNAL_DECIDED] =
     g_signal_new ("decided", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_POINTER);
+                  G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_BOOLEAN, OW_TYPE_DEVICE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/openwork/Host/ow-approval-view.ui");

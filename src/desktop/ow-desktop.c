@@ -294,10 +294,7 @@ ensure_onboarding (OwDesktop *desktop)
 static gboolean
 has_devices (OwDesktop *desktop)
 {
-  g_autoptr (GPtrArray) devices =
-    ow_device_registry_list (ow_host_get_devices (desktop->host), NULL);
-
-  return devices && devices->len > 0;
+  return g_list_model_get_n_items (G_LIST_MODEL (ow_host_get_devices (desktop->host))) > 0;
 }
 
 static void

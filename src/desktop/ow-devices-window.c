@@ -61,29 +61,36 @@ on_revoke_clicked (GtkButton *button, OwDevicesWindow *self)
     }
 }
 
+/* platform · access · when it was last seen */
+static void
+show_details (OwDevice *device, GParamSpec *pspec, GtkLabel *details)
+{
+  g_autofree char *seen = ow_format_time_ago (ow_device_get_last_seen_at (device));
+  g_autofree char *text = NULL;
+
+  /* TRANSLATORS: platform · access · "last seen 5 minutes ago" */
+  text = g_strdup_printf (_("%s · %s · last seen %s"),
+                             ow_platform_display_name (ow_device_get_platform (device)),
+                             ow_scope_display_name (ow_device_get_scope (device)), seen);
+  gtk_label_set_text (details, text);
+}
+
 static GtkWidget *
-make_row (OwDevicesWindow *self, const OwDeviceInfo *device)
+make_row (OwDevicesWindow *self, OwDevice *device)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *icon, *name, *details, *revoke;
-  g_autofree char *seen = ow_format_time_ago (device->last_seen_ms);
-  g_autofree char *detail_text = NULL;
+  const char *platform = ow_device_get_platform (device);
   g_autofree char *revoke_name = NULL;
-  gboolean computer = g_strcmp0 (device->platform, "linux") == 0 ||
-                      g_strcmp0 (device->platform, "macos") == 0 ||
-                      g_strcmp0 (device->platform, "windows") == 0;
-
-  /* TRANSLATORS: platform · access · "last seen 5 minutes ago" */
-  detail_text =
-    g_strdup_printf (_("%s · %s · last seen %s"), ow_platform_display_name (device->platform),
-                        ow_scope_display_name (device->scope), seen);
+  gboolean computer = g_strcmp0 (platform, "linux") == 0 || g_strcmp0 (platform, "macos") == 0 ||
+                      g_strcmp0 (platform, "windows") == 0;
 
   g_object_set (box, "margin", 12, NULL);
   icon = gtk_image_new_from_icon_name (computer ? "computer-symbolic" : "phone-symbolic",
                                        GTK_ICON_SIZE_DND);
-  name = gtk_label_new (device->name);
+  name = gtk_label_new (ow_device_get_name (device));
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
   gtk_style_context_add_class (gtk_widget_get_style_context (name), "ow-may-ellipsize");
@@ -94,7 +101,9 @@ make_row (OwDevicesWindow *self, const OwDeviceInfo *device)
     gtk_label_set_attributes (GTK_LABEL (name), bold);
     pango_attr_list_unref (bold);
   }
-  details = gtk_label_new (detail_text);
+  details = gtk_label_new (NULL);
+  show_details (device, NULL, GTK_LABEL (details));
+  g_signal_connect_object (device, "notify::last-seen-at", G_CALLBACK (show_details), details, 0);
   gtk_label_set_xalign (GTK_LABEL (details), 0);
   gtk_label_set_line_wrap (GTK_LABEL (details), TRUE);
   gtk_style_context_add_class (gtk_widget_get_style_context (details), "dim-label");
@@ -102,10 +111,12 @@ make_row (OwDevicesWindow *self, const OwDeviceInfo *device)
   revoke = gtk_button_new_with_mnemonic (_("_Revoke…"));
   gtk_widget_set_valign (revoke, GTK_ALIGN_CENTER);
   /* TRANSLATORS: the accessible name of a device's Revoke button */
-  revoke_name = g_strdup_printf (_("Revoke %s"), device->name);
+  revoke_name = g_strdup_printf (_("Revoke %s"), ow_device_get_name (device));
   atk_object_set_name (gtk_widget_get_accessible (revoke), revoke_name);
-  g_object_set_data_full (G_OBJECT (revoke), "ow-device-id", g_strdup (device->id), g_free);
-  g_object_set_data_full (G_OBJECT (revoke), "ow-device-name", g_strdup (device->name), g_free);
+  g_object_set_data_full (G_OBJECT (revoke), "ow-device-id", g_strdup (ow_device_get_id (device)),
+                          g_free);
+  g_object_set_data_full (G_OBJECT (revoke), "ow-device-name",
+                          g_strdup (ow_device_get_name (device)), g_free);
   g_signal_connect (revoke, "clicked", G_CALLBACK (on_revoke_clicked), self);
 
   gtk_box_pack_start (GTK_BOX (text), name, FALSE, FALSE, 0);
@@ -122,21 +133,18 @@ make_row (OwDevicesWindow *self, const OwDeviceInfo *device)
 static void
 refresh (OwDevicesWindow *self)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) devices =
-    ow_device_registry_list (ow_host_get_devices (self->host), &error);
+  GListModel *devices = G_LIST_MODEL (ow_host_get_devices (self->host));
+  guint n_devices = g_list_model_get_n_items (devices);
 
   ow_container_clear (GTK_CONTAINER (self->list));
-  if (devices == NULL)
-    {
-      g_message ("The devices cannot be listed: %s", error->message);
-      return;
-    }
   /* Newest first: the one just paired is the one looked for. */
-  for (guint i = devices->len; i > 0; i--)
-    gtk_container_add (GTK_CONTAINER (self->list),
-                       make_row (self, g_ptr_array_index (devices, i - 1)));
-  gtk_stack_set_visible_child_name (self->stack, devices->len ? "list" : "empty");
+  for (guint i = n_devices; i > 0; i--)
+    {
+      g_autoptr (OwDevice) device = g_list_model_get_item (devices, i - 1);
+
+      gtk_container_add (GTK_CONTAINER (self->list), make_row (self, device));
+    }
+  gtk_stack_set_visible_child_name (self->stack, n_devices ? "list" : "empty");
 }
 
 static void
@@ -178,7 +186,7 @@ ow_devices_window_new (GtkApplication *application, OwHost *host)
   OwDevicesWindow *self = g_object_new (OW_TYPE_DEVICES_WINDOW, "application", application, NULL);
 
   self->host = g_object_ref (host);
-  g_signal_connect_object (ow_host_get_devices (host), "changed", G_CALLBACK (refresh), self,
+  g_signal_connect_object (ow_host_get_devices (host), "items-changed", G_CALLBACK (refresh), self,
                            G_CONNECT_SWAPPED);
   refresh (self);
   return self;

@@ -430,7 +430,7 @@ stop_waiting (OwOnboardingWindow *self)
 }
 
 static void
-show_done (OwOnboardingWindow *self, const OwDeviceInfo *device)
+show_done (OwOnboardingWindow *self, OwDevice *device)
 {
   g_autofree char *title = NULL;
   g_autofree char *summary = NULL;
@@ -441,20 +441,22 @@ show_done (OwOnboardingWindow *self, const OwDeviceInfo *device)
     {
       OwWorkspace *workspace = g_ptr_array_index (workspaces, i);
 
-      if (device && device->workspaces &&
-          !g_strv_contains ((const char *const *) device->workspaces, workspace->id))
+      if (device && ow_device_get_workspaces (device) &&
+          !g_strv_contains (ow_device_get_workspaces (device), workspace->id))
         continue;
       g_string_append_printf (folders, "\n    %s", workspace->path);
     }
 
   /* TRANSLATORS: %s is the device's name */
-  title = g_strdup_printf (_("“%s” is paired"), device ? device->name : self->device_name);
+  title = g_strdup_printf (_("“%s” is paired"),
+                              device ? ow_device_get_name (device) : self->device_name);
   if (device)
     summary = g_strdup_printf (
       /* TRANSLATORS: the access, what it means, then the folders, one per line */
       _("Access: %s. %s\nFolders it may work in:%s\n\nCommands and file changes it starts "
         "ask you here first. You can revoke it any time under Devices."),
-         ow_scope_display_name (device->scope), ow_scope_description (device->scope), folders->str);
+         ow_scope_display_name (ow_device_get_scope (device)),
+         ow_scope_description (ow_device_get_scope (device)), folders->str);
   else
     summary = g_strdup (_("It was approved elsewhere. You can see and revoke it under Devices."));
   gtk_label_set_text (self->done_title, title);
@@ -467,7 +469,7 @@ static void
 on_decided (OwApprovalView *view,
             const char *id,
             gboolean approved,
-            OwDeviceInfo *device,
+            OwDevice *device,
             OwOnboardingWindow *self)
 {
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "approve") != 0)

@@ -45,20 +45,20 @@ ow_device_routes_add_token (JsonBuilder *builder, const OwTokenInfo *info)
 }
 
 void
-ow_device_routes_add_device (JsonBuilder *builder, const OwDeviceInfo *device)
+ow_device_routes_add_device (JsonBuilder *builder, OwDevice *device)
 {
   json_builder_begin_object (builder);
-  ow_json_add_string (builder, "id", device->id);
-  ow_json_add_string (builder, "name", device->name);
-  ow_json_add_string (builder, "platform", device->platform);
-  ow_json_add_string (builder, "method", device->method);
-  ow_json_add_string (builder, "scope", ow_scope_to_string (device->scope));
-  ow_json_add_strv (builder, "workspaces", (const char *const *) device->workspaces);
-  ow_json_add_string (builder, "tokenId", device->token_id);
-  ow_json_add_int (builder, "pairedAt", device->paired_ms);
+  ow_json_add_string (builder, "id", ow_device_get_id (device));
+  ow_json_add_string (builder, "name", ow_device_get_name (device));
+  ow_json_add_string (builder, "platform", ow_device_get_platform (device));
+  ow_json_add_string (builder, "method", ow_device_get_method (device));
+  ow_json_add_string (builder, "scope", ow_scope_to_string (ow_device_get_scope (device)));
+  ow_json_add_strv (builder, "workspaces", ow_device_get_workspaces (device));
+  ow_json_add_string (builder, "tokenId", ow_device_get_token_id (device));
+  ow_json_add_int (builder, "pairedAt", ow_device_get_paired_at (device));
   json_builder_set_member_name (builder, "lastSeenAt");
-  if (device->last_seen_ms)
-    json_builder_add_int_value (builder, device->last_seen_ms);
+  if (ow_device_get_last_seen_at (device))
+    json_builder_add_int_value (builder, ow_device_get_last_seen_at (device));
   else
     json_builder_add_null_value (builder);
   json_builder_end_object (builder);
@@ -177,18 +177,10 @@ handle_revoke_token (OwGatewayRequest *request)
 }
 
 static void
-add_device_item (JsonBuilder *builder, gconstpointer device)
-{
-  ow_device_routes_add_device (builder, device);
-}
-
-static void
 handle_list_devices (OwGatewayRequest *request)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) devices = ow_device_registry_list (request->context->devices, &error);
-
-  reply_list (request, devices, error, add_device_item);
+  ow_gateway_request_reply_model (request, G_LIST_MODEL (request->context->devices),
+                                  (OwGatewayAddItem) ow_device_routes_add_device, NULL);
 }
 
 static void

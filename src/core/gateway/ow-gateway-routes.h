@@ -69,7 +69,7 @@ void ow_pairing_routes_request_decided (OwGatewayContext *context, const char *i
 /* The serializers of tokens (its members, into an object being built) and devices (one
  * object), for every route that shows them (ow-device-routes.c) */
 void ow_device_routes_add_token (JsonBuilder *builder, const OwTokenInfo *info);
-void ow_device_routes_add_device (JsonBuilder *builder, const OwDeviceInfo *device);
+void ow_device_routes_add_device (JsonBuilder *builder, OwDevice *device);
 
 /* The serializer of approvals: upstream's `/approvals` item `{id, workspaceId, action,
  * summary, paths, createdAt, actor}` (ow-openwork-routes.c) */

@@ -183,7 +183,7 @@ handle_pair_grant (OwGatewayRequest *request)
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
-  g_autoptr (OwDeviceInfo) joined = NULL;
+  g_autoptr (OwDevice) joined = NULL;
   const char *grant, *name, *platform;
 
   if (body == NULL || !ow_gateway_request_read_strings (request, body, "grant", &grant, "name",
@@ -202,7 +202,7 @@ handle_pair_grant (OwGatewayRequest *request)
     {
       /* An invite's grant: the device is in, and the grant is its token. */
       ow_json_add_string (builder, "status", "approved");
-      ow_json_add_string (builder, "deviceId", joined->id);
+      ow_json_add_string (builder, "deviceId", ow_device_get_id (joined));
     }
   else
     {
@@ -247,7 +247,7 @@ answer_poll (OwGatewayContext *self,
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (OwDeviceInfo) device = NULL;
+  g_autoptr (OwDevice) device = NULL;
   g_autofree char *box = NULL;
   g_autofree char *nonce = NULL;
   OwPairingState state;
@@ -514,7 +514,7 @@ handle_answer_pair_request (OwGatewayRequest *request)
   g_autoptr (JsonObject) body = ow_gateway_request_read_object (request);
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (OwDeviceInfo) device = NULL;
+  g_autoptr (OwDevice) device = NULL;
   g_auto (GStrv) workspaces = NULL;
   const char *reply;
   const char *scope_text;
@@ -615,7 +615,7 @@ ow_pairing_routes_use_grant (OwGatewayContext *self, SoupServerMessage *message,
     soup_message_headers_get_one (soup_server_message_get_request_headers (message), "User-Agent");
   g_autofree char *name = NULL;
   g_autofree char *id = NULL;
-  g_autoptr (OwDeviceInfo) joined = NULL;
+  g_autoptr (OwDevice) joined = NULL;
   g_autoptr (GError) error = NULL;
 
   name = ow_pair_name_is_valid (agent, OW_PAIR_NAME_MAX_BYTES) ? g_strdup (agent)

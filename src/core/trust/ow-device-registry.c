@@ -20,48 +20,60 @@ struct _OwDeviceRegistry
 
   sqlite3 *db;
   OwTokenStore *tokens;
+  GPtrArray *devices;       /* OwDevice not revoked, the oldest first */
   GHashTable *seen_written; /* token id → monotonic µs of the last write */
 };
 
-G_DEFINE_FINAL_TYPE (OwDeviceRegistry, ow_device_registry, G_TYPE_OBJECT)
+static void ow_device_registry_list_model_init (GListModelInterface *iface);
 
-enum
+G_DEFINE_FINAL_TYPE_WITH_CODE (OwDeviceRegistry,
+                               ow_device_registry,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      ow_device_registry_list_model_init))
+
+static GType
+ow_device_registry_get_item_type (GListModel *model)
 {
-  SIGNAL_CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-void
-ow_device_info_free (OwDeviceInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free (info->id);
-  g_free (info->name);
-  g_free (info->platform);
-  g_free (info->method);
-  g_strfreev (info->workspaces);
-  g_free (info->token_id);
-  g_free (info);
+  return OW_TYPE_DEVICE;
 }
 
-OwDeviceInfo *
-ow_device_info_copy (const OwDeviceInfo *info)
+static guint
+ow_device_registry_get_n_items (GListModel *model)
 {
-  OwDeviceInfo *copy = g_new0 (OwDeviceInfo, 1);
+  return OW_DEVICE_REGISTRY (model)->devices->len;
+}
 
-  copy->id = g_strdup (info->id);
-  copy->name = g_strdup (info->name);
-  copy->platform = g_strdup (info->platform);
-  copy->method = g_strdup (info->method);
-  copy->scope = info->scope;
-  copy->workspaces = g_strdupv (info->workspaces);
-  copy->token_id = g_strdup (info->token_id);
-  copy->paired_ms = info->paired_ms;
-  copy->last_seen_ms = info->last_seen_ms;
-  return copy;
+static gpointer
+ow_device_registry_get_item (GListModel *model, guint position)
+{
+  OwDeviceRegistry *self = OW_DEVICE_REGISTRY (model);
+
+  if (position >= self->devices->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->devices, position));
+}
+
+static void
+ow_device_registry_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = ow_device_registry_get_item_type;
+  iface->get_n_items = ow_device_registry_get_n_items;
+  iface->get_item = ow_device_registry_get_item;
+}
+
+/* The device holding @token_id, and where it is in the model. */
+static OwDevice *
+find_by_token (OwDeviceRegistry *self, const char *token_id, guint *position)
+{
+  for (guint i = 0; i < self->devices->len; i++)
+    if (g_strcmp0 (ow_device_get_token_id (g_ptr_array_index (self->devices, i)), token_id) == 0)
+      {
+        if (position)
+          *position = i;
+        return g_ptr_array_index (self->devices, i);
+      }
+  return NULL;
 }
 
 static gboolean
@@ -86,6 +98,7 @@ static void
 on_token_revoked (OwTokenStore *tokens, const char *token_id, OwDeviceRegistry *self)
 {
   sqlite3_stmt *statement = NULL;
+  guint position;
 
   if (sqlite3_prepare_v2 (self->db,
                           "UPDATE devices SET revoked_ms = ? "
@@ -94,10 +107,54 @@ on_token_revoked (OwTokenStore *tokens, const char *token_id, OwDeviceRegistry *
     return;
   sqlite3_bind_int64 (statement, 1, g_get_real_time () / 1000);
   sqlite3_bind_text (statement, 2, token_id, -1, SQLITE_STATIC);
-  if (sqlite3_step (statement) == SQLITE_DONE && sqlite3_changes (self->db) > 0)
-    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  sqlite3_step (statement);
   sqlite3_finalize (statement);
   g_hash_table_remove (self->seen_written, token_id);
+  if (find_by_token (self, token_id, &position))
+    {
+      g_ptr_array_remove_index (self->devices, position);
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+    }
+}
+
+static OwDevice *
+device_from_row (sqlite3_stmt *statement)
+{
+  g_auto (GStrv) workspaces = NULL;
+  OwScope scope;
+
+  if (!ow_scope_from_string ((const char *) sqlite3_column_text (statement, 4), &scope))
+    scope = OW_SCOPE_VIEWER;
+  if (sqlite3_column_type (statement, 5) != SQLITE_NULL)
+    workspaces = g_strsplit ((const char *) sqlite3_column_text (statement, 5), ";", -1);
+  return ow_device_new ((const char *) sqlite3_column_text (statement, 0),
+                        (const char *) sqlite3_column_text (statement, 1),
+                        (const char *) sqlite3_column_text (statement, 2),
+                        (const char *) sqlite3_column_text (statement, 3), scope,
+                        (const char *const *) workspaces,
+                        (const char *) sqlite3_column_text (statement, 6),
+                        sqlite3_column_int64 (statement, 7), sqlite3_column_int64 (statement, 8));
+}
+
+/* Reads the devices not revoked into the model, as the database has them. */
+static gboolean
+load (OwDeviceRegistry *self, GError **error)
+{
+  sqlite3_stmt *statement = NULL;
+  int code;
+
+  code = sqlite3_prepare_v2 (self->db,
+                             "SELECT id, name, platform, method, scope, workspaces, token_id, "
+                             "  paired_ms, last_seen_ms "
+                             "FROM devices WHERE revoked_ms IS NULL ORDER BY paired_ms, id",
+                             -1, &statement, NULL);
+  while (code == SQLITE_OK && (code = sqlite3_step (statement)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (self->devices, device_from_row (statement));
+      code = SQLITE_OK;
+    }
+  sqlite3_finalize (statement);
+  return code == SQLITE_DONE || db_error (self, code, "list the devices", error);
 }
 
 OwDeviceRegistry *
@@ -135,9 +192,9 @@ ow_device_registry_open (const char *path, OwTokenStore *tokens, GError **error)
              "  paired_ms INTEGER NOT NULL,"
              "  last_seen_ms INTEGER,"
              "  revoked_ms INTEGER)",
-             error))
+             error) ||
+      !load (self, error))
     return NULL;
-
   self->tokens = g_object_ref (tokens);
   g_signal_connect (tokens, "token-revoked", G_CALLBACK (on_token_revoked), self);
   return g_steal_pointer (&self);
@@ -151,10 +208,11 @@ ow_device_registry_add (OwDeviceRegistry *self,
                         OwScope scope,
                         const char *const *workspaces,
                         const char *token,
-                        OwDeviceInfo **info,
+                        OwDevice **device,
                         GError **error)
 {
   g_autoptr (OwTokenInfo) token_info = NULL;
+  g_autoptr (OwDevice) added = NULL;
   g_autofree char *value = NULL;
   g_autofree char *joined = workspaces ? g_strjoinv (";", (char **) workspaces) : NULL;
   g_autofree char *id = NULL;
@@ -208,70 +266,23 @@ ow_device_registry_add (OwDeviceRegistry *self,
       return NULL;
     }
 
-  if (info)
-    {
-      *info = g_new0 (OwDeviceInfo, 1);
-      (*info)->id = g_strdup (id);
-      (*info)->name = g_strdup (name);
-      (*info)->platform = g_strdup (platform);
-      (*info)->method = g_strdup (method);
-      (*info)->scope = scope;
-      (*info)->workspaces = g_strdupv ((char **) workspaces);
-      (*info)->token_id = g_strdup (token_info->id);
-      (*info)->paired_ms = now_ms;
-    }
-
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  added = ow_device_new (id, name, platform, method, scope, workspaces, token_info->id, now_ms, 0);
+  g_ptr_array_add (self->devices, g_object_ref (added));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->devices->len - 1, 0, 1);
+  if (device)
+    *device = g_steal_pointer (&added);
   return g_steal_pointer (&value);
 }
 
-static OwDeviceInfo *
-info_from_row (sqlite3_stmt *statement)
+OwDevice *
+ow_device_registry_lookup (OwDeviceRegistry *self, const char *id)
 {
-  OwDeviceInfo *info = g_new0 (OwDeviceInfo, 1);
-
-  info->id = g_strdup ((const char *) sqlite3_column_text (statement, 0));
-  info->name = g_strdup ((const char *) sqlite3_column_text (statement, 1));
-  info->platform = g_strdup ((const char *) sqlite3_column_text (statement, 2));
-  info->method = g_strdup ((const char *) sqlite3_column_text (statement, 3));
-  if (!ow_scope_from_string ((const char *) sqlite3_column_text (statement, 4), &info->scope))
-    info->scope = OW_SCOPE_VIEWER;
-  if (sqlite3_column_type (statement, 5) != SQLITE_NULL)
-    info->workspaces = g_strsplit ((const char *) sqlite3_column_text (statement, 5), ";", -1);
-  info->token_id = g_strdup ((const char *) sqlite3_column_text (statement, 6));
-  info->paired_ms = sqlite3_column_int64 (statement, 7);
-  info->last_seen_ms = sqlite3_column_int64 (statement, 8);
-  return info;
-}
-
-GPtrArray *
-ow_device_registry_list (OwDeviceRegistry *self, GError **error)
-{
-  g_autoptr (GPtrArray) devices =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ow_device_info_free);
-  sqlite3_stmt *statement = NULL;
-  int code;
-
   g_return_val_if_fail (OW_IS_DEVICE_REGISTRY (self), NULL);
 
-  code = sqlite3_prepare_v2 (self->db,
-                             "SELECT id, name, platform, method, scope, workspaces, token_id, "
-                             "  paired_ms, last_seen_ms "
-                             "FROM devices WHERE revoked_ms IS NULL ORDER BY paired_ms, id",
-                             -1, &statement, NULL);
-  while (code == SQLITE_OK && (code = sqlite3_step (statement)) == SQLITE_ROW)
-    {
-      g_ptr_array_add (devices, info_from_row (statement));
-      code = SQLITE_OK;
-    }
-  sqlite3_finalize (statement);
-
-  if (code != SQLITE_DONE)
-    {
-      db_error (self, code, "list the devices", error);
-      return NULL;
-    }
-  return g_steal_pointer (&devices);
+  for (guint i = 0; i < self->devices->len; i++)
+    if (g_strcmp0 (ow_device_get_id (g_ptr_array_index (self->devices, i)), id) == 0)
+      return g_ptr_array_index (self->devices, i);
+  return NULL;
 }
 
 gboolean
@@ -316,6 +327,8 @@ void
 ow_device_registry_seen (OwDeviceRegistry *self, const char *token_id)
 {
   gint64 now = g_get_monotonic_time ();
+  gint64 now_ms = g_get_real_time () / 1000;
+  OwDevice *device;
   gpointer last;
   sqlite3_stmt *statement = NULL;
 
@@ -333,11 +346,13 @@ ow_device_registry_seen (OwDeviceRegistry *self, const char *token_id)
                           "WHERE token_id = ? AND revoked_ms IS NULL",
                           -1, &statement, NULL) != SQLITE_OK)
     return;
-  sqlite3_bind_int64 (statement, 1, g_get_real_time () / 1000);
+  sqlite3_bind_int64 (statement, 1, now_ms);
   sqlite3_bind_text (statement, 2, token_id, -1, SQLITE_STATIC);
   if (sqlite3_step (statement) != SQLITE_DONE)
     g_warning ("Could not note when a device was last seen: %s", sqlite3_errmsg (self->db));
   sqlite3_finalize (statement);
+  if ((device = find_by_token (self, token_id, NULL)) != NULL)
+    ow_device_set_last_seen_at (device, now_ms);
 }
 
 static void
@@ -359,6 +374,7 @@ ow_device_registry_finalize (GObject *object)
 
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->seen_written, g_hash_table_unref);
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ow_device_registry_parent_class)->finalize (object);
 }
@@ -370,18 +386,11 @@ ow_device_registry_class_init (OwDeviceRegistryClass *klass)
 
   object_class->dispose = ow_device_registry_dispose;
   object_class->finalize = ow_device_registry_finalize;
-
-  /**
-   * OwDeviceRegistry::changed:
-   *
-   * A device was added or revoked.
-   */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 ow_device_registry_init (OwDeviceRegistry *self)
 {
   self->seen_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->devices = g_ptr_array_new_with_free_func (g_object_unref);
 }

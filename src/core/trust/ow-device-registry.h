@@ -1,28 +1,11 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
+#include "ow-device.h"
 #include "ow-token-store.h"
 
 G_BEGIN_DECLS
-
-/* A paired device, as the host owner sees it. */
-typedef struct
-{
-  char *id;       /* "dev_…" */
-  char *name;     /* what the device calls itself, e.g. "Ana's phone" */
-  char *platform; /* e.g. "android", "ios", "linux" */
-  char *method;   /* how it paired: "code", "secret" (QR) or "grant" */
-  OwScope scope;
-  GStrv workspaces;    /* (nullable): the workspace ids it may use; %NULL is all */
-  char *token_id;      /* its token in the #OwTokenStore */
-  gint64 paired_ms;    /* Unix time */
-  gint64 last_seen_ms; /* Unix time of its last request; 0 for never */
-} OwDeviceInfo;
-
-void ow_device_info_free (OwDeviceInfo *info);
-OwDeviceInfo *ow_device_info_copy (const OwDeviceInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwDeviceInfo, ow_device_info_free)
 
 #define OW_DEVICE_REGISTRY_ERROR (ow_device_registry_error_quark ())
 
@@ -42,6 +25,9 @@ G_DECLARE_FINAL_TYPE (OwDeviceRegistry, ow_device_registry, OW, DEVICE_REGISTRY,
  * @path: the SQLite database (created, mode 0600)
  * @tokens: where the devices' tokens live
  *
+ * The paired devices not revoked: a #GListModel of #OwDevice, the oldest first, kept in
+ * step with the database.
+ *
  * Returns: (transfer full): the registry, or %NULL with @error set
  */
 OwDeviceRegistry *ow_device_registry_open (const char *path, OwTokenStore *tokens, GError **error);
@@ -50,10 +36,10 @@ OwDeviceRegistry *ow_device_registry_open (const char *path, OwTokenStore *token
  * ow_device_registry_add:
  * @token: (nullable): the value the device's token must have (a grant it already holds);
  *   %NULL makes a new one
- * @info: (out) (optional) (transfer full): what was stored
+ * @device: (out) (optional) (transfer full): the device, as the model now holds it
  *
- * Issues the device's token, limited to @scope and @workspaces, and records the device.
- * Emits #OwDeviceRegistry::changed.
+ * Issues the device's token, limited to @scope and @workspaces, and records the device,
+ * which joins the model.
  *
  * Returns: (transfer full): the token, to be handed to the device once, or %NULL with
  *   @error set
@@ -65,18 +51,17 @@ char *ow_device_registry_add (OwDeviceRegistry *self,
                               OwScope scope,
                               const char *const *workspaces,
                               const char *token,
-                              OwDeviceInfo **info,
+                              OwDevice **device,
                               GError **error);
 
-/* Returns: (transfer full) (element-type OwDeviceInfo): the devices not revoked, oldest
- * first */
-GPtrArray *ow_device_registry_list (OwDeviceRegistry *self, GError **error);
+/* Returns: (transfer none) (nullable): the device @id, unless it was revoked */
+OwDevice *ow_device_registry_lookup (OwDeviceRegistry *self, const char *id);
 
 /**
  * ow_device_registry_revoke:
  *
- * Revokes the device and its token at once; the token's open streams close (see
- * #OwTokenStore::token-revoked). Unknown or revoked ids are
+ * Revokes the device and its token at once; the device leaves the model, and the token's
+ * open streams close (see #OwTokenStore::token-revoked). Unknown or revoked ids are
  * %OW_DEVICE_REGISTRY_ERROR_NOT_FOUND.
  */
 gboolean ow_device_registry_revoke (OwDeviceRegistry *self, const char *id, GError **error);
@@ -85,8 +70,8 @@ gboolean ow_device_registry_revoke (OwDeviceRegistry *self, const char *id, GErr
  * ow_device_registry_seen:
  * @token_id: the token a request was authorised with
  *
- * Notes that the device holding @token_id is active. Writes at most once a minute per
- * device, so it can be called on every request.
+ * Notes that the device holding @token_id is active: its #OwDevice:last-seen-at. Writes
+ * (and notifies) at most once a minute per device, so it can be called on every request.
  */
 void ow_device_registry_seen (OwDeviceRegistry *self, const char *token_id);
 

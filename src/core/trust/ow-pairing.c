@@ -52,7 +52,7 @@ typedef struct
   gint64 requested_ms;
   char *token_box;
   char *token_nonce;
-  OwDeviceInfo *device;
+  OwDevice *device;
 } Run;
 
 struct _OwPairing
@@ -104,7 +104,7 @@ run_free (Run *run)
   sodium_memzero (&run->keys, sizeof run->keys);
   g_free (run->token_box);
   g_free (run->token_nonce);
-  ow_device_info_free (run->device);
+  g_clear_object (&run->device);
   g_free (run);
 }
 
@@ -626,11 +626,11 @@ join_by_invite (OwPairing *self,
                 const char *grant,
                 const char *name,
                 const char *platform,
-                OwDeviceInfo **joined,
+                OwDevice **joined,
                 GError **error)
 {
   OwPairingInvite *invite = self->invite;
-  g_autoptr (OwDeviceInfo) info = NULL;
+  g_autoptr (OwDevice) info = NULL;
   g_autofree char *token = NULL;
 
   token = ow_device_registry_add (self->devices, name, platform, "grant", invite->scope,
@@ -642,9 +642,10 @@ join_by_invite (OwPairing *self,
   /* The owner hears of it on a headless host too. */
   g_message ("Device “%s” (%s) connected with an OpenWork app link; to cut it off: "
              "openwork-host devices revoke %s",
-             info->name, info->id, info->id);
+             ow_device_get_name (info), ow_device_get_id (info), ow_device_get_id (info));
   g_signal_emit (self, signals[SIGNAL_ATTEMPT], 0, "first_try");
-  g_signal_emit (self, signals[SIGNAL_DEVICE_JOINED], 0, info->id, info->name);
+  g_signal_emit (self, signals[SIGNAL_DEVICE_JOINED], 0, ow_device_get_id (info),
+                 ow_device_get_name (info));
   if (joined)
     *joined = g_steal_pointer (&info);
   return TRUE;
@@ -675,7 +676,7 @@ ow_pairing_claim_grant (OwPairing *self,
                         const char *name,
                         const char *platform,
                         char **request_id,
-                        OwDeviceInfo **joined,
+                        OwDevice **joined,
                         GError **error)
 {
   Run *run;
@@ -746,7 +747,7 @@ ow_pairing_poll (OwPairing *self,
                  OwPairingState *state,
                  char **token_box,
                  char **token_nonce,
-                 OwDeviceInfo **device,
+                 OwDevice **device,
                  GError **error)
 {
   Run *run;
@@ -842,10 +843,10 @@ ow_pairing_approve (OwPairing *self,
                     const char *id,
                     OwScope scope,
                     const char *const *workspaces,
-                    OwDeviceInfo **device,
+                    OwDevice **device,
                     GError **error)
 {
-  g_autoptr (OwDeviceInfo) info = NULL;
+  g_autoptr (OwDevice) info = NULL;
   g_autofree char *token = NULL;
   Run *run;
 
@@ -867,7 +868,7 @@ ow_pairing_approve (OwPairing *self,
   run->deadline_us = g_get_monotonic_time () + DECIDED_LIFETIME_US;
   withdraw_request (self, id);
   if (device)
-    *device = ow_device_info_copy (info);
+    *device = g_object_ref (info);
   run->device = g_steal_pointer (&info);
   g_signal_emit (self, signals[SIGNAL_REQUEST_DECIDED], 0, id, TRUE);
   return TRUE;

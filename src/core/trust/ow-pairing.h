@@ -159,7 +159,7 @@ gboolean ow_pairing_claim_grant (OwPairing *self,
                                  const char *name,
                                  const char *platform,
                                  char **request_id,
-                                 OwDeviceInfo **joined,
+                                 OwDevice **joined,
                                  GError **error);
 
 /**
@@ -178,7 +178,7 @@ gboolean ow_pairing_poll (OwPairing *self,
                           OwPairingState *state,
                           char **token_box,
                           char **token_nonce,
-                          OwDeviceInfo **device,
+                          OwDevice **device,
                           GError **error);
 
 /* Returns: (transfer none): the requests waiting for the owner, a #GListModel of
@@ -199,7 +199,7 @@ gboolean ow_pairing_approve (OwPairing *self,
                              const char *id,
                              OwScope scope,
                              const char *const *workspaces,
-                             OwDeviceInfo **device,
+                             OwDevice **device,
                              GError **error);
 
 gboolean ow_pairing_deny (OwPairing *self, const char *id, GError **error);

@@ -36,6 +36,12 @@ static guint signals[N_SIGNALS];
 
 static const char *const scope_names[] = { "viewer", "collaborator", "owner" };
 
+G_DEFINE_ENUM_TYPE (OwScope,
+                    ow_scope,
+                    G_DEFINE_ENUM_VALUE (OW_SCOPE_VIEWER, "viewer"),
+                    G_DEFINE_ENUM_VALUE (OW_SCOPE_COLLABORATOR, "collaborator"),
+                    G_DEFINE_ENUM_VALUE (OW_SCOPE_OWNER, "owner"))
+
 const char *
 ow_scope_to_string (OwScope scope)
 {

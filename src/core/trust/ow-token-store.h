@@ -12,6 +12,9 @@ typedef enum
   OW_SCOPE_OWNER,        /* everything, including tokens and approvals */
 } OwScope;
 
+#define OW_TYPE_SCOPE (ow_scope_get_type ())
+GType ow_scope_get_type (void);
+
 const char *ow_scope_to_string (OwScope scope);
 /* Parses "owner", "collaborator" or "viewer". */
 gboolean ow_scope_from_string (const char *text, OwScope *scope);
