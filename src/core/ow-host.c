@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "ow-host.h"
+#include "ow-host-config.h"
+#include "ow-host-control.h"
 #include "ow-approvals.h"
 #include "ow-control-server.h"
 #include "ow-device-registry.h"
@@ -63,11 +65,7 @@ struct _OwHost
   guint recorded_restarts;
   GStrv sensitive_tools;
   gboolean paused;
-  gboolean openwork_app;           /* OpenWork app access wanted */
-  int openwork_app_port;           /* its port (0: a free one) */
-  gboolean openwork_app_for_a_run; /* given on the command line: it must open */
-  char *openwork_app_error;        /* why it is off although wanted */
-  char *public_url;                /* [openwork-app] public-url */
+  OwOpenworkApp *openwork_app;
 
   gint64 started_us;
 };
@@ -84,183 +82,17 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-add_workspace (GPtrArray *workspaces, GHashTable *seen, const char *path, GError **error)
+static void
+on_openwork_app_port (OwHost *self)
 {
-  g_autofree char *absolute = g_canonicalize_filename (path, NULL);
-
-  if (!g_file_test (absolute, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                   "The workspace %s is not a folder. Give an existing folder with --workspace "
-                   "or in the workspaces list of host.conf.",
-                   absolute);
-      return FALSE;
-    }
-  if (g_hash_table_add (seen, g_strdup (absolute)))
-    g_ptr_array_add (workspaces, ow_workspace_new (absolute));
-  return TRUE;
-}
-
-/* host.conf in the config folder: settings that have no command-line option. A missing
- * file is an empty one. Its comments are kept: the host writes back to it (a folder
- * shared, OpenWork app access switched) and a person's notes must survive that. */
-static GKeyFile *
-load_config (OwPaths *paths, GError **error)
-{
-  g_autoptr (GKeyFile) config = g_key_file_new ();
-  g_autofree char *config_path =
-    g_build_filename (ow_paths_get_config_dir (paths), "host.conf", NULL);
-  g_autoptr (GError) config_error = NULL;
-
-  if (!g_key_file_load_from_file (config, config_path,
-                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS,
-                                  &config_error) &&
-      !g_error_matches (config_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "The configuration file %s cannot be read: %s. Fix or remove it.", config_path,
-                   config_error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&config);
-}
-
-/* A whole number from host.conf within [@min, @max]; 0 (the default) when absent. */
-static gboolean
-config_uint (
-  GKeyFile *config, const char *group, const char *key, guint max, guint *value, GError **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  gint64 number;
-
-  *value = 0;
-  if (!g_key_file_has_key (config, group, key, NULL))
-    return TRUE;
-  number = g_key_file_get_int64 (config, group, key, &local_error);
-  if (local_error || number < 1 || number > (gint64) max)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "In host.conf, [%s] %s must be a whole number from 1 to %u.", group, key, max);
-      return FALSE;
-    }
-  *value = (guint) number;
-  return TRUE;
-}
-
-/* The workspaces: those given on the command line, then those in the config file
- * (`[host] workspaces=…;…` in host.conf), each once; the current folder when there are
- * none. */
-static GPtrArray *
-resolve_workspaces (GKeyFile *config, const char *const *requested, GError **error)
-{
-  g_autoptr (GPtrArray) workspaces =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) ow_workspace_free);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_auto (GStrv) configured = NULL;
-
-  for (guint i = 0; requested && requested[i]; i++)
-    if (!add_workspace (workspaces, seen, requested[i], error))
-      return NULL;
-
-  configured = g_key_file_get_string_list (config, "host", "workspaces", NULL, NULL);
-  for (guint i = 0; configured && configured[i]; i++)
-    if (*configured[i] && !add_workspace (workspaces, seen, configured[i], error))
-      return NULL;
-
-  if (workspaces->len == 0)
-    {
-      g_autofree char *current = g_get_current_dir ();
-      g_ptr_array_add (workspaces, ow_workspace_new (current));
-    }
-  return g_steal_pointer (&workspaces);
-}
-
-/* OpenWork app access: the command line for this run, else host.conf's [openwork-app]
- * (access, port, public-url), else the desktop's settings. */
-static gboolean
-resolve_openwork_app (OwHost *self, const OwHostOptions *options, GError **error)
-{
-  g_autoptr (GError) local_error = NULL;
-  guint port = 0;
-
-  if (!config_uint (self->config, "openwork-app", "port", 65535, &port, error))
-    return FALSE;
-  if (options->http_port != OW_HOST_PORT_UNSET)
-    {
-      self->openwork_app = options->http_port >= 0;
-      self->openwork_app_port = MAX (options->http_port, 0);
-      self->openwork_app_for_a_run = TRUE;
-    }
-  else
-    {
-      self->openwork_app_port = (int) (port                         ? port
-                                       : options->openwork_app_port ? options->openwork_app_port
-                                                                    : OW_DEFAULT_OPENWORK_APP_PORT);
-      self->openwork_app = options->openwork_app;
-      if (g_key_file_has_key (self->config, "openwork-app", "access", NULL))
-        {
-          self->openwork_app =
-            g_key_file_get_boolean (self->config, "openwork-app", "access", &local_error);
-          if (local_error != NULL)
-            {
-              g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                                   "In host.conf, [openwork-app] access must be true or false.");
-              return FALSE;
-            }
-        }
-    }
-
-  self->public_url = g_key_file_get_string (self->config, "openwork-app", "public-url", NULL);
-  if (self->public_url != NULL)
-    {
-      g_autoptr (GUri) uri = g_uri_parse (self->public_url, G_URI_FLAGS_NONE, NULL);
-
-      if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 ||
-          g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-          g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
-          g_uri_get_fragment (uri) != NULL ||
-          (*g_uri_get_path (uri) != '\0' && g_strcmp0 (g_uri_get_path (uri), "/") != 0))
-        {
-          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       "In host.conf, [openwork-app] public-url must be an https:// address "
-                       "with no path, such as https://desk.example.ts.net; it is “%s”.",
-                       self->public_url);
-          return FALSE;
-        }
-      /* Links join paths to it. */
-      if (g_str_has_suffix (self->public_url, "/"))
-        self->public_url[strlen (self->public_url) - 1] = '\0';
-    }
-  return TRUE;
-}
-
-/* The name devices see: `[host] name=` in host.conf, else the machine's name. */
-static char *
-resolve_name (GKeyFile *config, GError **error)
-{
-  g_autofree char *name = g_key_file_get_string (config, "host", "name", NULL);
-
-  if (name == NULL)
-    {
-      const char *host_name = g_get_host_name ();
-
-      return g_utf8_make_valid (host_name, MIN (strlen (host_name), OW_PAIR_NAME_MAX_BYTES));
-    }
-  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "In host.conf, [host] name must be plain text of at most %d bytes.",
-                   OW_PAIR_NAME_MAX_BYTES);
-      return NULL;
-    }
-  return g_steal_pointer (&name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPENWORK_APP_PORT]);
 }
 
 OwHost *
 ow_host_new (const OwHostOptions *options, GError **error)
 {
   g_autoptr (OwHost) self = g_object_new (OW_TYPE_HOST, NULL);
+  g_autofree char *config_path = NULL;
 
   g_return_val_if_fail (options != NULL, NULL);
 
@@ -276,10 +108,10 @@ ow_host_new (const OwHostOptions *options, GError **error)
   self->hub_limits = (OwEventHubLimits){ .max_events = options->event_buffer };
   self->discovery_enabled = options->discovery;
 
-  self->config = load_config (self->paths, error);
+  self->config = ow_host_config_load (self->paths, error);
   if (self->config == NULL)
     return NULL;
-  self->workspaces = resolve_workspaces (self->config, options->workspaces, error);
+  self->workspaces = ow_host_config_get_workspaces (self->config, options->workspaces, error);
   if (self->workspaces == NULL)
     return NULL;
   /* The runtime's permissions that sessions of clients must always ask for. */
@@ -299,34 +131,19 @@ ow_host_new (const OwHostOptions *options, GError **error)
   else
     self->metrics_enabled = !options->no_metrics;
 
-  if (!resolve_openwork_app (self, options, error))
+  config_path = g_build_filename (ow_paths_get_config_dir (self->paths), "host.conf", NULL);
+  self->openwork_app =
+    ow_openwork_app_new (self->config, config_path, options->http_port, options->openwork_app,
+                         options->openwork_app_port, error);
+  if (self->openwork_app == NULL)
     return NULL;
-  self->gateway_options.public_url = self->public_url;
+  g_signal_connect_object (self->openwork_app, "notify::port", G_CALLBACK (on_openwork_app_port),
+                           self, G_CONNECT_SWAPPED);
+  self->gateway_options.public_url = ow_openwork_app_get_public_url (self->openwork_app);
 
-  self->name = resolve_name (self->config, error);
-  if (self->name == NULL ||
-      !config_uint (self->config, "pairing", "code-lifetime", 24 * 3600,
-                    &self->pairing_options.code_lifetime_s, error) ||
-      !config_uint (self->config, "pairing", "attempts-per-minute", 100000,
-                    &self->pairing_options.attempts_per_minute, error) ||
-      !config_uint (self->config, "pairing", "max-pending", 1000,
-                    &self->pairing_options.max_pending, error) ||
-      !config_uint (self->config, "gateway", "answer-timeout", 7 * 24 * 3600,
-                    &self->gateway_options.answer_timeout_s, error) ||
-      !config_uint (self->config, "gateway", "request-timeout", 3600,
-                    &self->gateway_options.request_timeout_s, error) ||
-      !config_uint (self->config, "gateway", "idle-timeout", 3600,
-                    &self->gateway_options.idle_timeout_s, error) ||
-      !config_uint (self->config, "gateway", "max-connections", 1000000,
-                    &self->gateway_options.max_connections, error) ||
-      !config_uint (self->config, "gateway", "max-connections-per-address", 1000000,
-                    &self->gateway_options.max_connections_per_address, error) ||
-      !config_uint (self->config, "gateway", "max-streams", 1000000,
-                    &self->gateway_options.max_streams, error) ||
-      !config_uint (self->config, "gateway", "max-streams-per-token", 1000000,
-                    &self->gateway_options.max_streams_per_token, error) ||
-      !config_uint (self->config, "gateway", "stream-stall-timeout", 3600,
-                    &self->gateway_options.stream_stall_s, error))
+  self->name = ow_host_config_get_name (self->config, error);
+  if (self->name == NULL || !ow_host_config_get_limits (self->config, &self->pairing_options,
+                                                        &self->gateway_options, error))
     return NULL;
 
   self->runtime_binary = ow_runtime_locate (options->opencode, NULL, error);
@@ -336,117 +153,11 @@ ow_host_new (const OwHostOptions *options, GError **error)
   return g_steal_pointer (&self);
 }
 
-static void
-on_status_request (SoupServer *server,
-                   SoupServerMessage *message,
-                   const char *path,
-                   GHashTable *query,
-                   gpointer user_data)
+void
+ow_host_describe_openwork_app (OwHost *self, JsonBuilder *builder)
 {
-  OwHost *self = user_data;
-  g_autoptr (JsonNode) status = NULL;
-
-  if (g_strcmp0 (soup_server_message_get_method (message), "GET") != 0)
-    {
-      ow_http_reply_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                           "Use GET for the host status.");
-      return;
-    }
-
-  status = ow_host_build_status (self);
-  ow_http_reply_json (message, SOUP_STATUS_OK, status);
-}
-
-static void
-on_routes_request (SoupServer *server,
-                   SoupServerMessage *message,
-                   const char *path,
-                   GHashTable *query,
-                   gpointer user_data)
-{
-  OwHost *self = user_data;
-  g_autoptr (JsonNode) routes = ow_gateway_describe_routes (self->gateway);
-
-  ow_http_reply_json (message, SOUP_STATUS_OK, routes);
-}
-
-/* OpenWork app access, as `status` and /v1/openwork-app give it: `{enabled, port, url,
- * publicUrl, error}`. */
-static void
-add_openwork_app (OwHost *self, JsonBuilder *builder)
-{
-  g_autofree char *url = ow_host_dup_openwork_app_url (self);
-  guint port = ow_host_get_openwork_app_port (self);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, port != 0);
-  json_builder_set_member_name (builder, "port");
-  if (port != 0)
-    json_builder_add_int_value (builder, port);
-  else
-    json_builder_add_null_value (builder);
-  ow_json_add_string (builder, "url", url);
-  ow_json_add_string (builder, "publicUrl", self->public_url);
-  ow_json_add_string (builder, "error", self->openwork_app_error);
-  json_builder_end_object (builder);
-}
-
-/* GET /v1/openwork-app: whether OpenWork app access is on; PUT {enabled}: switches it. */
-static void
-on_openwork_app_request (SoupServer *server,
-                         SoupServerMessage *message,
-                         const char *path,
-                         GHashTable *query,
-                         gpointer user_data)
-{
-  OwHost *self = user_data;
-  const char *method = soup_server_message_get_method (message);
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) answer = NULL;
-
-  if (g_str_equal (method, "PUT"))
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (JsonObject) body = ow_http_parse_request_object (message, &error);
-      gboolean enabled = FALSE;
-
-      if (body == NULL ||
-          !ow_json_get_boolean (body, "enabled", OW_JSON_REQUIRED, &enabled, &error))
-        {
-          ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
-          return;
-        }
-      if (!ow_host_set_openwork_app_access (self, enabled, &error))
-        {
-          ow_http_reply_error (message, SOUP_STATUS_CONFLICT, "openwork_app_unavailable",
-                               error->message);
-          return;
-        }
-    }
-  else if (!g_str_equal (method, "GET"))
-    {
-      ow_http_reply_error (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                           "Use GET to read OpenWork app access, PUT to switch it.");
-      return;
-    }
-
-  add_openwork_app (self, builder);
-  answer = json_builder_get_root (builder);
-  ow_http_reply_json (message, SOUP_STATUS_OK, answer);
-}
-
-/* /api/… on the control socket is the gateway's API with owner rights. */
-static void
-on_api_request (SoupServer *server,
-                SoupServerMessage *message,
-                const char *path,
-                GHashTable *query,
-                gpointer user_data)
-{
-  OwHost *self = user_data;
-
-  ow_gateway_dispatch_as_owner (self->gateway, message, path + strlen ("/api"), query);
+  g_return_if_fail (OW_IS_HOST (self));
+  ow_openwork_app_describe (self->openwork_app, builder);
 }
 
 /* Local metrics */
@@ -482,8 +193,6 @@ on_runtime_restarts (OwRuntimeSupervisor *runtime, GParamSpec *pspec, OwHost *se
   for (; self->recorded_restarts < restarts; self->recorded_restarts++)
     ow_metrics_record (self->metrics, OW_METRIC_RUNTIME_RESTART, NULL, 0);
 }
-
-static gboolean start_openwork_app (OwHost *self, GError **error);
 
 /* The services clients reach: identity, tokens, approvals and the gateway in front. */
 static gboolean
@@ -543,28 +252,7 @@ start_gateway (OwHost *self, GError **error)
     &self->gateway_options);
   if (!ow_gateway_listen (self->gateway, error))
     return FALSE;
-  return start_openwork_app (self, error);
-}
-
-/* OpenWork app access as wanted. A port asked for on the command line must open; one
- * from host.conf or the settings may be taken without keeping the host from starting:
- * the status and the Health window say why it is off. */
-static gboolean
-start_openwork_app (OwHost *self, GError **error)
-{
-  g_autoptr (GError) local_error = NULL;
-
-  if (!self->openwork_app ||
-      ow_gateway_set_http_port (self->gateway, self->openwork_app_port, &local_error))
-    return TRUE;
-  if (self->openwork_app_for_a_run)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  g_warning ("OpenWork app access stays off: %s", local_error->message);
-  self->openwork_app_error = g_strdup (local_error->message);
-  return TRUE;
+  return ow_openwork_app_start (self->openwork_app, self->gateway, error);
 }
 
 gboolean
@@ -577,11 +265,7 @@ ow_host_start (OwHost *self, GError **error)
     return FALSE;
 
   self->control = ow_control_server_new (ow_paths_get_control_socket (self->paths));
-  ow_control_server_add_handler (self->control, "/v1/status", on_status_request, self, NULL);
-  ow_control_server_add_handler (self->control, "/v1/routes", on_routes_request, self, NULL);
-  ow_control_server_add_handler (self->control, "/v1/openwork-app", on_openwork_app_request, self,
-                                 NULL);
-  ow_control_server_add_handler (self->control, "/api", on_api_request, self, NULL);
+  ow_host_control_add_routes (self->control, self);
   /* First, so that a second host on the same data folder stops before touching anything. */
   if (!ow_control_server_listen (self->control, error))
     {
@@ -704,24 +388,14 @@ ow_host_get_uptime_ms (OwHost *self)
   return (guint64) (g_get_monotonic_time () - self->started_us) / 1000;
 }
 
-JsonNode *
-ow_host_build_status (OwHost *self)
+/* `host`: this process, its folders and its identity */
+static void
+add_host_status (OwHost *self, JsonBuilder *builder)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-  OwRuntimeSupervisor *runtime;
-
-  g_return_val_if_fail (OW_IS_HOST (self), NULL);
-  runtime = self->supervisor;
-
-  json_builder_begin_object (builder);
-
-  json_builder_set_member_name (builder, "host");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "version", PACKAGE_VERSION);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "uptimeMs");
-  json_builder_add_int_value (builder, (gint64) ow_host_get_uptime_ms (self));
+  ow_json_add_int (builder, "pid", getpid ());
+  ow_json_add_int (builder, "uptimeMs", (gint64) ow_host_get_uptime_ms (self));
   ow_json_add_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
   ow_json_add_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
   json_builder_set_member_name (builder, "paused");
@@ -735,52 +409,60 @@ ow_host_build_status (OwHost *self)
                                    ((OwWorkspace *) g_ptr_array_index (self->workspaces, i))->path);
   json_builder_end_array (builder);
   json_builder_end_object (builder);
+}
 
-  json_builder_set_member_name (builder, "gateway");
+/* `discovery`: whether the host is announced on the network, and as what */
+static void
+add_discovery_status (OwHost *self, JsonBuilder *builder)
+{
+  OwDiscovery *discovery = self->discovery;
+
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, self->gateway ? ow_gateway_get_port (self->gateway) : 0);
+  ow_json_add_string (builder, "state",
+                      ow_discovery_state_to_string (discovery ? ow_discovery_get_state (discovery)
+                                                              : OW_DISCOVERY_OFF));
+  ow_json_add_string (builder, "name", discovery ? ow_discovery_get_name (discovery) : self->name);
+  ow_json_add_string (builder, "reason", discovery ? ow_discovery_get_reason (discovery) : NULL);
+  json_builder_end_object (builder);
+}
+
+/* `gateway`: its ports, connections and streams, discovery and OpenWork app access */
+static void
+add_gateway_status (OwHost *self, JsonBuilder *builder)
+{
+  OwGateway *gateway = self->gateway;
+  guint http_port = gateway ? ow_gateway_get_http_port (gateway) : 0;
+
+  json_builder_begin_object (builder);
+  ow_json_add_int (builder, "port", gateway ? ow_gateway_get_port (gateway) : 0);
   json_builder_set_member_name (builder, "httpPort");
-  if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
-    json_builder_add_int_value (builder, ow_gateway_get_http_port (self->gateway));
+  if (http_port > 0)
+    json_builder_add_int_value (builder, http_port);
   else
     json_builder_add_null_value (builder);
   ow_json_add_string (builder, "certificate",
                       self->identity ? ow_identity_get_certificate_path (self->identity) : NULL);
-  json_builder_set_member_name (builder, "connections");
-  json_builder_add_int_value (builder,
-                              self->gateway ? ow_gateway_count_connections (self->gateway) : 0);
-  json_builder_set_member_name (builder, "streams");
-  json_builder_add_int_value (builder,
-                              self->gateway ? ow_gateway_count_streams (self->gateway) : 0);
+  ow_json_add_int (builder, "connections", gateway ? ow_gateway_count_connections (gateway) : 0);
+  ow_json_add_int (builder, "streams", gateway ? ow_gateway_count_streams (gateway) : 0);
   json_builder_set_member_name (builder, "discovery");
-  json_builder_begin_object (builder);
-  ow_json_add_string (builder, "state",
-                      ow_discovery_state_to_string (self->discovery
-                                                      ? ow_discovery_get_state (self->discovery)
-                                                      : OW_DISCOVERY_OFF));
-  ow_json_add_string (builder, "name",
-                      self->discovery ? ow_discovery_get_name (self->discovery) : self->name);
-  ow_json_add_string (builder, "reason",
-                      self->discovery ? ow_discovery_get_reason (self->discovery) : NULL);
-  json_builder_end_object (builder);
+  add_discovery_status (self, builder);
   json_builder_set_member_name (builder, "openworkApp");
-  add_openwork_app (self, builder);
+  ow_host_describe_openwork_app (self, builder);
   json_builder_set_member_name (builder, "warnings");
   json_builder_begin_array (builder);
-  if (self->gateway && ow_gateway_get_http_port (self->gateway) > 0)
+  if (http_port > 0)
     json_builder_add_string_value (builder, "Plain HTTP is on: tokens and tasks cross the network "
                                             "unencrypted.");
   json_builder_end_array (builder);
   json_builder_end_object (builder);
+}
 
-  json_builder_set_member_name (builder, "metrics");
-  if (self->metrics)
-    json_builder_add_value (builder, ow_metrics_report (self->metrics, 7));
-  else
-    json_builder_add_null_value (builder);
+/* `runtime`: the OpenCode runtime the host supervises */
+static void
+add_runtime_status (OwHost *self, JsonBuilder *builder)
+{
+  OwRuntimeSupervisor *runtime = self->supervisor;
 
-  json_builder_set_member_name (builder, "runtime");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "state",
                       ow_runtime_state_to_string (runtime
@@ -790,16 +472,33 @@ ow_host_build_status (OwHost *self)
                       runtime ? ow_runtime_supervisor_get_version (runtime) : NULL);
   ow_json_add_string (builder, "pinnedVersion", OW_OPENCODE_VERSION);
   ow_json_add_string (builder, "binary", self->runtime_binary);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_pid (runtime) : 0);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_port (runtime) : 0);
-  json_builder_set_member_name (builder, "restarts");
-  json_builder_add_int_value (builder, runtime ? ow_runtime_supervisor_get_restarts (runtime) : 0);
+  ow_json_add_int (builder, "pid", runtime ? ow_runtime_supervisor_get_pid (runtime) : 0);
+  ow_json_add_int (builder, "port", runtime ? ow_runtime_supervisor_get_port (runtime) : 0);
+  ow_json_add_int (builder, "restarts", runtime ? ow_runtime_supervisor_get_restarts (runtime) : 0);
   ow_json_add_string (builder, "lastError",
                       runtime ? ow_runtime_supervisor_get_last_error (runtime) : NULL);
   json_builder_end_object (builder);
+}
 
+JsonNode *
+ow_host_build_status (OwHost *self)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "host");
+  add_host_status (self, builder);
+  json_builder_set_member_name (builder, "gateway");
+  add_gateway_status (self, builder);
+  json_builder_set_member_name (builder, "metrics");
+  if (self->metrics)
+    json_builder_add_value (builder, ow_metrics_report (self->metrics, 7));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "runtime");
+  add_runtime_status (self, builder);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -825,6 +524,13 @@ ow_host_get_tasks (OwHost *self)
 {
   g_return_val_if_fail (OW_IS_HOST (self), NULL);
   return self->tasks;
+}
+
+OwGateway *
+ow_host_get_gateway (OwHost *self)
+{
+  g_return_val_if_fail (OW_IS_HOST (self), NULL);
+  return self->gateway;
 }
 
 OwDeviceRegistry *
@@ -957,7 +663,7 @@ ow_host_add_workspace (OwHost *self, const char *path, GError **error)
 
       g_hash_table_add (seen, g_strdup (workspace->path));
     }
-  if (!add_workspace (self->workspaces, seen, path, error))
+  if (!ow_host_config_add_workspace (self->workspaces, seen, path, error))
     return FALSE;
 
   /* Kept for the next start: every folder now shared, in order. */
@@ -971,53 +677,29 @@ ow_host_add_workspace (OwHost *self, const char *path, GError **error)
 gboolean
 ow_host_set_openwork_app_access (OwHost *self, gboolean enabled, GError **error)
 {
-  g_autofree char *config_path = NULL;
-  g_autoptr (GError) save_error = NULL;
-  guint before;
-
   g_return_val_if_fail (OW_IS_HOST (self), FALSE);
-  g_return_val_if_fail (self->gateway != NULL, FALSE);
-
-  before = ow_host_get_openwork_app_port (self);
-  if (!ow_gateway_set_http_port (self->gateway, enabled ? self->openwork_app_port : -1, error))
-    return FALSE;
-  self->openwork_app = !!enabled;
-  g_clear_pointer (&self->openwork_app_error, g_free);
-  g_message (enabled ? "OpenWork app access turned on by the owner."
-                     : "OpenWork app access turned off by the owner.");
-
-  /* Kept for the next start; the switch itself has happened either way. */
-  config_path = g_build_filename (ow_paths_get_config_dir (self->paths), "host.conf", NULL);
-  g_key_file_set_boolean (self->config, "openwork-app", "access", self->openwork_app);
-  if (!g_key_file_save_to_file (self->config, config_path, &save_error))
-    g_warning ("OpenWork app access is %s, but host.conf could not keep it for the next start: "
-               "%s",
-               enabled ? "on" : "off", save_error->message);
-
-  if (ow_host_get_openwork_app_port (self) != before)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPENWORK_APP_PORT]);
-  return TRUE;
+  return ow_openwork_app_set_enabled (self->openwork_app, enabled, error);
 }
 
 guint
 ow_host_get_openwork_app_port (OwHost *self)
 {
   g_return_val_if_fail (OW_IS_HOST (self), 0);
-  return self->gateway ? ow_gateway_get_http_port (self->gateway) : 0;
+  return ow_openwork_app_get_port (self->openwork_app);
 }
 
 const char *
 ow_host_get_openwork_app_error (OwHost *self)
 {
   g_return_val_if_fail (OW_IS_HOST (self), NULL);
-  return self->openwork_app_error;
+  return ow_openwork_app_get_error (self->openwork_app);
 }
 
 char *
 ow_host_dup_openwork_app_url (OwHost *self)
 {
   g_return_val_if_fail (OW_IS_HOST (self), NULL);
-  return self->gateway ? ow_gateway_dup_openwork_app_url (self->gateway) : NULL;
+  return ow_openwork_app_dup_url (self->openwork_app);
 }
 
 char *
@@ -1061,6 +743,7 @@ ow_host_dispose (GObject *object)
 
   g_clear_object (&self->discovery);
   g_clear_object (&self->gateway);
+  g_clear_object (&self->openwork_app);
   g_clear_object (&self->control);
   g_clear_object (&self->supervisor);
   g_clear_object (&self->approvals);
@@ -1088,8 +771,6 @@ ow_host_finalize (GObject *object)
   g_free (self->runtime_binary);
   g_free (self->name);
   g_strfreev (self->sensitive_tools);
-  g_free (self->openwork_app_error);
-  g_free (self->public_url);
   g_clear_pointer (&self->config, g_key_file_unref);
 
   G_OBJECT_CLASS (ow_host_parent_class)->finalize (object);

@@ -5,7 +5,9 @@
 
 #include "ow-device-registry.h"
 #include "ow-discovery.h"
+#include "ow-gateway.h"
 #include "ow-metrics.h"
+#include "ow-openwork-app.h"
 #include "ow-pairing.h"
 #include "ow-paths.h"
 #include "ow-permissions.h"
@@ -16,10 +18,6 @@
 G_BEGIN_DECLS
 
 #define OW_DEFAULT_GATEWAY_PORT 8787
-/* OpenWork app access's plain-HTTP port when nothing else is said. */
-#define OW_DEFAULT_OPENWORK_APP_PORT 8788
-/* A port the command line did not give: host.conf, then the settings decide. */
-#define OW_HOST_PORT_UNSET (-2)
 
 /* What the command line (or the desktop face) asks the host to be. */
 typedef struct
@@ -86,6 +84,7 @@ OwPairing *ow_host_get_pairing (OwHost *self);
 OwPermissions *ow_host_get_permissions (OwHost *self);
 OwTasks *ow_host_get_tasks (OwHost *self);
 OwDeviceRegistry *ow_host_get_devices (OwHost *self);
+OwGateway *ow_host_get_gateway (OwHost *self);
 OwDiscovery *ow_host_get_discovery (OwHost *self);
 OwMetrics *ow_host_get_metrics (OwHost *self);
 const char *ow_host_get_fingerprint (OwHost *self);
@@ -131,6 +130,10 @@ const char *ow_host_get_openwork_app_error (OwHost *self);
  * of [openwork-app] public-url, else http://<first usable address>:<port>; %NULL while
  * access is off */
 char *ow_host_dup_openwork_app_url (OwHost *self);
+
+/* Adds OpenWork app access as `status` and /v1/openwork-app give it, as one object:
+ * `{enabled, port, url, publicUrl, error}`. */
+void ow_host_describe_openwork_app (OwHost *self, JsonBuilder *builder);
 
 /**
  * ow_host_invite_openwork_app:
