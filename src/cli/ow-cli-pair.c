@@ -120,6 +120,41 @@ pair_openwork_app (
   return OW_CLI_EXIT_OK;
 }
 
+/* The offer as a person reads it: the code and how long it lasts, the QR code, the link,
+ * the addresses and the fingerprint. */
+static void
+print_offer (JsonObject *root, gboolean no_qr)
+{
+  JsonObject *offer = json_object_get_object_member (root, "offer");
+  gint64 expires_ms = json_object_get_int_member (offer, "expiresAt");
+  g_autoptr (GDateTime) expires = g_date_time_new_from_unix_local (expires_ms / 1000);
+  g_autofree char *expires_text = g_date_time_format (expires, "%H:%M:%S");
+  g_autofree char *code = format_code (json_object_get_string_member (offer, "code"));
+  JsonArray *address_list = json_object_get_array_member (root, "addresses");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) list = NULL;
+  g_autofree char *addresses = NULL;
+  gint64 left_s = MAX (0, (expires_ms - g_get_real_time () / 1000) / 1000);
+
+  for (guint i = 0; i < json_array_get_length (address_list); i++)
+    g_strv_builder_add (builder, json_array_get_string_element (address_list, i));
+  list = g_strv_builder_end (builder);
+  addresses = list[0] ? g_strjoinv (", ", list) : g_strdup (_("none (no network?)"));
+
+  g_print (_("Pair a device with %s\n\n"), json_object_get_string_member (root, "name"));
+  g_print (_("  Code: %s   (valid for %" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+             ", until %s; one device)\n\n"),
+              code, left_s / 60, left_s % 60, expires_text);
+  if (!no_qr && !print_qr (json_object_get_string_member (offer, "uri")))
+    g_printerr (_("The QR code could not be drawn; use the link below.\n"));
+  g_print (_("\n  Link:        %s\n"), json_object_get_string_member (offer, "uri"));
+  g_print (_("  Addresses:   %s, port %" G_GINT64_FORMAT "\n"), addresses,
+              json_object_get_int_member (root, "port"));
+  g_print (_("  Fingerprint: %s\n\n"), json_object_get_string_member (root, "fingerprint"));
+  g_print (_("A device that uses the code waits for your approval: "
+             "openwork-host devices pending, then devices approve ID.\n"));
+}
+
 int
 ow_cli_pair (OwPaths *paths, int argc, char **argv)
 {
@@ -147,15 +182,6 @@ ow_cli_pair (OwPaths *paths, int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (GDateTime) expires = NULL;
-  g_autofree char *expires_text = NULL;
-  g_autofree char *code = NULL;
-  g_autofree char *addresses = NULL;
-  JsonObject *root;
-  JsonObject *offer;
-  JsonArray *address_list;
-  gint64 expires_ms;
-  gint64 left_s;
 
   g_option_context_set_summary (
     context, _("Shows the code and QR code a new device pairs with. Devices that used it wait "
@@ -190,35 +216,6 @@ ow_cli_pair (OwPaths *paths, int argc, char **argv)
       return OW_CLI_EXIT_OK;
     }
 
-  root = json_node_get_object (answer);
-  offer = json_object_get_object_member (root, "offer");
-  expires_ms = json_object_get_int_member (offer, "expiresAt");
-  expires = g_date_time_new_from_unix_local (expires_ms / 1000);
-  expires_text = g_date_time_format (expires, "%H:%M:%S");
-  left_s = MAX (0, (expires_ms - g_get_real_time () / 1000) / 1000);
-  code = format_code (json_object_get_string_member (offer, "code"));
-  address_list = json_object_get_array_member (root, "addresses");
-  {
-    g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-    g_auto (GStrv) list = NULL;
-
-    for (guint i = 0; i < json_array_get_length (address_list); i++)
-      g_strv_builder_add (builder, json_array_get_string_element (address_list, i));
-    list = g_strv_builder_end (builder);
-    addresses = list[0] ? g_strjoinv (", ", list) : g_strdup (_("none (no network?)"));
-  }
-
-  g_print (_("Pair a device with %s\n\n"), json_object_get_string_member (root, "name"));
-  g_print (_("  Code: %s   (valid for %" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
-             ", until %s; one device)\n\n"),
-              code, left_s / 60, left_s % 60, expires_text);
-  if (!no_qr && !print_qr (json_object_get_string_member (offer, "uri")))
-    g_printerr (_("The QR code could not be drawn; use the link below.\n"));
-  g_print (_("\n  Link:        %s\n"), json_object_get_string_member (offer, "uri"));
-  g_print (_("  Addresses:   %s, port %" G_GINT64_FORMAT "\n"), addresses,
-              json_object_get_int_member (root, "port"));
-  g_print (_("  Fingerprint: %s\n\n"), json_object_get_string_member (root, "fingerprint"));
-  g_print (_("A device that uses the code waits for your approval: "
-             "openwork-host devices pending, then devices approve ID.\n"));
+  print_offer (json_node_get_object (answer), no_qr);
   return OW_CLI_EXIT_OK;
 }

@@ -168,6 +168,35 @@ compare_by_name (gconstpointer a, gconstpointer b)
   return g_utf8_collate (x->name, y->name);
 }
 
+/* The hosts the browse resolved, by name, each with its addresses, IPv4 first: the
+ * addresses most clients reach most easily. */
+static GPtrArray *
+collect_hosts (Browse *browse)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) ow_discovered_host_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, browse->hosts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      OwDiscoveredHost *host = value;
+      GHashTable *seen = g_hash_table_lookup (browse->addresses, key);
+      g_autofree const char **list = (const char **) g_hash_table_get_keys_as_array (seen, NULL);
+      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+      for (guint pass = 0; pass < 2; pass++)
+        for (guint i = 0; list[i]; i++)
+          if ((strchr (list[i], ':') == NULL) == (pass == 0))
+            g_strv_builder_add (builder, list[i]);
+      host->addresses = g_strv_builder_end (builder);
+      g_hash_table_iter_steal (&iter);
+      g_ptr_array_add (found, host);
+    }
+  g_ptr_array_sort (found, compare_by_name);
+  return found;
+}
+
 GPtrArray *
 ow_client_discover (guint timeout_ms, GError **error)
 {
@@ -176,8 +205,6 @@ ow_client_discover (guint timeout_ms, GError **error)
   AvahiGLibPoll *poll;
   AvahiServiceBrowser *browser = NULL;
   GPtrArray *found = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
   int avahi_error = 0;
   GSource *timeout;
 
@@ -225,25 +252,7 @@ ow_client_discover (guint timeout_ms, GError **error)
       goto out;
     }
 
-  found = g_ptr_array_new_with_free_func ((GDestroyNotify) ow_discovered_host_free);
-  g_hash_table_iter_init (&iter, browse.hosts);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      OwDiscoveredHost *host = value;
-      GHashTable *seen = g_hash_table_lookup (browse.addresses, key);
-      g_autofree const char **list = (const char **) g_hash_table_get_keys_as_array (seen, NULL);
-      g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-
-      /* IPv4 first: the addresses most clients reach most easily. */
-      for (guint pass = 0; pass < 2; pass++)
-        for (guint i = 0; list[i]; i++)
-          if ((strchr (list[i], ':') == NULL) == (pass == 0))
-            g_strv_builder_add (builder, list[i]);
-      host->addresses = g_strv_builder_end (builder);
-      g_hash_table_iter_steal (&iter);
-      g_ptr_array_add (found, host);
-    }
-  g_ptr_array_sort (found, compare_by_name);
+  found = collect_hosts (&browse);
 
 out:
   if (browser)

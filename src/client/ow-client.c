@@ -233,6 +233,110 @@ find_host_for_code (const char *host_option, guint discover_ms, GError **error)
   return url_for (host->addresses[0], host->port);
 }
 
+/* This device's name and platform as the host owner will see them: those given, else
+ * the machine's name and "linux". FALSE after saying what is wrong with them. */
+static gboolean
+name_this_device (char **name, char **platform)
+{
+  if (*name == NULL)
+    {
+      g_autofree char *machine = g_strdup_printf ("%s (openwork-host client)", g_get_host_name ());
+
+      *name = g_utf8_make_valid (machine, MIN (strlen (machine), OW_PAIR_NAME_MAX_BYTES));
+    }
+  if (*platform == NULL)
+    *platform = g_strdup ("linux");
+  if (ow_pair_name_is_valid (*name, OW_PAIR_NAME_MAX_BYTES) &&
+      ow_pair_name_is_valid (*platform, OW_PAIR_PLATFORM_MAX_BYTES))
+    return TRUE;
+  g_printerr (_("--name takes up to 64 bytes of text, --platform up to 32.\n"));
+  return FALSE;
+}
+
+/* Pairs by the 6-digit code the host shows, with the host at @host_option or the one
+ * found on the network. %NULL with @error set, or without for a code that is not one. */
+static OwClientPairing *
+pair_by_code (const char *code,
+              const char *host_option,
+              double timeout_s,
+              const char *name,
+              const char *platform,
+              OwClientConnection **connection,
+              GError **error)
+{
+  g_autoptr (GString) digits = g_string_new (NULL);
+  g_autoptr (GBytes) password = NULL;
+  g_autofree char *url = NULL;
+  OwClientPairing *pairing;
+  gboolean well_formed = TRUE;
+
+  /* People type "123 456" or "123-456". */
+  for (const char *p = code; *p; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (digits, *p);
+    else if (*p != ' ' && *p != '-')
+      well_formed = FALSE;
+  if (!well_formed || digits->len != OW_PAIR_CODE_DIGITS)
+    {
+      g_printerr (_("The code has 6 digits, like 123 456.\n"));
+      return NULL;
+    }
+
+  url = find_host_for_code (host_option, (guint) (timeout_s * 1000), error);
+  if (url == NULL)
+    return NULL;
+  g_printerr (_("Pairing with the host at %s…\n"), url);
+  *connection = ow_client_connection_new (url, NULL);
+  password = g_bytes_new (digits->str, digits->len);
+  pairing =
+    ow_client_pair_cpace (*connection, "code", password, name, platform, on_waiting, NULL, error);
+  sodium_memzero (digits->str, digits->len);
+  return pairing;
+}
+
+/* Pairs by the host's QR link: a pairing secret (openwork://pair), or a connect-remote
+ * link's grant. %NULL with @error set. */
+static OwClientPairing *
+pair_by_uri (const char *uri_text,
+             const char *host_option,
+             const char *name,
+             const char *platform,
+             OwClientConnection **connection,
+             GError **error)
+{
+  g_autoptr (OwPairUri) uri = ow_pair_uri_parse (uri_text, error);
+  g_autoptr (GBytes) password = NULL;
+
+  if (uri == NULL)
+    return NULL;
+  if (uri->kind != OW_PAIR_URI_PAIR)
+    {
+      *connection = ow_client_connection_new (uri->host_url, NULL);
+      g_printerr (_("Pairing with the host at %s…\n"), uri->host_url);
+      return ow_client_pair_grant (*connection, uri->grant, name, platform, on_waiting, NULL,
+                                   error);
+    }
+
+  if (host_option)
+    {
+      g_autofree char *host_url = url_for_host_option (host_option, error);
+
+      if (host_url == NULL)
+        return NULL;
+      *connection = ow_client_connection_new (host_url, uri->fingerprint);
+    }
+  else if ((*connection = connect_first ((const char *const *) uri->addresses, uri->port,
+                                         uri->fingerprint, error)) == NULL)
+    {
+      return NULL;
+    }
+  g_printerr (_("Pairing with %s at %s…\n"), uri->name,
+                 ow_client_connection_get_base_url (*connection));
+  password = g_bytes_new (uri->secret, sizeof uri->secret);
+  return ow_client_pair_cpace (*connection, "secret", password, name, platform, on_waiting, NULL,
+                               error);
+}
+
 static int
 client_pair (const char *dir, int argc, char **argv)
 {
@@ -259,9 +363,6 @@ client_pair (const char *dir, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (OwClientConnection) connection = NULL;
   g_autoptr (OwClientPairing) pairing = NULL;
-  g_autoptr (OwPairUri) uri = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *default_name = NULL;
   OwClientStore store = { 0 };
 
   g_option_context_set_summary (
@@ -275,86 +376,15 @@ client_pair (const char *dir, int argc, char **argv)
       return OW_CLI_EXIT_USAGE;
     }
 
-  default_name = g_strdup_printf ("%s (openwork-host client)", g_get_host_name ());
-  if (name == NULL)
-    name = g_utf8_make_valid (default_name, MIN (strlen (default_name), OW_PAIR_NAME_MAX_BYTES));
-  if (platform == NULL)
-    platform = g_strdup ("linux");
-  if (!ow_pair_name_is_valid (name, OW_PAIR_NAME_MAX_BYTES) ||
-      !ow_pair_name_is_valid (platform, OW_PAIR_PLATFORM_MAX_BYTES))
-    {
-      g_printerr (_("--name takes up to 64 bytes of text, --platform up to 32.\n"));
-      return OW_CLI_EXIT_USAGE;
-    }
+  if (!name_this_device (&name, &platform))
+    return OW_CLI_EXIT_USAGE;
 
   if (code)
-    {
-      g_autoptr (GString) digits = g_string_new (NULL);
-      g_autoptr (GBytes) password = NULL;
-
-      gboolean well_formed = TRUE;
-
-      /* People type "123 456" or "123-456". */
-      for (const char *p = code; *p; p++)
-        if (g_ascii_isdigit (*p))
-          g_string_append_c (digits, *p);
-        else if (*p != ' ' && *p != '-')
-          well_formed = FALSE;
-      if (!well_formed || digits->len != OW_PAIR_CODE_DIGITS)
-        {
-          g_printerr (_("The code has 6 digits, like 123 456.\n"));
-          return OW_CLI_EXIT_USAGE;
-        }
-
-      url = find_host_for_code (host_option, (guint) (timeout_s * 1000), &error);
-      if (url == NULL)
-        return ow_cli_fail (error);
-      g_printerr (_("Pairing with the host at %s…\n"), url);
-      connection = ow_client_connection_new (url, NULL);
-      password = g_bytes_new (digits->str, digits->len);
-      pairing = ow_client_pair_cpace (connection, "code", password, name, platform, on_waiting,
-                                      NULL, &error);
-      sodium_memzero (digits->str, digits->len);
-    }
+    pairing = pair_by_code (code, host_option, timeout_s, name, platform, &connection, &error);
   else
-    {
-      uri = ow_pair_uri_parse (uri_text, &error);
-      if (uri == NULL)
-        return ow_cli_fail (error);
-
-      if (uri->kind == OW_PAIR_URI_PAIR)
-        {
-          g_autoptr (GBytes) password = g_bytes_new (uri->secret, sizeof uri->secret);
-
-          if (host_option)
-            {
-              g_autofree char *host_url = url_for_host_option (host_option, &error);
-
-              if (host_url == NULL)
-                return ow_cli_fail (error);
-              connection = ow_client_connection_new (host_url, uri->fingerprint);
-            }
-          else
-            {
-              connection = connect_first ((const char *const *) uri->addresses, uri->port,
-                                          uri->fingerprint, &error);
-              if (connection == NULL)
-                return ow_cli_fail (error);
-            }
-          g_printerr (_("Pairing with %s at %s…\n"), uri->name,
-                         ow_client_connection_get_base_url (connection));
-          pairing = ow_client_pair_cpace (connection, "secret", password, name, platform,
-                                          on_waiting, NULL, &error);
-        }
-      else
-        {
-          connection = ow_client_connection_new (uri->host_url, NULL);
-          g_printerr (_("Pairing with the host at %s…\n"), uri->host_url);
-          pairing =
-            ow_client_pair_grant (connection, uri->grant, name, platform, on_waiting, NULL, &error);
-        }
-    }
-
+    pairing = pair_by_uri (uri_text, host_option, name, platform, &connection, &error);
+  if (pairing == NULL && error == NULL)
+    return OW_CLI_EXIT_USAGE;
   if (pairing == NULL)
     return ow_cli_fail (error);
 

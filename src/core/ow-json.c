@@ -286,13 +286,111 @@ static const Limits network_limits = { OW_JSON_MAX_DEPTH, FALSE };
  * returned; json-glib still recurses no deeper than this. */
 static const Limits runtime_limits = { OW_JSON_MAX_RUNTIME_DEPTH, TRUE };
 
+/* Where a check of a text stands: the text, the containers open, what comes next. */
+typedef struct
+{
+  Scanner s;
+  GArray *stack; /* Frame */
+  GString *name;
+  const Limits *limits;
+  Expect expect;
+} Walk;
+
+static Frame *
+walk_top (Walk *walk)
+{
+  return walk->stack->len ? &g_array_index (walk->stack, Frame, walk->stack->len - 1) : NULL;
+}
+
+/* A value: a container opened (and closed, when empty), or a scalar read whole. */
+static gboolean
+walk_value (Walk *walk, GError **error)
+{
+  Scanner *s = &walk->s;
+  gboolean is_object = s->data[s->pos] == '{';
+
+  walk->expect = AFTER_VALUE;
+  switch (s->data[s->pos])
+    {
+    case '{':
+    case '[':
+      if (!open_container (s, walk->stack, is_object, walk->limits->max_depth, error))
+        return FALSE;
+      skip_space (s);
+      if (s->pos < s->length && s->data[s->pos] == (is_object ? '}' : ']'))
+        {
+          s->pos++;
+          g_array_set_size (walk->stack, walk->stack->len - 1);
+        }
+      else
+        {
+          walk->expect = is_object ? EXPECT_NAME : EXPECT_VALUE;
+        }
+      return TRUE;
+    case '"':
+      return read_string (s, NULL, walk->limits->allow_nul, error);
+    case 't':
+    case 'f':
+    case 'n':
+      return read_literal (s, error);
+    default:
+      if (s->data[s->pos] != '-' && !g_ascii_isdigit (s->data[s->pos]))
+        return syntax_error (s, error);
+      return read_number (s, error);
+    }
+}
+
+/* A member's name and its colon; a name may come once in an object. */
+static gboolean
+walk_name (Walk *walk, GError **error)
+{
+  Scanner *s = &walk->s;
+
+  if (s->data[s->pos] != '"')
+    return syntax_error (s, error);
+  g_string_truncate (walk->name, 0);
+  if (!read_string (s, walk->name, walk->limits->allow_nul, error))
+    return FALSE;
+  if (!g_hash_table_add (walk_top (walk)->names, g_strndup (walk->name->str, walk->name->len)))
+    {
+      g_set_error (error, OW_JSON_ERROR, OW_JSON_ERROR_DUPLICATE,
+                   "The body names \"%s\" twice in one object.", walk->name->str);
+      return FALSE;
+    }
+  skip_space (s);
+  if (s->pos >= s->length || s->data[s->pos] != ':')
+    return syntax_error (s, error);
+  s->pos++;
+  walk->expect = EXPECT_VALUE;
+  return TRUE;
+}
+
+/* After a value in a container: a comma and more, or the container's end. */
+static gboolean
+walk_after_value (Walk *walk, GError **error)
+{
+  Scanner *s = &walk->s;
+  Frame *top = walk_top (walk);
+
+  if (s->data[s->pos] == ',')
+    {
+      s->pos++;
+      walk->expect = top->names ? EXPECT_NAME : EXPECT_VALUE;
+      return TRUE;
+    }
+  if (s->data[s->pos] != (top->names ? '}' : ']'))
+    return syntax_error (s, error);
+  s->pos++;
+  g_array_set_size (walk->stack, walk->stack->len - 1);
+  return TRUE;
+}
+
 static gboolean
 check_within (const char *data, gsize length, const Limits *limits, GError **error)
 {
   g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (Frame));
   g_autoptr (GString) name = g_string_new (NULL);
-  Scanner s = { data, length, 0 };
-  Expect expect = EXPECT_VALUE;
+  Walk walk = { { data, length, 0 }, stack, name, limits, EXPECT_VALUE };
 
   g_array_set_clear_func (stack, frame_clear);
 
@@ -312,104 +410,25 @@ check_within (const char *data, gsize length, const Limits *limits, GError **err
 
   for (;;)
     {
-      Frame *top = stack->len ? &g_array_index (stack, Frame, stack->len - 1) : NULL;
+      gboolean ok;
 
-      skip_space (&s);
-      if (expect == AFTER_VALUE && top == NULL)
+      skip_space (&walk.s);
+      if (walk.expect == AFTER_VALUE && walk_top (&walk) == NULL)
         break;
-      if (s.pos >= s.length)
-        return syntax_error (&s, error);
-
-      switch (expect)
-        {
-        case EXPECT_VALUE:
-          switch (s.data[s.pos])
-            {
-            case '{':
-            case '[':
-              {
-                gboolean is_object = s.data[s.pos] == '{';
-
-                if (!open_container (&s, stack, is_object, limits->max_depth, error))
-                  return FALSE;
-                skip_space (&s);
-                if (s.pos < s.length && s.data[s.pos] == (is_object ? '}' : ']'))
-                  {
-                    s.pos++;
-                    g_array_set_size (stack, stack->len - 1);
-                    expect = AFTER_VALUE;
-                  }
-                else
-                  {
-                    expect = is_object ? EXPECT_NAME : EXPECT_VALUE;
-                  }
-              }
-              break;
-            case '"':
-              if (!read_string (&s, NULL, limits->allow_nul, error))
-                return FALSE;
-              expect = AFTER_VALUE;
-              break;
-            case 't':
-            case 'f':
-            case 'n':
-              if (!read_literal (&s, error))
-                return FALSE;
-              expect = AFTER_VALUE;
-              break;
-            default:
-              if (s.data[s.pos] != '-' && !g_ascii_isdigit (s.data[s.pos]))
-                return syntax_error (&s, error);
-              if (!read_number (&s, error))
-                return FALSE;
-              expect = AFTER_VALUE;
-              break;
-            }
-          break;
-
-        case EXPECT_NAME:
-          if (s.data[s.pos] != '"')
-            return syntax_error (&s, error);
-          g_string_truncate (name, 0);
-          if (!read_string (&s, name, limits->allow_nul, error))
-            return FALSE;
-          if (!g_hash_table_add (top->names, g_strndup (name->str, name->len)))
-            {
-              g_set_error (error, OW_JSON_ERROR, OW_JSON_ERROR_DUPLICATE,
-                           "The body names \"%s\" twice in one object.", name->str);
-              return FALSE;
-            }
-          skip_space (&s);
-          if (s.pos >= s.length || s.data[s.pos] != ':')
-            return syntax_error (&s, error);
-          s.pos++;
-          expect = EXPECT_VALUE;
-          break;
-
-        case AFTER_VALUE:
-          if (s.data[s.pos] == ',')
-            {
-              s.pos++;
-              expect = top->names ? EXPECT_NAME : EXPECT_VALUE;
-            }
-          else if (s.data[s.pos] == (top->names ? '}' : ']'))
-            {
-              s.pos++;
-              g_array_set_size (stack, stack->len - 1);
-            }
-          else
-            {
-              return syntax_error (&s, error);
-            }
-          break;
-
-        default:
-          g_assert_not_reached ();
-        }
+      if (walk.s.pos >= walk.s.length)
+        return syntax_error (&walk.s, error);
+      if (walk.expect == EXPECT_VALUE)
+        ok = walk_value (&walk, error);
+      else if (walk.expect == EXPECT_NAME)
+        ok = walk_name (&walk, error);
+      else
+        ok = walk_after_value (&walk, error);
+      if (!ok)
+        return FALSE;
     }
 
-  if (s.pos != s.length)
-    return syntax_error (&s, error);
+  if (walk.s.pos != walk.s.length)
+    return syntax_error (&walk.s, error);
   return TRUE;
 }
 

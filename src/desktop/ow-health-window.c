@@ -270,23 +270,16 @@ get_report (OwHealthWindow *self)
   return &self->report;
 }
 
-static gboolean
-refresh (gpointer user_data)
+/* Where the host can be reached, and how: addresses, discovery, OpenWork app access. */
+static void
+show_reach (OwHealthWindow *self)
 {
-  OwHealthWindow *self = user_data;
-  OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
   OwDiscovery *discovery = ow_host_get_discovery (self->host);
-  const OwMetricsReport *week = get_report (self);
   g_auto (GStrv) addresses = ow_net_usable_addresses ();
   g_autoptr (GString) address_text = g_string_new (NULL);
-  g_autoptr (GPtrArray) problems = NULL;
-  const char *last_error = ow_runtime_supervisor_get_last_error (runtime);
+  g_autofree char *url = ow_host_dup_openwork_app_url (self->host);
   guint port = ow_host_get_port (self->host);
 
-  set_value_take (self, ROW_UPTIME, ow_format_duration (ow_host_get_uptime_ms (self->host)));
-  set_value (self, ROW_HOSTING,
-             ow_host_get_paused (self->host) ? _("Paused: devices are refused")
-                                             : _("On: paired devices are served"));
   for (guint i = 0; addresses[i]; i++)
     g_string_append_printf (address_text, strchr (addresses[i], ':') ? "%s[%s]:%u" : "%s%s:%u",
                             i ? "\n" : "", addresses[i], port);
@@ -313,20 +306,23 @@ refresh (gpointer user_data)
       set_value (self, ROW_DISCOVERY, _("Off: devices pair with the QR code or the address"));
       break;
     }
-  {
-    g_autofree char *url = ow_host_dup_openwork_app_url (self->host);
 
-    if (ow_host_get_openwork_app_port (self->host) != 0)
-      /* TRANSLATORS: %s is the address the OpenWork app connects to */
-      set_value_take (self, ROW_OPENWORK_APP,
-                      g_strdup_printf (_("On at %s (plain HTTP, not encrypted)"), url));
-    else if (url != NULL)
-      /* TRANSLATORS: %s is an https:// address in front of this computer */
-      set_value_take (self, ROW_OPENWORK_APP, g_strdup_printf (_("Through %s only"), url));
-    else
-      set_value (self, ROW_OPENWORK_APP, _("Off"));
-  }
-  set_value_take (self, ROW_CLIENTS, g_strdup_printf ("%u", ow_host_count_clients (self->host)));
+  if (ow_host_get_openwork_app_port (self->host) != 0)
+    /* TRANSLATORS: %s is the address the OpenWork app connects to */
+    set_value_take (self, ROW_OPENWORK_APP,
+                    g_strdup_printf (_("On at %s (plain HTTP, not encrypted)"), url));
+  else if (url != NULL)
+    /* TRANSLATORS: %s is an https:// address in front of this computer */
+    set_value_take (self, ROW_OPENWORK_APP, g_strdup_printf (_("Through %s only"), url));
+  else
+    set_value (self, ROW_OPENWORK_APP, _("Off"));
+}
+
+static void
+show_runtime (OwHealthWindow *self)
+{
+  OwRuntimeSupervisor *runtime = ow_host_get_supervisor (self->host);
+  const char *last_error = ow_runtime_supervisor_get_last_error (runtime);
 
   set_value (self, ROW_RUNTIME_STATE,
              ow_runtime_state_display_name (ow_runtime_supervisor_get_state (runtime)));
@@ -338,31 +334,50 @@ refresh (gpointer user_data)
   set_value_take (self, ROW_RUNTIME_RESTARTS,
                   g_strdup_printf ("%u", ow_runtime_supervisor_get_restarts (runtime)));
   set_value (self, ROW_RUNTIME_ERROR, last_error ? last_error : _("none"));
-  show_last_task (self);
+}
 
-  if (week->recording)
-    {
-      set_value_take (self, ROW_PAIRING_RATE,
-                      format_rate (ow_metrics_report_first_try_rate (week)));
-      set_value_take (self, ROW_DISCONNECT_SHARE,
-                      format_rate (ow_metrics_report_disconnect_share (week)));
-      /* TRANSLATORS: task counts of the last 7 days */
-      set_value_take (self, ROW_TASKS_WEEK,
-                      g_strdup_printf (_("%d succeeded, %d failed, %d interrupted"),
-                                          (int) week->tasks_succeeded, (int) week->tasks_failed,
-                                          (int) week->tasks_interrupted));
-      /* TRANSLATORS: connection failure counts of the last 7 days */
-      set_value_take (
-        self, ROW_FAILURES_WEEK,
-        g_strdup_printf (_("%d secure handshakes, %d refused tokens, %d dropped streams"),
-                            (int) week->tls_failures, (int) week->auth_failures,
-                            (int) week->streams_dropped));
-    }
-  else
+/* The last 7 days, from the local metrics. */
+static void
+show_week (OwHealthWindow *self, const OwMetricsReport *week)
+{
+  if (!week->recording)
     {
       for (Row row = ROW_PAIRING_RATE; row <= ROW_FAILURES_WEEK; row++)
         set_value (self, row, _("not recorded (turned off in the settings)"));
+      return;
     }
+  set_value_take (self, ROW_PAIRING_RATE, format_rate (ow_metrics_report_first_try_rate (week)));
+  set_value_take (self, ROW_DISCONNECT_SHARE,
+                  format_rate (ow_metrics_report_disconnect_share (week)));
+  /* TRANSLATORS: task counts of the last 7 days */
+  set_value_take (self, ROW_TASKS_WEEK,
+                  g_strdup_printf (_("%d succeeded, %d failed, %d interrupted"),
+                                      (int) week->tasks_succeeded, (int) week->tasks_failed,
+                                      (int) week->tasks_interrupted));
+  /* TRANSLATORS: connection failure counts of the last 7 days */
+  set_value_take (
+    self, ROW_FAILURES_WEEK,
+    g_strdup_printf (_("%d secure handshakes, %d refused tokens, %d dropped streams"),
+                        (int) week->tls_failures, (int) week->auth_failures,
+                        (int) week->streams_dropped));
+}
+
+static gboolean
+refresh (gpointer user_data)
+{
+  OwHealthWindow *self = user_data;
+  const OwMetricsReport *week = get_report (self);
+  g_autoptr (GPtrArray) problems = NULL;
+
+  set_value_take (self, ROW_UPTIME, ow_format_duration (ow_host_get_uptime_ms (self->host)));
+  set_value (self, ROW_HOSTING,
+             ow_host_get_paused (self->host) ? _("Paused: devices are refused")
+                                             : _("On: paired devices are served"));
+  show_reach (self);
+  set_value_take (self, ROW_CLIENTS, g_strdup_printf ("%u", ow_host_count_clients (self->host)));
+  show_runtime (self);
+  show_last_task (self);
+  show_week (self, week);
 
   problems = collect_problems (self, week);
   show_problems (self, problems);

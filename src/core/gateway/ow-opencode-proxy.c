@@ -590,6 +590,59 @@ find_head_end (const guint8 *data, gsize length)
   return 0;
 }
 
+/* How the answer's body is framed, and whether its connection can be used again. */
+static void
+read_framing (Forward *forward, SoupMessageHeaders *headers, SoupHTTPVersion version, guint status)
+{
+  forward->reusable = version == SOUP_HTTP_1_1 &&
+                      !soup_message_headers_header_contains (headers, "Connection", "close");
+  if (forward->is_head || status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED)
+    {
+      forward->framing = FRAMING_NONE;
+      return;
+    }
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CHUNKED:
+      forward->framing = FRAMING_CHUNKED;
+      forward->decoder = ow_chunked_decoder_new ();
+      break;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      forward->framing = FRAMING_LENGTH;
+      forward->remaining = (guint64) soup_message_headers_get_content_length (headers);
+      break;
+    default:
+      forward->framing = FRAMING_UNTIL_CLOSE;
+      forward->reusable = FALSE;
+      break;
+    }
+}
+
+/* The status and headers go to the client now, or, for an answer to be redacted, are held
+ * with it until it is whole and checked. */
+static void
+pass_head_on (Forward *forward, SoupMessageHeaders *headers, guint status, const char *reason)
+{
+  if (forward->redact && forward->framing != FRAMING_NONE && !forward->finished)
+    {
+      forward->held = g_byte_array_new ();
+      forward->held_status = status;
+      forward->held_reason = g_strdup (reason);
+      forward->held_headers = soup_message_headers_ref (headers);
+    }
+  else if (!forward->finished)
+    {
+      soup_server_message_set_status (forward->message, status, reason);
+      copy_response_headers (headers, status, forward->message);
+      /* What went out is let go: an answer streams through without being kept whole. */
+      if (!forward->keep_answer)
+        soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
+                                          FALSE);
+      forward->wait_for_answer = FALSE;
+      update_pause (forward);
+    }
+}
+
 /* Parses the answer's head once it is whole and passes status and headers on; then what
  * came after it, the start of the body. */
 static void
@@ -641,46 +694,8 @@ take_head (Forward *forward, const guint8 *data, gsize size)
 
   g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
   forward->answer = ANSWER_BODY;
-  forward->reusable = version == SOUP_HTTP_1_1 &&
-                      !soup_message_headers_header_contains (headers, "Connection", "close");
-  if (forward->is_head || status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED)
-    forward->framing = FRAMING_NONE;
-  else
-    switch (soup_message_headers_get_encoding (headers))
-      {
-      case SOUP_ENCODING_CHUNKED:
-        forward->framing = FRAMING_CHUNKED;
-        forward->decoder = ow_chunked_decoder_new ();
-        break;
-      case SOUP_ENCODING_CONTENT_LENGTH:
-        forward->framing = FRAMING_LENGTH;
-        forward->remaining = (guint64) soup_message_headers_get_content_length (headers);
-        break;
-      default:
-        forward->framing = FRAMING_UNTIL_CLOSE;
-        forward->reusable = FALSE;
-        break;
-      }
-
-  if (forward->redact && forward->framing != FRAMING_NONE && !forward->finished)
-    {
-      /* The client waits until the whole answer is in and checked. */
-      forward->held = g_byte_array_new ();
-      forward->held_status = status;
-      forward->held_reason = g_strdup (reason);
-      forward->held_headers = soup_message_headers_ref (headers);
-    }
-  else if (!forward->finished)
-    {
-      soup_server_message_set_status (forward->message, status, reason);
-      copy_response_headers (headers, status, forward->message);
-      /* What went out is let go: an answer streams through without being kept whole. */
-      if (!forward->keep_answer)
-        soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
-                                          FALSE);
-      forward->wait_for_answer = FALSE;
-      update_pause (forward);
-    }
+  read_framing (forward, headers, version, status);
+  pass_head_on (forward, headers, status, reason);
 
   if (forward->framing == FRAMING_NONE ||
       (forward->framing == FRAMING_LENGTH && forward->remaining == 0))

@@ -55,6 +55,72 @@ broken (OwChunkedDecoder *decoder, const char *why, GError **error)
   return FALSE;
 }
 
+/* Takes @byte of the framing around the chunks' data: sizes, line ends, trailers. A size
+ * ends at the first byte that is not a hex digit, which is then the extension's: *@used
+ * says whether @byte was used up. */
+static gboolean
+take_framing (OwChunkedDecoder *decoder, guint8 byte, gboolean *used, GError **error)
+{
+  *used = TRUE;
+  switch (decoder->state)
+    {
+    case STATE_SIZE:
+      if (!g_ascii_isxdigit (byte))
+        {
+          *used = FALSE;
+          if (decoder->digits == 0)
+            return broken (decoder, "a chunk has no size", error);
+          decoder->state = STATE_EXTENSION;
+        }
+      else if (++decoder->digits > MAX_SIZE_DIGITS)
+        return broken (decoder, "a chunk size is too long", error);
+      else
+        decoder->remaining = decoder->remaining * 16 + (guint64) g_ascii_xdigit_value (byte);
+      return TRUE;
+
+    case STATE_EXTENSION:
+      if (byte == '\n')
+        decoder->state = decoder->remaining > 0 ? STATE_DATA : STATE_TRAILER;
+      return TRUE;
+
+    case STATE_DATA_END:
+    case STATE_DATA_LF:
+      if (byte == '\r' && decoder->state == STATE_DATA_END)
+        decoder->state = STATE_DATA_LF;
+      else if (byte != '\n')
+        return broken (decoder, "a chunk is longer than its size", error);
+      else
+        {
+          decoder->state = STATE_SIZE;
+          decoder->digits = 0;
+        }
+      return TRUE;
+
+    case STATE_TRAILER:
+      decoder->state = byte == '\n'   ? STATE_DONE
+                       : byte == '\r' ? STATE_FINAL_LF
+                                      : STATE_TRAILER_LINE;
+      return TRUE;
+
+    case STATE_TRAILER_LINE:
+      if (byte == '\n')
+        decoder->state = STATE_TRAILER;
+      return TRUE;
+
+    case STATE_FINAL_LF:
+      if (byte != '\n')
+        return broken (decoder, "the last line is not empty", error);
+      decoder->state = STATE_DONE;
+      return TRUE;
+
+    case STATE_DATA:
+    case STATE_DONE:
+    case STATE_BROKEN:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 gboolean
 ow_chunked_decoder_feed (OwChunkedDecoder *decoder,
                          guint8 *buffer,
@@ -72,85 +138,24 @@ ow_chunked_decoder_feed (OwChunkedDecoder *decoder,
 
   while (in < length && decoder->state != STATE_DONE)
     {
-      guint8 byte = buffer[in];
+      gboolean used;
 
-      switch (decoder->state)
+      if (decoder->state == STATE_DATA)
         {
-        case STATE_SIZE:
-          if (g_ascii_isxdigit (byte))
-            {
-              if (++decoder->digits > MAX_SIZE_DIGITS)
-                return broken (decoder, "a chunk size is too long", error);
-              decoder->remaining = decoder->remaining * 16 + (guint64) g_ascii_xdigit_value (byte);
-              in++;
-              break;
-            }
-          if (decoder->digits == 0)
-            return broken (decoder, "a chunk has no size", error);
-          decoder->state = STATE_EXTENSION;
-          break;
+          gsize span = (gsize) MIN (decoder->remaining, (guint64) (length - in));
 
-        case STATE_EXTENSION:
-          in++;
-          if (byte == '\n')
-            decoder->state = decoder->remaining > 0 ? STATE_DATA : STATE_TRAILER;
-          break;
-
-        case STATE_DATA:
-          {
-            gsize span = (gsize) MIN (decoder->remaining, (guint64) (length - in));
-
-            memmove (buffer + out, buffer + in, span);
-            out += span;
-            in += span;
-            decoder->remaining -= span;
-            if (decoder->remaining == 0)
-              decoder->state = STATE_DATA_END;
-          }
-          break;
-
-        case STATE_DATA_END:
-        case STATE_DATA_LF:
-          in++;
-          if (byte == '\r' && decoder->state == STATE_DATA_END)
-            decoder->state = STATE_DATA_LF;
-          else if (byte == '\n')
-            {
-              decoder->state = STATE_SIZE;
-              decoder->digits = 0;
-            }
-          else
-            return broken (decoder, "a chunk is longer than its size", error);
-          break;
-
-        case STATE_TRAILER:
-          in++;
-          if (byte == '\n')
-            decoder->state = STATE_DONE;
-          else if (byte == '\r')
-            decoder->state = STATE_FINAL_LF;
-          else
-            decoder->state = STATE_TRAILER_LINE;
-          break;
-
-        case STATE_TRAILER_LINE:
-          in++;
-          if (byte == '\n')
-            decoder->state = STATE_TRAILER;
-          break;
-
-        case STATE_FINAL_LF:
-          in++;
-          if (byte != '\n')
-            return broken (decoder, "the last line is not empty", error);
-          decoder->state = STATE_DONE;
-          break;
-
-        case STATE_DONE:
-        case STATE_BROKEN:
-        default:
-          g_assert_not_reached ();
+          memmove (buffer + out, buffer + in, span);
+          out += span;
+          in += span;
+          decoder->remaining -= span;
+          if (decoder->remaining == 0)
+            decoder->state = STATE_DATA_END;
+          continue;
         }
+      if (!take_framing (decoder, buffer[in], &used, error))
+        return FALSE;
+      if (used)
+        in++;
     }
 
   *decoded = out;
