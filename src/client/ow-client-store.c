@@ -110,3 +110,18 @@ ow_client_store_save (const char *dir, const OwClientStore *store, GError **erro
   return g_file_set_contents_full (
     path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
 }
+
+OwClientConnection *
+ow_client_store_connect (const char *dir, OwClientStore **store_out, GError **error)
+{
+  g_autoptr (OwClientStore) store = ow_client_store_load (dir, error);
+  OwClientConnection *connection;
+
+  if (store == NULL)
+    return NULL;
+  connection = ow_client_connection_new (store->url, store->fingerprint);
+  ow_client_connection_set_token (connection, store->token);
+  if (store_out)
+    *store_out = g_steal_pointer (&store);
+  return connection;
+}

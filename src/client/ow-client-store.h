@@ -2,6 +2,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ow-client-connection.h"
+
 G_BEGIN_DECLS
 
 /* What the client keeps about the host it paired with, in `<data-dir>/client.json`
@@ -23,6 +25,12 @@ char *ow_client_store_dir (const char *data_dir);
 
 /* Returns: (transfer full): the saved pairing, or %NULL with %OW_CLIENT_ERROR_NOT_PAIRED */
 OwClientStore *ow_client_store_load (const char *dir, GError **error);
+
+/* A connection to the host saved in @dir, pinned to its certificate and with the saved
+ * token; the saved credential in @store_out (optional). %NULL with @error when there is
+ * none. */
+OwClientConnection *
+ow_client_store_connect (const char *dir, OwClientStore **store_out, GError **error);
 
 /* Saves atomically, so a crash leaves the old pairing or the new one. */
 gboolean ow_client_store_save (const char *dir, const OwClientStore *store, GError **error);
