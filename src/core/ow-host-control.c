@@ -7,6 +7,19 @@
 
 #include <string.h>
 
+/* The host's gateway, or %NULL after replying 503 while the host stops (the control
+ * socket is the last thing to go). */
+static OwGateway *
+running_gateway (OwHost *host, SoupServerMessage *message)
+{
+  OwGateway *gateway = ow_host_get_gateway (host);
+
+  if (gateway == NULL)
+    ow_http_reply_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "host_stopping",
+                         "The host is stopping. Start it again, then retry.");
+  return gateway;
+}
+
 static void
 on_status_request (SoupServer *server,
                    SoupServerMessage *message,
@@ -36,8 +49,12 @@ on_routes_request (SoupServer *server,
                    gpointer user_data)
 {
   OwHost *self = user_data;
-  g_autoptr (JsonNode) routes = ow_gateway_describe_routes (ow_host_get_gateway (self));
+  OwGateway *gateway = running_gateway (self, message);
+  g_autoptr (JsonNode) routes = NULL;
 
+  if (gateway == NULL)
+    return;
+  routes = ow_gateway_describe_routes (gateway);
   ow_http_reply_json (message, SOUP_STATUS_OK, routes);
 }
 
@@ -66,6 +83,8 @@ on_openwork_app_request (SoupServer *server,
           ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
           return;
         }
+      if (running_gateway (self, message) == NULL)
+        return;
       if (!ow_host_set_openwork_app_access (self, enabled, &error))
         {
           ow_http_reply_error (message, SOUP_STATUS_CONFLICT, "openwork_app_unavailable",
@@ -93,9 +112,10 @@ on_api_request (SoupServer *server,
                 GHashTable *query,
                 gpointer user_data)
 {
-  OwHost *self = user_data;
+  OwGateway *gateway = running_gateway (user_data, message);
 
-  ow_gateway_dispatch_as_owner (ow_host_get_gateway (self), message, path + strlen ("/api"), query);
+  if (gateway != NULL)
+    ow_gateway_dispatch_as_owner (gateway, message, path + strlen ("/api"), query);
 }
 
 void

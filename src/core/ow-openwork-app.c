@@ -31,13 +31,10 @@ static GParamSpec *properties[N_PROPS];
 
 /* What is wanted, when the command line did not say: host.conf, else the settings. */
 static gboolean
-read_config (OwOpenworkApp *self, gboolean enabled, guint port, GError **error)
+read_config (OwOpenworkApp *self, gboolean enabled, guint port, guint configured, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  guint configured = 0;
 
-  if (!ow_host_config_get_uint (self->config, "openwork-app", "port", 65535, &configured, error))
-    return FALSE;
   self->port = (int) (configured ? configured : port ? port : OW_DEFAULT_OPENWORK_APP_PORT);
   self->wanted = enabled;
   if (!g_key_file_has_key (self->config, "openwork-app", "access", NULL))
@@ -60,9 +57,13 @@ ow_openwork_app_new (GKeyFile *config,
 {
   g_autoptr (OwOpenworkApp) self = g_object_new (OW_TYPE_OPENWORK_APP, NULL);
   g_autoptr (GError) local_error = NULL;
+  guint configured = 0;
 
   g_return_val_if_fail (config != NULL && config_path != NULL, NULL);
 
+  /* Checked even when the command line decides this run: the file is wrong either way. */
+  if (!ow_host_config_get_uint (config, "openwork-app", "port", 65535, &configured, error))
+    return NULL;
   self->config = g_key_file_ref (config);
   self->config_path = g_strdup (config_path);
   if (run_port != OW_HOST_PORT_UNSET)
@@ -71,7 +72,7 @@ ow_openwork_app_new (GKeyFile *config,
       self->port = MAX (run_port, 0);
       self->for_a_run = TRUE;
     }
-  else if (!read_config (self, enabled, port, error))
+  else if (!read_config (self, enabled, port, configured, error))
     {
       return NULL;
     }

@@ -12,7 +12,7 @@ typedef struct
 {
   guint request_s;
   guint idle_s;
-  gboolean watch_hangups; /* libsoup does not notice them itself */
+  gboolean watch_idle; /* libsoup does not notice a kept connection's hang-up itself */
 } Limits;
 
 typedef struct
@@ -138,7 +138,7 @@ on_request_read (SoupServer *server, SoupServerMessage *message, const Limits *l
    * socket request answered 400 after a TLS client hung up mid-handshake). Once a request
    * has been read the handshake is over, and libsoup itself ends a connection whose client
    * hangs up before that. */
-  if (limits->watch_hangups && watch->hangup_id == 0)
+  if (watch->hangup_id == 0)
     /* GLib hands the condition to poll() as it is, so POLLRDHUP (the peer's FIN, even with
      * unread bytes before it) can be asked for. */
     watch->hangup_id =
@@ -157,6 +157,9 @@ on_request_done (SoupServer *server, SoupServerMessage *message, const Limits *l
   /* A WebSocket's handshake answer: the connection is the WebSocket's now. */
   watch->idle = soup_server_message_get_status (message) != SOUP_STATUS_SWITCHING_PROTOCOLS;
   set_timer (watch, watch->idle ? limits->idle_s : 0);
+  /* Between requests, a libsoup that notices hang-ups itself is left to do so. */
+  if (watch->idle && !limits->watch_idle)
+    g_clear_handle_id (&watch->hangup_id, g_source_remove);
 }
 
 void
@@ -184,7 +187,7 @@ ow_connection_watch_attach (SoupServer *server, guint request_s, guint idle_s)
   limits->request_s = request_s ? request_s : OW_DEFAULT_REQUEST_TIMEOUT_S;
   limits->idle_s = idle_s ? idle_s : OW_DEFAULT_IDLE_TIMEOUT_S;
   /* Fixed in libsoup 3.3.0 ("server: do not leak idle connections closed by the client"). */
-  limits->watch_hangups = !soup_check_version (3, 3, 0);
+  limits->watch_idle = !soup_check_version (3, 3, 0);
   g_object_set_data_full (G_OBJECT (server), WATCH_KEY, limits, g_free);
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), (gpointer) limits);
   g_signal_connect (server, "request-read", G_CALLBACK (on_request_read), limits);

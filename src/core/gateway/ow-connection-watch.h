@@ -16,12 +16,14 @@ G_BEGIN_DECLS
  *
  * Ends the connections of @server that libsoup would keep for good:
  *
- * - with libsoup before 3.3.0 (Debian 12 has 3.2), a client that hung up: libsoup never
- *   notices that a client closed a kept connection between two requests; the socket stays
- *   in CLOSE_WAIT and its descriptor is never freed. Each connection is watched for the
- *   client's FIN (POLLRDHUP), and its socket is closed then. A client that hangs up does
- *   not read a response either (HTTP clients do not half-close), so a request under way
- *   ends with it. Later versions do this themselves, and are not watched.
+ * - a client that hung up. While a request is under way (the host waits on the runtime,
+ *   a held poll), libsoup reads nothing from the connection and does not notice; and
+ *   libsoup before 3.3.0 (Debian 12 has 3.2) never notices that a client closed a kept
+ *   connection between two requests either: the socket stays in CLOSE_WAIT and its
+ *   descriptor is never freed. The connection is watched for the client's FIN
+ *   (POLLRDHUP), and its socket is closed then; a client that hangs up does not read a
+ *   response (HTTP clients do not half-close), so a request under way ends with it.
+ *   Between requests, later versions of libsoup do this themselves, and are not watched.
  * - a client that takes too long: half a head, a body that stops, or a kept connection
  *   never used again. The socket is shut down, not closed (its descriptor stays libsoup's
  *   to close), and the hang-up watch or libsoup ends it. Nothing is timed while the host

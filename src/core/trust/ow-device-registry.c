@@ -107,7 +107,10 @@ on_token_revoked (OwTokenStore *tokens, const char *token_id, OwDeviceRegistry *
     return;
   sqlite3_bind_int64 (statement, 1, g_get_real_time () / 1000);
   sqlite3_bind_text (statement, 2, token_id, -1, SQLITE_STATIC);
-  sqlite3_step (statement);
+  /* The token is revoked whatever the file says: the device goes from the list now. */
+  if (sqlite3_step (statement) != SQLITE_DONE)
+    g_warning ("A revoked device could not be marked in the device database: %s",
+               sqlite3_errmsg (self->db));
   sqlite3_finalize (statement);
   g_hash_table_remove (self->seen_written, token_id);
   if (find_by_token (self, token_id, &position))
