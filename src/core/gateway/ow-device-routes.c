@@ -32,16 +32,7 @@ ow_device_routes_add_token (JsonBuilder *builder, const OwTokenInfo *info)
   ow_json_add_string (builder, "label", info->name); /* OpenWork's name for it */
   ow_json_add_string (builder, "scope", ow_scope_to_string (info->scope));
   ow_json_add_int (builder, "createdAt", info->created_ms);
-  json_builder_set_member_name (builder, "workspaces");
-  if (info->workspaces == NULL)
-    {
-      json_builder_add_null_value (builder);
-      return;
-    }
-  json_builder_begin_array (builder);
-  for (guint i = 0; info->workspaces[i]; i++)
-    json_builder_add_string_value (builder, info->workspaces[i]);
-  json_builder_end_array (builder);
+  ow_json_add_strv (builder, "workspaces", (const char *const *) info->workspaces);
 }
 
 void
@@ -65,43 +56,27 @@ ow_device_routes_add_device (JsonBuilder *builder, OwDevice *device)
 }
 
 static void
-add_token_object (JsonBuilder *builder, gconstpointer info)
+handle_list_tokens (OwGatewayRequest *request)
 {
-  json_builder_begin_object (builder);
-  ow_device_routes_add_token (builder, info);
-  json_builder_end_object (builder);
-}
-
-/* Replies `{items: […]}` with @list's items, each added by @add; without @list, 500 with
- * @error, which says why it could not be read. */
-static void
-reply_list (OwGatewayRequest *request,
-            GPtrArray *list,
-            const GError *error,
-            void (*add) (JsonBuilder *builder, gconstpointer item))
-{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) tokens = ow_token_store_list (request->context->tokens, &error);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
-  if (list == NULL)
+  if (tokens == NULL)
     {
       ow_http_reply_error (request->message, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
                            error->message);
       return;
     }
   json_builder_begin_array (builder);
-  for (guint i = 0; i < list->len; i++)
-    add (builder, g_ptr_array_index (list, i));
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      json_builder_begin_object (builder);
+      ow_device_routes_add_token (builder, g_ptr_array_index (tokens, i));
+      json_builder_end_object (builder);
+    }
   json_builder_end_array (builder);
   ow_gateway_request_reply_items (request, json_builder_get_root (builder));
-}
-
-static void
-handle_list_tokens (OwGatewayRequest *request)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) tokens = ow_token_store_list (request->context->tokens, &error);
-
-  reply_list (request, tokens, error, add_token_object);
 }
 
 static void
