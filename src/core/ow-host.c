@@ -398,8 +398,7 @@ add_host_status (OwHost *self, JsonBuilder *builder)
   ow_json_add_int (builder, "uptimeMs", (gint64) ow_host_get_uptime_ms (self));
   ow_json_add_string (builder, "dataDir", ow_paths_get_data_dir (self->paths));
   ow_json_add_string (builder, "logDir", ow_paths_get_log_dir (self->paths));
-  json_builder_set_member_name (builder, "paused");
-  json_builder_add_boolean_value (builder, self->paused);
+  ow_json_add_boolean (builder, "paused", self->paused);
   ow_json_add_string (builder, "fingerprint",
                       self->identity ? ow_identity_get_fingerprint (self->identity) : NULL);
   json_builder_set_member_name (builder, "workspaces");
@@ -457,7 +456,7 @@ add_gateway_status (OwHost *self, JsonBuilder *builder)
   json_builder_end_object (builder);
 }
 
-/* `runtime`: the OpenCode runtime the host supervises */
+/* `runtime`: the runtime the host supervises; requests wait until its events are heard */
 static void
 add_runtime_status (OwHost *self, JsonBuilder *builder)
 {
@@ -477,6 +476,7 @@ add_runtime_status (OwHost *self, JsonBuilder *builder)
   ow_json_add_int (builder, "restarts", runtime ? ow_runtime_supervisor_get_restarts (runtime) : 0);
   ow_json_add_string (builder, "lastError",
                       runtime ? ow_runtime_supervisor_get_last_error (runtime) : NULL);
+  ow_json_add_boolean (builder, "eventsLive", self->hub && ow_event_hub_is_live (self->hub));
   json_builder_end_object (builder);
 }
 

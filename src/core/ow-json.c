@@ -686,6 +686,13 @@ ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value)
 }
 
 void
+ow_json_add_boolean (JsonBuilder *builder, const char *name, gboolean value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
 ow_json_add_strv (JsonBuilder *builder, const char *name, const char *const *values)
 {
   json_builder_set_member_name (builder, name);

@@ -129,6 +129,7 @@ GStrv ow_json_array_get_strings (JsonArray *array, const char *name, GError **er
 /* Adds a member to the object being built: a string, or null for %NULL. */
 void ow_json_add_string (JsonBuilder *builder, const char *name, const char *value);
 void ow_json_add_int (JsonBuilder *builder, const char *name, gint64 value);
+void ow_json_add_boolean (JsonBuilder *builder, const char *name, gboolean value);
 /* … a list of strings, or null for %NULL. */
 void ow_json_add_strv (JsonBuilder *builder, const char *name, const char *const *values);
 

@@ -174,8 +174,7 @@ ow_openwork_app_describe (OwOpenworkApp *self, JsonBuilder *builder)
   guint port = ow_openwork_app_get_port (self);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "enabled");
-  json_builder_add_boolean_value (builder, port != 0);
+  ow_json_add_boolean (builder, "enabled", port != 0);
   json_builder_set_member_name (builder, "port");
   if (port != 0)
     json_builder_add_int_value (builder, port);

@@ -226,7 +226,9 @@ class Host:
                 raise AssertionError("the host exited with %s:\n%s"
                                      % (self.process.returncode, self.stderr()))
             runtime = self.runtime()
-            return runtime if runtime and runtime["state"] == "running" else None
+            # Running, and heard: until the host hears its events, requests get 503.
+            return (runtime if runtime and runtime["state"] == "running"
+                    and runtime["eventsLive"] else None)
         return wait_until(running, timeout, what="the runtime to be running")
 
     def runtime_password(self, pid):

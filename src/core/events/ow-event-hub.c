@@ -8,17 +8,18 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#define READ_SIZE (16 * 1024)
 #define MAX_EVENT_BYTES (4 * 1024 * 1024)
 #define RESUBSCRIBE_MS 500
-#define MAX_DRAIN_READS 16
+/* Events published at once, before the streams send them on: a burst, bounded so that a
+ * flood of them can neither hold the main loop nor push what a stream has not sent yet
+ * out of a small buffer. */
+#define MAX_EVENTS_PER_BURST 16
 
 struct _OwEventHub
 {
   GObject parent_instance;
 
   OwRuntimeSupervisor *runtime;
-  SoupSession *session;
   OwEventHubLimits limits;
 
   /* The ring buffer: events[(head + i) % capacity] is seq first_seq + i. */
@@ -30,10 +31,11 @@ struct _OwEventHub
   guint64 first_seq;
   guint64 next_seq;
 
-  /* The subscription: one at a time, cancelled when the runtime goes away. */
-  GCancellable *cancellable;
-  GInputStream *stream;
+  /* The subscription: one at a time, ended when the runtime goes away. */
+  OwRuntimeExchange *exchange;
   OwSseParser *parser;
+  GByteArray *unparsed; /* what the runtime sent beyond the last burst */
+  guint burst_id;
   gboolean live;
   guint resubscribe_id;
 };
@@ -204,11 +206,12 @@ static void
 end_subscription (OwEventHub *self)
 {
   self->live = FALSE;
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_object (&self->stream);
+  if (self->exchange)
+    ow_runtime_exchange_cancel (self->exchange);
+  g_clear_pointer (&self->exchange, ow_runtime_exchange_unref);
   g_clear_pointer (&self->parser, ow_sse_parser_free);
+  g_clear_pointer (&self->unparsed, g_byte_array_unref);
+  g_clear_handle_id (&self->burst_id, g_source_remove);
 }
 
 static gboolean
@@ -232,103 +235,105 @@ subscription_lost (OwEventHub *self, const char *why)
     self->resubscribe_id = g_timeout_add (RESUBSCRIBE_MS, on_resubscribe, self);
 }
 
-/* Feeds the parser what else the runtime has sent already. libsoup hands a chunk of its
- * stream over in pieces (the first with the chunk's size line), each a callback of its
- * own: without this, the streams' pumps would run between them and send one burst of
- * events in two writes. Bounded, so that a flood cannot hold the main loop. Returns FALSE
- * when the subscription ended. */
-static gboolean
-drain (OwEventHub *self)
-{
-  guint8 buffer[READ_SIZE];
-
-  for (guint i = 0; i < MAX_DRAIN_READS && self->stream; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      gssize got = ow_read_ready (self->stream, buffer, sizeof buffer, self->cancellable, &error);
-
-      if (got == OW_READ_WOULD_BLOCK)
-        return TRUE;
-      if (got <= 0)
-        {
-          subscription_lost (self, error ? error->message : "end of stream");
-          return FALSE;
-        }
-      ow_sse_parser_feed (self->parser, (const char *) buffer, (gsize) got);
-    }
-  return self->stream != NULL;
-}
-
-/* Callbacks hold no reference: dispose cancels the subscription, and a cancelled
- * operation always reports G_IO_ERROR_CANCELLED, so they never touch a gone hub. */
 static void
-on_read (GObject *source, GAsyncResult *result, gpointer user_data)
+on_subscribed (OwRuntimeExchange *exchange,
+               guint status,
+               const char *reason,
+               SoupMessageHeaders *headers,
+               gpointer user_data)
 {
   OwEventHub *self = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes =
-    g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      G_INPUT_STREAM (source) != self->stream)
-    return;
-
-  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+  if (status != SOUP_STATUS_OK)
     {
-      subscription_lost (self, error ? error->message : "end of stream");
+      g_autofree char *why =
+        g_strdup_printf ("the runtime refused the subscription (HTTP %u)", status);
+
+      subscription_lost (self, why);
       return;
     }
-
-  ow_sse_parser_feed (self->parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (self->stream && !drain (self))
-    return;
-  if (self->stream)
-    g_input_stream_read_bytes_async (self->stream, READ_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
-                                     on_read, self);
-}
-
-static void
-on_subscribed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  OwEventHub *self = user_data;
-  g_autoptr (GError) error = NULL;
-  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr (GInputStream) stream =
-    soup_session_send_finish (SOUP_SESSION (source), result, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  if (stream == NULL || soup_message_get_status (message) != SOUP_STATUS_OK)
-    {
-      subscription_lost (self, error ? error->message : "the runtime refused the subscription");
-      return;
-    }
-
-  self->stream = g_steal_pointer (&stream);
   self->parser = ow_sse_parser_new (MAX_EVENT_BYTES, on_upstream_event, self);
-  g_input_stream_read_bytes_async (self->stream, READ_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
-                                   on_read, self);
+  self->unparsed = g_byte_array_new ();
 }
+
+static gboolean on_next_burst (gpointer user_data);
+
+/* Publishes the next burst of what the runtime sent; reading goes on once all of it is
+ * published. */
+static void
+publish_burst (OwEventHub *self)
+{
+  gsize parsed = ow_sse_parser_feed_some (self->parser, (const char *) self->unparsed->data,
+                                          self->unparsed->len, MAX_EVENTS_PER_BURST);
+
+  /* An event's callback may have ended the subscription. */
+  if (self->unparsed == NULL)
+    return;
+  g_byte_array_remove_range (self->unparsed, 0, (guint) parsed);
+  if (self->unparsed->len > 0)
+    {
+      /* After the streams' pumps, which the burst has just scheduled. */
+      self->burst_id = g_idle_add_full (G_PRIORITY_DEFAULT, on_next_burst, self, NULL);
+      return;
+    }
+  ow_runtime_exchange_set_reading (self->exchange, TRUE);
+}
+
+static gboolean
+on_next_burst (gpointer user_data)
+{
+  OwEventHub *self = user_data;
+
+  self->burst_id = 0;
+  publish_burst (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* What the runtime sent at once goes out to the streams together, a burst at a time. */
+static void
+on_upstream_data (OwRuntimeExchange *exchange, const guint8 *data, gsize size, gpointer user_data)
+{
+  OwEventHub *self = user_data;
+
+  g_byte_array_append (self->unparsed, data, (guint) size);
+  ow_runtime_exchange_set_reading (exchange, FALSE);
+  if (self->burst_id == 0)
+    publish_burst (self);
+}
+
+static void
+on_subscription_end (OwRuntimeExchange *exchange, const GError *error, gpointer user_data)
+{
+  subscription_lost (user_data, error ? error->message : "end of stream");
+}
+
+static const OwRuntimeExchangeHandler subscription_handler = {
+  .got_head = on_subscribed,
+  .got_body = on_upstream_data,
+  .finished = on_subscription_end,
+};
 
 static void
 subscribe (OwEventHub *self)
 {
-  g_autoptr (SoupMessage) message = NULL;
+  /* The stream lasts as long as the runtime: no idle timeout. */
+  static const OwRuntimeTimeouts timeouts = { .connect_s = 10, .answer_s = 30 };
+  OwRuntimeClient *client = ow_runtime_supervisor_get_client (self->runtime);
+  g_autoptr (GError) error = NULL;
 
-  if (self->cancellable != NULL ||
+  if (self->exchange != NULL ||
       ow_runtime_supervisor_get_state (self->runtime) != OW_RUNTIME_STATE_RUNNING)
     return;
 
-  message = ow_runtime_supervisor_new_request (self->runtime, "GET", "/global/event");
-  if (message == NULL)
-    return;
-  soup_message_headers_replace (soup_message_get_request_headers (message), "Accept",
-                                "text/event-stream");
-
-  self->cancellable = g_cancellable_new ();
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, self->cancellable,
-                           on_subscribed, self);
+  self->exchange =
+    ow_runtime_client_new_exchange (client, "GET", "/global/event", &timeouts, &error);
+  if (self->exchange == NULL)
+    {
+      g_debug ("No subscription to the runtime's events: %s", error->message);
+      return;
+    }
+  ow_runtime_exchange_add_header (self->exchange, "Accept", "text/event-stream");
+  ow_runtime_exchange_start (self->exchange, &subscription_handler, self, NULL);
 }
 
 static void
@@ -357,7 +362,6 @@ ow_event_hub_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->runtime, self);
   g_clear_handle_id (&self->resubscribe_id, g_source_remove);
   end_subscription (self);
-  g_clear_object (&self->session);
   g_clear_object (&self->runtime);
 
   G_OBJECT_CLASS (ow_event_hub_parent_class)->dispose (object);
@@ -394,8 +398,6 @@ ow_event_hub_class_init (OwEventHubClass *klass)
 static void
 ow_event_hub_init (OwEventHub *self)
 {
-  /* Streams last as long as the runtime; no timeout. */
-  self->session = soup_session_new_with_options ("timeout", 0, NULL);
 }
 
 OwEventHub *

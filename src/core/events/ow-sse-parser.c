@@ -19,6 +19,7 @@ struct _OwSseParser
   char *event;
   gboolean event_too_large; /* drop the event being built */
   guint dropped;
+  guint dispatched; /* in the current feed */
 };
 
 OwSseParser *
@@ -85,6 +86,7 @@ dispatch_event (OwSseParser *parser)
   event.id = parser->id;
   event.event = parser->event;
   event.data = parser->data->str;
+  parser->dispatched++;
   parser->func (&event, parser->user_data);
   reset_event (parser);
 }
@@ -170,6 +172,13 @@ end_line (OwSseParser *parser)
 void
 ow_sse_parser_feed (OwSseParser *parser, const char *data, gsize length)
 {
+  ow_sse_parser_feed_some (parser, data, length, G_MAXUINT);
+}
+
+gsize
+ow_sse_parser_feed_some (OwSseParser *parser, const char *data, gsize length, guint max_events)
+{
+  parser->dispatched = 0;
   for (gsize i = 0; i < length; i++)
     {
       char c = data[i];
@@ -185,6 +194,8 @@ ow_sse_parser_feed (OwSseParser *parser, const char *data, gsize length)
         {
           parser->after_cr = c == '\r';
           end_line (parser);
+          if (parser->dispatched >= max_events)
+            return i + 1;
           continue;
         }
 
@@ -198,6 +209,7 @@ ow_sse_parser_feed (OwSseParser *parser, const char *data, gsize length)
         }
       g_string_append_c (parser->line, c);
     }
+  return length;
 }
 
 gboolean

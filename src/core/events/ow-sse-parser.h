@@ -34,6 +34,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwSseParser, ow_sse_parser_free)
  */
 void ow_sse_parser_feed (OwSseParser *parser, const char *data, gsize length);
 
+/**
+ * ow_sse_parser_feed_some:
+ * @max_events: how many events to dispatch at most
+ *
+ * As ow_sse_parser_feed(), but stops right after the @max_events-th event.
+ *
+ * Returns: how many of the @length bytes were parsed; the rest is for the next feed
+ */
+gsize
+ow_sse_parser_feed_some (OwSseParser *parser, const char *data, gsize length, guint max_events);
+
 /* How many events were dropped for being too large. */
 guint ow_sse_parser_get_dropped (OwSseParser *parser);
 

@@ -204,8 +204,7 @@ handle_opencode_policy (OwGatewayRequest *request)
   ow_json_add_string (builder, "method", method);
   ow_json_add_string (builder, "path", route.path);
   ow_json_add_string (builder, "action", ow_opencode_action_to_string (route.action));
-  json_builder_set_member_name (builder, "classified");
-  json_builder_add_boolean_value (builder, route.classified);
+  ow_json_add_boolean (builder, "classified", route.classified);
   ow_json_add_string (builder, "pattern", route.pattern);
   json_builder_end_object (builder);
   ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);

@@ -319,7 +319,6 @@ typedef struct
 {
   OwOpencodeFront *front;
   SoupServerMessage *message;
-  SoupMessage *patch;
   char *session_id;
   char *path;
   char *directory;
@@ -332,7 +331,6 @@ securing_free (Securing *securing)
   g_signal_handlers_disconnect_by_data (securing->message, securing);
   g_object_unref (securing->front);
   g_object_unref (securing->message);
-  g_object_unref (securing->patch);
   g_free (securing->session_id);
   g_free (securing->path);
   g_free (securing->directory);
@@ -351,9 +349,9 @@ on_session_secured (GObject *source, GAsyncResult *result, gpointer user_data)
   Securing *securing = user_data;
   OwOpencodeFront *self = securing->front;
   g_autoptr (GError) error = NULL;
+  guint status;
   g_autoptr (GBytes) body =
-    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
-  guint status = soup_message_get_status (securing->patch);
+    ow_runtime_client_call_finish (OW_RUNTIME_CLIENT (source), result, &status, &error);
 
   if (!securing->finished)
     {
@@ -424,10 +422,10 @@ secure_session_first (OwGatewayRequest *request, const char *directory)
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *escaped = g_uri_escape_string (session_id, NULL, FALSE);
   g_autofree char *path = g_strconcat ("/session/", escaped, NULL);
-  g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
   g_autofree char *text = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  SoupMessage *patch;
+  OwRuntimeClient *client = ow_runtime_supervisor_get_client (self->runtime);
+  OwRuntimeCall call = { .method = "PATCH", .target = path, .directory = directory };
   Securing *securing;
   gsize length;
 
@@ -435,8 +433,7 @@ secure_session_first (OwGatewayRequest *request, const char *directory)
       g_strcmp0 (request->caller->id, OW_GATEWAY_CONTROL_CALLER) == 0 ||
       g_hash_table_contains (self->secured_sessions, session_id))
     return FALSE;
-  patch = ow_runtime_supervisor_new_request (self->runtime, "PATCH", path);
-  if (patch == NULL)
+  if (ow_runtime_client_get_port (client) == 0)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (request->message),
                                     "Retry-After", "2");
@@ -451,20 +448,17 @@ secure_session_first (OwGatewayRequest *request, const char *directory)
   text = json_to_string (root, FALSE);
   length = strlen (text);
   bytes = g_bytes_new_take (g_steal_pointer (&text), length);
-  soup_message_set_request_body_from_bytes (patch, "application/json", bytes);
-  soup_message_headers_replace (soup_message_get_request_headers (patch), "x-opencode-directory",
-                                encoded_directory);
+  call.body = bytes;
 
   securing = g_new0 (Securing, 1);
   securing->front = g_object_ref (self);
   securing->message = g_object_ref (request->message);
-  securing->patch = patch;
   securing->session_id = g_strdup (session_id);
   securing->path = g_strdup (request->opencode.path);
   securing->directory = g_strdup (directory);
   g_signal_connect (request->message, "finished", G_CALLBACK (on_securing_client_gone), securing);
   soup_server_message_pause (request->message);
-  ow_runtime_supervisor_send_async (self->runtime, patch, NULL, on_session_secured, securing);
+  ow_runtime_client_call_async (client, &call, NULL, on_session_secured, securing);
   return TRUE;
 }
 

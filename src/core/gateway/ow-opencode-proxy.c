@@ -1,29 +1,21 @@
 #include "config.h"
 
 #include "ow-opencode-proxy.h"
-#include "ow-chunked-decoder.h"
 #include "ow-connection-watch.h"
 #include "ow-http.h"
-#include "ow-runtime-pool.h"
 #include "ow-secrets.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
-/* The runtime's answer is read in pieces of this size; a slow client holds at most a few. */
-#define READ_SIZE (64 * 1024)
+/* A slow client holds at most this much of the runtime's answer. */
 #define MAX_UNWRITTEN (256 * 1024)
-/* Reads of what the runtime has sent already, at once, before waiting for more. */
-#define MAX_READS_PER_WAKE 4
 /* A request body streams on; the client waits while this much is not yet sent. */
 #define MAX_UNSENT (64 * 1024)
-#define MAX_ANSWER_HEAD (64 * 1024)
 /* An answer checked for secrets is held whole; larger ones are refused. The runtime's
  * provider list alone is about 7 MB. */
 #define MAX_REDACTED_ANSWER (32 * 1024 * 1024)
-/* Idle keep-alive connections kept for later requests. */
-#define MAX_IDLE_CONNECTIONS 64
+/* The runtime accepts a connection at once, unless it is stuck. */
+#define CONNECT_TIMEOUT_S 10
 #define FORWARD_KEY "ow-forward"
 
 struct _OwOpencodeProxy
@@ -31,8 +23,8 @@ struct _OwOpencodeProxy
   GObject parent_instance;
 
   OwRuntimeSupervisor *runtime;
+  OwRuntimeClient *client;
   OwEventHub *hub;
-  OwRuntimePool *pool;
   gsize max_body_bytes;
   guint answer_timeout_s;
   GHashTable *forwards; /* Forward: every request on its way through */
@@ -40,62 +32,30 @@ struct _OwOpencodeProxy
 
 G_DEFINE_FINAL_TYPE (OwOpencodeProxy, ow_opencode_proxy, G_TYPE_OBJECT)
 
-typedef enum
-{
-  ANSWER_HEAD, /* waiting for the runtime's status line and headers */
-  ANSWER_BODY,
-  ANSWER_DONE, /* relayed whole, broken off, or replaced by the gateway's own error */
-} AnswerState;
-
-typedef enum
-{
-  FRAMING_NONE,
-  FRAMING_LENGTH,
-  FRAMING_CHUNKED,
-  FRAMING_UNTIL_CLOSE,
-} Framing;
-
-/* One client request on its way through: an HTTP/1.1 exchange with the runtime on one of
- * the pool's connections, driven by that connection's readiness. */
+/* One client request on its way through: the client's side of it. The runtime's side is
+ * an OwRuntimeExchange, whose answer is passed on as it comes. */
 typedef struct
 {
   OwOpencodeProxy *proxy;     /* NULL once the proxy is gone */
   SoupServerMessage *message; /* owned */
-  OwRuntimeConnection *connection;
-  gboolean connecting;
-  gboolean retried;     /* on a fresh connection, after a kept one turned out closed */
+  OwRuntimeExchange *exchange;
   gboolean keep_answer; /* OW_PROXY_FORWARD_KEEP_ANSWER */
   gboolean redact;      /* OW_PROXY_FORWARD_REDACT_SECRETS */
+  gboolean streaming;   /* OW_PROXY_FORWARD_BODY_FOLLOWS */
   gboolean is_head;
+  gboolean answered; /* the runtime's answer has begun */
+  gboolean ended;    /* the exchange with the runtime is over */
   gboolean finished; /* the client's exchange is over: touch the message no more */
   guint busy;        /* in a callback that may see "finished": free the forward after */
-
-  /* The request as sent: head and body. A request read whole stays whole here, so that it
-   * can go again on another connection; a streaming body is let go as it leaves. */
-  GString *out;
-  gsize out_offset;
-  gboolean streaming; /* OW_PROXY_FORWARD_BODY_FOLLOWS */
-  gboolean chunked_upload;
-  gboolean body_done; /* all of the request is in out */
-  gboolean discard;   /* the runtime no longer reads the body: drop the rest */
   gsize received;
   gsize max_body_bytes;
 
-  /* The answer. */
-  AnswerState answer;
-  GByteArray *head; /* the answer so far, until its head is complete */
-  Framing framing;
-  guint64 remaining; /* FRAMING_LENGTH */
-  OwChunkedDecoder *decoder;
-  gboolean reusable; /* the connection can carry the next request after this one */
-  gboolean answered; /* any byte of the answer came */
-  gsize unwritten;   /* appended to the client's body but not yet written */
-  GByteArray *held;  /* the answer's body, while it is held to be redacted */
+  gsize unwritten;  /* appended to the client's body but not yet written */
+  GByteArray *held; /* the answer's body, while it is held to be redacted */
+  gboolean held_too_large;
   guint held_status;
   char *held_reason;
   SoupMessageHeaders *held_headers;
-
-  guint answer_timeout_id; /* from the request sent in full until the answer's head */
 
   /* Why the client's message is paused; it is paused while either holds. */
   gboolean wait_for_upload;
@@ -104,24 +64,19 @@ typedef struct
 } Forward;
 
 static void
-on_connection_ready (OwRuntimeConnection *connection, GIOCondition condition, gpointer user_data);
-
-static void
 forward_free (Forward *forward)
 {
   if (forward->proxy)
     g_hash_table_remove (forward->proxy->forwards, forward);
-  if (forward->connection)
-    ow_runtime_connection_release (forward->connection, FALSE);
+  if (forward->exchange)
+    {
+      ow_runtime_exchange_cancel (forward->exchange);
+      ow_runtime_exchange_unref (forward->exchange);
+    }
   if (forward->streaming)
     g_object_set_data (G_OBJECT (forward->message), FORWARD_KEY, NULL);
-  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (forward->message, forward);
   g_clear_object (&forward->message);
-  g_string_free (forward->out, TRUE);
-  if (forward->head)
-    g_byte_array_unref (forward->head);
-  g_clear_pointer (&forward->decoder, ow_chunked_decoder_free);
   g_clear_pointer (&forward->held, g_byte_array_unref);
   g_clear_pointer (&forward->held_headers, soup_message_headers_unref);
   g_free (forward->held_reason);
@@ -228,54 +183,13 @@ update_pause (Forward *forward)
     soup_server_message_unpause (forward->message);
 }
 
-static gsize
-unsent (Forward *forward)
-{
-  return forward->out->len - forward->out_offset;
-}
-
-/* What the connection is watched for: sending while anything is unsent (or the connect is
- * under way), reading while the answer goes on and the client keeps up with it. */
-static void
-update_watch (Forward *forward)
-{
-  GIOCondition condition = 0;
-
-  if (forward->connection == NULL)
-    return;
-  if (forward->connecting || (unsent (forward) > 0 && !forward->discard))
-    condition |= G_IO_OUT;
-  if (!forward->connecting && forward->answer != ANSWER_DONE && forward->unwritten < MAX_UNWRITTEN)
-    condition |= G_IO_IN;
-  ow_runtime_connection_watch (forward->connection, condition, on_connection_ready, forward);
-}
-
-/* The connection is done with: kept for the next request if this exchange ended cleanly on
- * both sides. */
-static void
-let_connection_go (Forward *forward)
-{
-  gboolean clean = forward->answer == ANSWER_DONE && forward->reusable && forward->body_done &&
-                   !forward->discard && unsent (forward) == 0;
-
-  if (forward->connection == NULL)
-    return;
-  ow_runtime_connection_release (forward->connection, clean);
-  forward->connection = NULL;
-}
-
 /* The runtime could not be reached or sent no answer: the gateway answers instead. */
 static void
 fail (Forward *forward, const GError *error)
 {
   gboolean too_large = forward->received > forward->max_body_bytes;
-  gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
 
   g_debug ("No answer from the runtime: %s", error ? error->message : "too large");
-  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
-  forward->answer = ANSWER_DONE;
-  forward->discard = TRUE; /* whatever of the body is still to come */
-  let_connection_go (forward);
   if (forward->finished)
     return;
   if (too_large)
@@ -283,10 +197,12 @@ fail (Forward *forward, const GError *error)
       ow_http_reply_error (forward->message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
                            "The request body is larger than the host allows.");
     }
-  else if (timed_out)
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
-      ow_http_reply_error (forward->message, SOUP_STATUS_GATEWAY_TIMEOUT, "runtime_timeout",
-                           error->message);
+      g_autofree char *text = g_strdup_printf (
+        "%s The host owner can set a longer time ([gateway] answer-timeout in host.conf).",
+        error->message);
+      ow_http_reply_error (forward->message, SOUP_STATUS_GATEWAY_TIMEOUT, "runtime_timeout", text);
     }
   else
     {
@@ -301,140 +217,21 @@ fail (Forward *forward, const GError *error)
   update_pause (forward);
 }
 
-static gboolean
-start_exchange (Forward *forward, gboolean fresh)
-{
-  g_autoptr (GError) error = NULL;
-  guint port = ow_runtime_supervisor_get_port (forward->proxy->runtime);
-
-  forward->connection = ow_runtime_pool_take (forward->proxy->pool, port, fresh, &error);
-  if (forward->connection == NULL)
-    {
-      fail (forward, error);
-      return FALSE;
-    }
-  forward->connecting = !ow_runtime_connection_is_reused (forward->connection);
-  forward->out_offset = 0;
-  forward->answer = ANSWER_HEAD;
-  forward->answered = FALSE;
-  return TRUE;
-}
-
-/* A kept connection that the runtime closed before this request reached it: the request
- * goes again on a fresh one, if it is still whole. */
-static gboolean
-retry (Forward *forward)
-{
-  if (forward->retried || forward->streaming || forward->answered || forward->connection == NULL ||
-      !ow_runtime_connection_is_reused (forward->connection))
-    return FALSE;
-  forward->retried = TRUE;
-  ow_runtime_connection_release (forward->connection, FALSE);
-  forward->connection = NULL;
-  if (start_exchange (forward, TRUE))
-    update_watch (forward);
-  return TRUE;
-}
-
-static gboolean
-on_answer_timeout (gpointer user_data)
-{
-  Forward *forward = user_data;
-  g_autoptr (GError) error = NULL;
-
-  forward->answer_timeout_id = 0;
-  error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                       "The OpenCode runtime did not answer within %u s. The host owner can "
-                       "set a longer time ([gateway] answer-timeout in host.conf).",
-                       forward->proxy ? forward->proxy->answer_timeout_s : 0);
-  /* The connection is dropped, not reused: its answer may still come. */
-  fail (forward, error);
-  return G_SOURCE_REMOVE;
-}
-
-/* Once the request is out in full, the runtime has so long to start its answer. */
-static void
-expect_answer (Forward *forward)
-{
-  if (forward->answer_timeout_id != 0 || forward->answer != ANSWER_HEAD || !forward->body_done ||
-      unsent (forward) > 0 || forward->proxy == NULL || forward->proxy->answer_timeout_s == 0)
-    return;
-  forward->answer_timeout_id =
-    g_timeout_add_seconds (forward->proxy->answer_timeout_s, on_answer_timeout, forward);
-}
-
-/* Sends what is unsent without blocking. Returns %FALSE when the connection broke. */
-static gboolean
-send_out (Forward *forward)
-{
-  int fd = ow_runtime_connection_get_fd (forward->connection);
-
-  while (unsent (forward) > 0 && !forward->discard)
-    {
-      gssize sent =
-        send (fd, forward->out->str + forward->out_offset, unsent (forward), MSG_NOSIGNAL);
-
-      if (sent < 0 && errno == EINTR)
-        continue;
-      /* Once the runtime answers, a full or closed socket means it stopped reading the
-       * body: waiting for it would pause the client, and with it the answer. */
-      if (sent < 0 && forward->answer != ANSWER_HEAD)
-        {
-          forward->discard = TRUE;
-          break;
-        }
-      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        break;
-      if (sent < 0)
-        {
-          int saved = errno;
-
-          if (!retry (forward))
-            {
-              g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                                      "Sending failed: %s", g_strerror (saved));
-              fail (forward, error);
-            }
-          return FALSE;
-        }
-      forward->out_offset += (gsize) sent;
-    }
-
-  if (forward->streaming)
-    {
-      /* What left is let go; the client waits while much is still to go. */
-      if (forward->out_offset == forward->out->len || forward->discard)
-        {
-          g_string_truncate (forward->out, 0);
-          forward->out_offset = 0;
-        }
-      else if (forward->out_offset >= MAX_UNSENT)
-        {
-          g_string_erase (forward->out, 0, (gssize) forward->out_offset);
-          forward->out_offset = 0;
-        }
-      forward->wait_for_upload = unsent (forward) >= MAX_UNSENT;
-      update_pause (forward);
-    }
-  expect_answer (forward);
-  return TRUE;
-}
-
 /* The runtime's answer */
 
 /* Passes @size bytes of the answer's body on to the client. */
 static void
 relay (Forward *forward, const guint8 *data, gsize size)
 {
-  if (size == 0 || forward->finished)
+  if (forward->finished)
     return;
   if (forward->held)
     {
-      if (forward->held->len + size > MAX_REDACTED_ANSWER)
+      if (forward->held_too_large || forward->held->len + size > MAX_REDACTED_ANSWER)
         {
+          /* Read to the end and refused then. */
           g_byte_array_set_size (forward->held, 0);
-          forward->reusable = FALSE;
-          forward->held_status = SOUP_STATUS_NONE; /* too large: refused at the end */
+          forward->held_too_large = TRUE;
           return;
         }
       g_byte_array_append (forward->held, data, (guint) size);
@@ -443,6 +240,9 @@ relay (Forward *forward, const guint8 *data, gsize size)
   forward->unwritten += size;
   soup_message_body_append (soup_server_message_get_response_body (forward->message),
                             SOUP_MEMORY_COPY, data, size);
+  if (forward->unwritten >= MAX_UNWRITTEN)
+    ow_runtime_exchange_set_reading (forward->exchange, FALSE);
+  soup_server_message_unpause (forward->message);
 }
 
 /* Sends the held answer with its secrets replaced; one that cannot be checked is not
@@ -455,9 +255,7 @@ send_redacted (Forward *forward, gboolean whole)
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
-  if (forward->finished)
-    return;
-  if (whole && forward->held_status != SOUP_STATUS_NONE)
+  if (whole && !forward->held_too_large)
     root = ow_json_parse ((const char *) forward->held->data, (gssize) forward->held->len, &error);
   if (root == NULL)
     {
@@ -488,78 +286,6 @@ send_redacted (Forward *forward, gboolean whole)
 }
 
 static void
-end_answer (Forward *forward, gboolean whole)
-{
-  if (!whole)
-    {
-      /* The client sees a short body; the connection is not reused. */
-      g_debug ("The runtime's answer broke off");
-      forward->reusable = FALSE;
-    }
-  forward->answer = ANSWER_DONE;
-  if (forward->held)
-    send_redacted (forward, whole);
-  else if (!forward->finished)
-    soup_message_body_complete (soup_server_message_get_response_body (forward->message));
-  /* An answer that came before the whole body was sent ends the body too. */
-  if (!forward->body_done || unsent (forward) > 0)
-    {
-      forward->discard = TRUE;
-      forward->wait_for_upload = FALSE;
-      update_pause (forward);
-    }
-  let_connection_go (forward);
-}
-
-/* Passes on the body bytes of @data (writable: a chunked body is decoded in place). */
-static void
-take_body (Forward *forward, guint8 *data, gsize size)
-{
-  switch (forward->framing)
-    {
-    case FRAMING_LENGTH:
-      {
-        gsize span = (gsize) MIN ((guint64) size, forward->remaining);
-
-        relay (forward, data, span);
-        forward->remaining -= span;
-        if (span < size)
-          forward->reusable = FALSE; /* more than the answer: the connection is confused */
-        if (forward->remaining == 0)
-          end_answer (forward, TRUE);
-      }
-      break;
-
-    case FRAMING_CHUNKED:
-      {
-        g_autoptr (GError) error = NULL;
-        gsize decoded, consumed;
-
-        if (!ow_chunked_decoder_feed (forward->decoder, data, size, &decoded, &consumed, &error))
-          {
-            g_debug ("The runtime's answer cannot be read: %s", error->message);
-            end_answer (forward, FALSE);
-            return;
-          }
-        relay (forward, data, decoded);
-        if (consumed < size)
-          forward->reusable = FALSE;
-        if (ow_chunked_decoder_is_done (forward->decoder))
-          end_answer (forward, TRUE);
-      }
-      break;
-
-    case FRAMING_UNTIL_CLOSE:
-      relay (forward, data, size);
-      break;
-
-    case FRAMING_NONE:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
 copy_response_headers (SoupMessageHeaders *from, guint status, SoupServerMessage *message)
 {
   SoupMessageHeaders *to = soup_server_message_get_response_headers (message);
@@ -579,226 +305,94 @@ copy_response_headers (SoupMessageHeaders *from, guint status, SoupServerMessage
     soup_message_headers_set_encoding (to, SOUP_ENCODING_CHUNKED);
 }
 
-/* Finds the end of an answer's head: the offset just past its empty line, or 0. */
-static gsize
-find_head_end (const guint8 *data, gsize length)
-{
-  for (gsize i = 0; i < length; i++)
-    if (data[i] == '\n' &&
-        ((i >= 1 && data[i - 1] == '\n') || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n')))
-      return i + 1;
-  return 0;
-}
-
-/* How the answer's body is framed, and whether its connection can be used again. */
-static void
-read_framing (Forward *forward, SoupMessageHeaders *headers, SoupHTTPVersion version, guint status)
-{
-  forward->reusable = version == SOUP_HTTP_1_1 &&
-                      !soup_message_headers_header_contains (headers, "Connection", "close");
-  if (forward->is_head || status == SOUP_STATUS_NO_CONTENT || status == SOUP_STATUS_NOT_MODIFIED)
-    {
-      forward->framing = FRAMING_NONE;
-      return;
-    }
-  switch (soup_message_headers_get_encoding (headers))
-    {
-    case SOUP_ENCODING_CHUNKED:
-      forward->framing = FRAMING_CHUNKED;
-      forward->decoder = ow_chunked_decoder_new ();
-      break;
-    case SOUP_ENCODING_CONTENT_LENGTH:
-      forward->framing = FRAMING_LENGTH;
-      forward->remaining = (guint64) soup_message_headers_get_content_length (headers);
-      break;
-    default:
-      forward->framing = FRAMING_UNTIL_CLOSE;
-      forward->reusable = FALSE;
-      break;
-    }
-}
-
 /* The status and headers go to the client now, or, for an answer to be redacted, are held
  * with it until it is whole and checked. */
 static void
-pass_head_on (Forward *forward, SoupMessageHeaders *headers, guint status, const char *reason)
+on_runtime_head (OwRuntimeExchange *exchange,
+                 guint status,
+                 const char *reason,
+                 SoupMessageHeaders *headers,
+                 gpointer user_data)
 {
-  if (forward->redact && forward->framing != FRAMING_NONE && !forward->finished)
+  Forward *forward = user_data;
+  gboolean has_body =
+    !forward->is_head && status != SOUP_STATUS_NO_CONTENT && status != SOUP_STATUS_NOT_MODIFIED;
+
+  forward->answered = TRUE;
+  if (forward->finished)
+    return;
+  if (forward->redact && has_body)
     {
       forward->held = g_byte_array_new ();
       forward->held_status = status;
       forward->held_reason = g_strdup (reason);
       forward->held_headers = soup_message_headers_ref (headers);
+      return;
     }
-  else if (!forward->finished)
-    {
-      soup_server_message_set_status (forward->message, status, reason);
-      copy_response_headers (headers, status, forward->message);
-      /* What went out is let go: an answer streams through without being kept whole. */
-      if (!forward->keep_answer)
-        soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
-                                          FALSE);
-      forward->wait_for_answer = FALSE;
-      update_pause (forward);
-    }
+  soup_server_message_set_status (forward->message, status, reason);
+  copy_response_headers (headers, status, forward->message);
+  /* What went out is let go: an answer streams through without being kept whole. */
+  if (!forward->keep_answer)
+    soup_message_body_set_accumulate (soup_server_message_get_response_body (forward->message),
+                                      FALSE);
+  forward->wait_for_answer = FALSE;
+  update_pause (forward);
 }
 
-/* Parses the answer's head once it is whole and passes status and headers on; then what
- * came after it, the start of the body. */
 static void
-take_head (Forward *forward, const guint8 *data, gsize size)
+on_runtime_body (OwRuntimeExchange *exchange, const guint8 *data, gsize size, gpointer user_data)
 {
-  g_autoptr (SoupMessageHeaders) headers = NULL;
-  g_autofree char *reason = NULL;
-  SoupHTTPVersion version;
-  guint status;
-  gsize head_length;
-  GByteArray *head;
-
-  g_byte_array_append (forward->head, data, (guint) size);
-  head = forward->head;
-  head_length = find_head_end (head->data, head->len);
-  if (head_length == 0)
-    {
-      if (head->len > MAX_ANSWER_HEAD)
-        {
-          g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                                          "The answer's head is too long");
-          fail (forward, error);
-        }
-      return;
-    }
-
-  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  if (!soup_headers_parse_response ((const char *) head->data, (int) head_length, headers, &version,
-                                    &status, &reason))
-    {
-      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                                      "The answer's head cannot be read");
-      fail (forward, error);
-      return;
-    }
-  if (SOUP_STATUS_IS_INFORMATIONAL (status))
-    {
-      /* An interim answer (100 Continue): the real one follows. */
-      g_byte_array_remove_range (head, 0, (guint) head_length);
-      if (head->len > 0)
-        {
-          g_autoptr (GByteArray) rest =
-            g_byte_array_new_take (g_memdup2 (head->data, head->len), head->len);
-          g_byte_array_set_size (head, 0);
-          take_head (forward, rest->data, rest->len);
-        }
-      return;
-    }
-
-  g_clear_handle_id (&forward->answer_timeout_id, g_source_remove);
-  forward->answer = ANSWER_BODY;
-  read_framing (forward, headers, version, status);
-  pass_head_on (forward, headers, status, reason);
-
-  if (forward->framing == FRAMING_NONE ||
-      (forward->framing == FRAMING_LENGTH && forward->remaining == 0))
-    {
-      if (head->len > head_length)
-        forward->reusable = FALSE;
-      end_answer (forward, TRUE);
-    }
-  else if (head->len > head_length)
-    take_body (forward, head->data + head_length, head->len - head_length);
-  g_clear_pointer (&forward->head, g_byte_array_unref);
+  relay (user_data, data, size);
 }
 
-/* Reads what the runtime has sent, a few reads at most before the others get their turn. */
+/* Some of the body left: the client may send more. */
 static void
-read_answer (Forward *forward)
-{
-  int fd = ow_runtime_connection_get_fd (forward->connection);
-  guint8 buffer[READ_SIZE];
-  gboolean relayed = FALSE;
-
-  for (guint i = 0; i < MAX_READS_PER_WAKE && forward->answer != ANSWER_DONE &&
-                    forward->unwritten < MAX_UNWRITTEN;
-       i++)
-    {
-      gssize got = recv (fd, buffer, sizeof buffer, 0);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        break;
-      if (got <= 0)
-        {
-          int saved = got < 0 ? errno : 0;
-
-          if (forward->answer == ANSWER_HEAD)
-            {
-              g_autoptr (GError) error = NULL;
-
-              if (retry (forward))
-                return;
-              error = g_error_new (
-                G_IO_ERROR, saved ? g_io_error_from_errno (saved) : G_IO_ERROR_CLOSED,
-                "The runtime closed the connection: %s", saved ? g_strerror (saved) : "no answer");
-              fail (forward, error);
-              return;
-            }
-          end_answer (forward, forward->framing == FRAMING_UNTIL_CLOSE && got == 0);
-          relayed = TRUE;
-          break;
-        }
-
-      forward->answered = TRUE;
-      if (forward->answer == ANSWER_HEAD)
-        take_head (forward, buffer, (gsize) got);
-      else
-        take_body (forward, buffer, (gsize) got);
-      relayed = TRUE;
-    }
-
-  /* A held answer is sent once it is whole (send_redacted()). */
-  if (relayed && !forward->finished && forward->answer != ANSWER_HEAD && forward->held == NULL)
-    soup_server_message_unpause (forward->message);
-}
-
-static void
-on_connection_ready (OwRuntimeConnection *connection, GIOCondition condition, gpointer user_data)
+on_runtime_wrote_body (OwRuntimeExchange *exchange, gpointer user_data)
 {
   Forward *forward = user_data;
 
-  forward->busy++;
-  if (forward->connecting)
-    {
-      g_autoptr (GError) error = NULL;
-
-      if (!ow_runtime_connection_check_connected (connection, &error))
-        {
-          fail (forward, error);
-          goto out;
-        }
-      forward->connecting = FALSE;
-    }
-  if (!send_out (forward) || forward->connection != connection)
-    goto out;
-  if (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR))
-    read_answer (forward);
-
-out:
-  if (forward_leave (forward))
-    update_watch (forward);
+  forward->wait_for_upload = ow_runtime_exchange_get_unsent (exchange) >= MAX_UNSENT;
+  update_pause (forward);
 }
-
-/* Request bodies */
 
 static void
-queue_body (Forward *forward, const char *data, gsize size)
+on_runtime_finished (OwRuntimeExchange *exchange, const GError *error, gpointer user_data)
 {
-  if (forward->chunked_upload)
-    g_string_append_printf (forward->out, "%" G_GSIZE_MODIFIER "x\r\n", size);
-  g_string_append_len (forward->out, data, (gssize) size);
-  if (forward->chunked_upload)
-    g_string_append (forward->out, "\r\n");
+  Forward *forward = user_data;
+
+  forward->ended = TRUE;
+  forward->busy++;
+  if (!forward->answered)
+    {
+      fail (forward, error);
+    }
+  else if (!forward->finished)
+    {
+      /* Broken off: the client sees a short body. */
+      if (error)
+        g_debug ("The runtime's answer broke off: %s", error->message);
+      if (forward->held)
+        send_redacted (forward, error == NULL);
+      else
+        {
+          soup_message_body_complete (soup_server_message_get_response_body (forward->message));
+          soup_server_message_unpause (forward->message);
+        }
+      /* An answer that came before the whole body was sent ends the body too. */
+      forward->wait_for_upload = FALSE;
+      update_pause (forward);
+    }
+  forward_leave (forward);
 }
+
+static const OwRuntimeExchangeHandler forward_handler = {
+  .got_head = on_runtime_head,
+  .got_body = on_runtime_body,
+  .wrote_body = on_runtime_wrote_body,
+  .finished = on_runtime_finished,
+};
+
+/* Request bodies */
 
 static void
 on_request_chunk (SoupServerMessage *message, GBytes *chunk, Forward *forward)
@@ -810,32 +404,30 @@ on_request_chunk (SoupServerMessage *message, GBytes *chunk, Forward *forward)
   if (forward->received > forward->max_body_bytes)
     {
       /* Only a body of unknown length gets here; a declared one was checked upfront. */
-      forward->discard = TRUE;
-      if (forward->answer == ANSWER_HEAD)
-        fail (forward, NULL);
+      if (!forward->answered && !forward->ended)
+        {
+          forward->ended = TRUE;
+          ow_runtime_exchange_cancel (forward->exchange);
+          fail (forward, NULL);
+        }
+      else
+        {
+          ow_runtime_exchange_abandon_body (forward->exchange);
+        }
       return;
     }
-  if (forward->discard || size == 0)
-    return;
-  queue_body (forward, data, size);
-  if (forward->connection && !forward->connecting)
-    send_out (forward);
-  forward->wait_for_upload = unsent (forward) >= MAX_UNSENT;
-  update_pause (forward);
-  update_watch (forward);
+  forward->busy++;
+  ow_runtime_exchange_write_body (forward->exchange, data, size);
+  if (forward_leave (forward))
+    on_runtime_wrote_body (forward->exchange, forward);
 }
 
 static void
 on_request_body (SoupServerMessage *message, Forward *forward)
 {
-  forward->body_done = TRUE;
-  if (forward->discard)
-    return;
-  if (forward->chunked_upload)
-    g_string_append (forward->out, "0\r\n\r\n");
-  if (forward->connection && !forward->connecting)
-    send_out (forward);
-  update_watch (forward);
+  forward->busy++;
+  ow_runtime_exchange_end_body (forward->exchange);
+  forward_leave (forward);
 }
 
 gboolean
@@ -847,7 +439,7 @@ ow_opencode_proxy_resume (OwOpencodeProxy *self, SoupServerMessage *message)
     return FALSE;
 
   /* The body is in; the client waits for the runtime's answer, if it is not there yet. */
-  forward->wait_for_answer = forward->answer == ANSWER_HEAD;
+  forward->wait_for_answer = !forward->answered && !forward->ended;
   update_pause (forward);
   return TRUE;
 }
@@ -856,6 +448,8 @@ static void
 on_message_finished (SoupServerMessage *message, Forward *forward)
 {
   forward->finished = TRUE;
+  /* The runtime's answer is of no use any more. */
+  ow_runtime_exchange_cancel (forward->exchange);
   if (forward->busy == 0)
     forward_free (forward);
 }
@@ -863,11 +457,9 @@ on_message_finished (SoupServerMessage *message, Forward *forward)
 static void
 on_wrote_body_data (SoupServerMessage *message, guint chunk_size, Forward *forward)
 {
-  gboolean was_full = forward->unwritten >= MAX_UNWRITTEN;
-
   forward->unwritten = chunk_size > forward->unwritten ? 0 : forward->unwritten - chunk_size;
-  if (was_full && forward->unwritten < MAX_UNWRITTEN)
-    update_watch (forward);
+  if (forward->unwritten < MAX_UNWRITTEN)
+    ow_runtime_exchange_set_reading (forward->exchange, TRUE);
 }
 
 static gboolean
@@ -894,49 +486,52 @@ runtime_is_ready (OwOpencodeProxy *self, SoupServerMessage *message)
   return FALSE;
 }
 
-/* A request target is sent as it is: it must not be able to end the request line. */
-static gboolean
-is_sendable_target (const char *target)
-{
-  for (const char *p = target; *p; p++)
-    if ((guchar) *p <= ' ' || (guchar) *p >= 0x7f)
-      return FALSE;
-  return TRUE;
-}
-
-/* Writes the request's head: the client's headers less the dropped ones, the runtime's
- * credentials and the checked folder. */
+/* Adds the client's headers less the dropped ones, and the checked folder. */
 static void
-write_request_head (Forward *forward,
-                    SoupServerMessage *message,
-                    const char *target,
-                    const char *directory,
-                    goffset body_length)
+add_request_headers (OwRuntimeExchange *exchange, SoupServerMessage *message, const char *directory)
 {
-  OwOpencodeProxy *self = forward->proxy;
   SoupMessageHeaders *from = soup_server_message_get_request_headers (message);
+  g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
   SoupMessageHeadersIter iter;
   const char *name, *value;
-  g_autofree char *encoded_directory = g_uri_escape_string (directory, "/", FALSE);
-  GString *out = forward->out;
 
-  g_string_append_printf (out, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAuthorization: %s\r\n",
-                          soup_server_message_get_method (message), target,
-                          ow_runtime_supervisor_get_port (self->runtime),
-                          ow_runtime_supervisor_get_authorization (self->runtime));
   soup_message_headers_iter_init (&iter, from);
   while (soup_message_headers_iter_next (&iter, &name, &value))
-    if (!is_request_header_dropped (name) && strpbrk (name, "\r\n") == NULL &&
-        strpbrk (value, "\r\n") == NULL)
-      g_string_append_printf (out, "%s: %s\r\n", name, value);
+    if (!is_request_header_dropped (name))
+      ow_runtime_exchange_add_header (exchange, name, value);
   /* The runtime decodes this header once, so it reads back exactly the checked folder. */
-  g_string_append_printf (out, "x-opencode-directory: %s\r\n", encoded_directory);
-  if (forward->chunked_upload)
-    g_string_append (out, "Transfer-Encoding: chunked\r\n");
-  else if (body_length > 0 ||
-           !(g_str_equal (soup_server_message_get_method (message), "GET") || forward->is_head))
-    g_string_append_printf (out, "Content-Length: %" G_GOFFSET_FORMAT "\r\n", body_length);
-  g_string_append (out, "\r\n");
+  ow_runtime_exchange_add_header (exchange, "x-opencode-directory", encoded_directory);
+}
+
+/* The request's body: whole, or streaming as the client sends it. */
+static void
+add_request_body (Forward *forward)
+{
+  SoupServerMessage *message = forward->message;
+  SoupMessageBody *request_body = soup_server_message_get_request_body (message);
+
+  if (forward->streaming)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+
+      ow_runtime_exchange_stream_body (forward->exchange,
+                                       soup_message_headers_get_encoding (headers) ==
+                                           SOUP_ENCODING_CONTENT_LENGTH
+                                         ? soup_message_headers_get_content_length (headers)
+                                         : -1);
+      soup_message_body_set_accumulate (request_body, FALSE);
+      g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), forward);
+      g_signal_connect (message, "got-body", G_CALLBACK (on_request_body), forward);
+      g_object_set_data (G_OBJECT (message), FORWARD_KEY, forward);
+    }
+  else if (request_body->length > 0)
+    {
+      g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
+      gsize size;
+      gconstpointer data = g_bytes_get_data (bytes, &size);
+
+      ow_runtime_exchange_set_body (forward->exchange, data, size);
+    }
 }
 
 void
@@ -949,8 +544,13 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   GUri *client_uri = soup_server_message_get_uri (message);
   g_autofree char *query = ow_opencode_proxy_strip_query (g_uri_get_query (client_uri));
   g_autofree char *target = NULL;
-  SoupMessageBody *request_body = soup_server_message_get_request_body (message);
-  goffset body_length = 0;
+  g_autoptr (GError) error = NULL;
+  OwRuntimeTimeouts timeouts = {
+    .connect_s = CONNECT_TIMEOUT_S,
+    .answer_s = self->answer_timeout_s,
+    .idle_s = self->answer_timeout_s,
+  };
+  OwRuntimeExchange *exchange;
   Forward *forward;
 
   g_return_if_fail (OW_IS_OPENCODE_PROXY (self));
@@ -960,54 +560,34 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
 
   target =
     g_strdup_printf ("%s%s%s", path && *path ? path : "/", query ? "?" : "", query ? query : "");
-  if (!is_sendable_target (target))
+  if (!ow_runtime_exchange_is_sendable_target (target))
     {
       ow_http_reply_error (message, SOUP_STATUS_BAD_REQUEST, "bad_path",
                            "This path cannot be forwarded to the runtime.");
+      return;
+    }
+  exchange = ow_runtime_client_new_exchange (self->client, soup_server_message_get_method (message),
+                                             target, &timeouts, &error);
+  if (exchange == NULL)
+    {
+      ow_http_reply_error (message, SOUP_STATUS_SERVICE_UNAVAILABLE, "runtime_unavailable",
+                           error->message);
       return;
     }
 
   forward = g_new0 (Forward, 1);
   forward->proxy = self;
   g_hash_table_add (self->forwards, forward);
+  forward->exchange = exchange;
   forward->max_body_bytes = self->max_body_bytes;
   forward->keep_answer = (flags & OW_PROXY_FORWARD_KEEP_ANSWER) != 0;
   forward->redact = (flags & OW_PROXY_FORWARD_REDACT_SECRETS) != 0;
   forward->streaming = (flags & OW_PROXY_FORWARD_BODY_FOLLOWS) != 0;
   forward->is_head = g_str_equal (soup_server_message_get_method (message), "HEAD");
   forward->message = g_object_ref (message);
-  forward->out = g_string_sized_new (1024);
-  forward->head = g_byte_array_new ();
 
-  if (forward->streaming)
-    {
-      SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
-
-      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
-        body_length = soup_message_headers_get_content_length (headers);
-      else
-        forward->chunked_upload = TRUE;
-      soup_message_body_set_accumulate (request_body, FALSE);
-      g_signal_connect (message, "got-chunk", G_CALLBACK (on_request_chunk), forward);
-      g_signal_connect (message, "got-body", G_CALLBACK (on_request_body), forward);
-      g_object_set_data (G_OBJECT (message), FORWARD_KEY, forward);
-    }
-  else
-    {
-      body_length = request_body->length;
-      forward->body_done = TRUE;
-    }
-
-  write_request_head (forward, message, target, directory, body_length);
-  if (!forward->streaming && request_body->length > 0)
-    {
-      g_autoptr (GBytes) bytes = soup_message_body_flatten (request_body);
-      gsize size;
-      const char *data = g_bytes_get_data (bytes, &size);
-
-      g_string_append_len (forward->out, data, (gssize) size);
-    }
-
+  add_request_headers (exchange, message, directory);
+  add_request_body (forward);
   g_signal_connect (message, "finished", G_CALLBACK (on_message_finished), forward);
   g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), forward);
   /* Without a body to read, the client now only waits for the runtime's answer. */
@@ -1015,13 +595,8 @@ ow_opencode_proxy_forward (OwOpencodeProxy *self,
   update_pause (forward);
 
   forward->busy++;
-  /* A kept connection takes the request at once, without a round through the main loop. A
-   * streaming body cannot go again, so it never risks a kept connection the runtime may
-   * have closed meanwhile. */
-  if (start_exchange (forward, forward->streaming) && !forward->connecting)
-    send_out (forward);
-  if (forward_leave (forward))
-    update_watch (forward);
+  ow_runtime_exchange_start (exchange, &forward_handler, forward, NULL);
+  forward_leave (forward);
 }
 
 static void
@@ -1040,7 +615,7 @@ ow_opencode_proxy_dispose (GObject *object)
       forward_free (forward);
     }
 
-  g_clear_pointer (&self->pool, ow_runtime_pool_free);
+  g_clear_object (&self->client);
   g_clear_object (&self->runtime);
   g_clear_object (&self->hub);
 
@@ -1068,7 +643,6 @@ static void
 ow_opencode_proxy_init (OwOpencodeProxy *self)
 {
   self->forwards = g_hash_table_new (NULL, NULL);
-  self->pool = ow_runtime_pool_new (MAX_IDLE_CONNECTIONS);
 }
 
 OwOpencodeProxy *
@@ -1079,6 +653,7 @@ ow_opencode_proxy_new (OwRuntimeSupervisor *runtime, OwEventHub *hub, gsize max_
   self->max_body_bytes = max_body_bytes;
   self->answer_timeout_s = OW_PROXY_DEFAULT_ANSWER_TIMEOUT_S;
   self->runtime = g_object_ref (runtime);
+  self->client = g_object_ref (ow_runtime_supervisor_get_client (runtime));
   self->hub = g_object_ref (hub);
   return self;
 }

@@ -52,19 +52,11 @@ add_versions (JsonBuilder *builder, OwGatewayContext *self)
 {
   const char *runtime_version = ow_runtime_supervisor_get_version (self->runtime);
 
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
+  ow_json_add_boolean (builder, "ok", TRUE);
   ow_json_add_string (builder, "version", PACKAGE_VERSION);
   if (runtime_version != NULL)
     ow_json_add_string (builder, "opencodeVersion", runtime_version);
   ow_json_add_int (builder, "uptimeMs", uptime_ms (self));
-}
-
-static void
-add_boolean (JsonBuilder *builder, const char *name, gboolean value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_boolean_value (builder, value);
 }
 
 /* A capability as OpenWork's server states it: {"read": …, "write": …}. */
@@ -73,8 +65,8 @@ add_read_write (JsonBuilder *builder, const char *name, gboolean read, gboolean 
 {
   json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
-  add_boolean (builder, "read", read);
-  add_boolean (builder, "write", write);
+  ow_json_add_boolean (builder, "read", read);
+  ow_json_add_boolean (builder, "write", write);
   json_builder_end_object (builder);
 }
 
@@ -179,11 +171,11 @@ handle_capabilities (OwGatewayRequest *request)
   ow_json_add_string (builder, "serverVersion", PACKAGE_VERSION);
   if (runtime_version != NULL)
     ow_json_add_string (builder, "opencodeVersion", runtime_version);
-  add_boolean (builder, "providerSync", FALSE);
+  ow_json_add_boolean (builder, "providerSync", FALSE);
   json_builder_set_member_name (builder, "skills");
   json_builder_begin_object (builder);
-  add_boolean (builder, "read", FALSE);
-  add_boolean (builder, "write", FALSE);
+  ow_json_add_boolean (builder, "read", FALSE);
+  ow_json_add_boolean (builder, "write", FALSE);
   ow_json_add_string (builder, "source", "openwork");
   json_builder_end_object (builder);
   add_read_write (builder, "plugins", FALSE, FALSE);
@@ -192,16 +184,16 @@ handle_capabilities (OwGatewayRequest *request)
   add_read_write (builder, "config", FALSE, FALSE);
   json_builder_set_member_name (builder, "engine");
   json_builder_begin_object (builder);
-  add_boolean (builder, "rollover", FALSE);
+  ow_json_add_boolean (builder, "rollover", FALSE);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "sandbox");
   json_builder_begin_object (builder);
-  add_boolean (builder, "enabled", FALSE);
+  ow_json_add_boolean (builder, "enabled", FALSE);
   ow_json_add_string (builder, "backend", "none");
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "tokens");
   json_builder_begin_object (builder);
-  add_boolean (builder, "scoped", TRUE);
+  ow_json_add_boolean (builder, "scoped", TRUE);
   json_builder_set_member_name (builder, "scopes");
   json_builder_begin_array (builder);
   for (int s = OW_SCOPE_OWNER; s >= (int) OW_SCOPE_VIEWER; s--)
@@ -210,20 +202,20 @@ handle_capabilities (OwGatewayRequest *request)
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "proxy");
   json_builder_begin_object (builder);
-  add_boolean (builder, "opencode", TRUE);
+  ow_json_add_boolean (builder, "opencode", TRUE);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "toolProviders");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "browser");
   json_builder_begin_object (builder);
-  add_boolean (builder, "enabled", FALSE);
+  ow_json_add_boolean (builder, "enabled", FALSE);
   ow_json_add_string (builder, "placement", "external");
   ow_json_add_string (builder, "mode", "none");
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "files");
   json_builder_begin_object (builder);
-  add_boolean (builder, "injection", FALSE);
-  add_boolean (builder, "outbox", FALSE);
+  ow_json_add_boolean (builder, "injection", FALSE);
+  ow_json_add_boolean (builder, "outbox", FALSE);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
@@ -261,7 +253,7 @@ handle_status (OwGatewayRequest *request)
 
   json_builder_begin_object (builder);
   add_versions (builder, self);
-  add_boolean (builder, "readOnly", FALSE);
+  ow_json_add_boolean (builder, "readOnly", FALSE);
   json_builder_set_member_name (builder, "corsOrigins");
   json_builder_begin_array (builder);
   for (guint i = 0; self->cors_origins && self->cors_origins[i]; i++)
@@ -307,8 +299,7 @@ handle_whoami (OwGatewayRequest *request)
 
   json_builder_begin_object (builder);
   /* As OpenWork's server has it; the host's control socket is its "host" actor. */
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, TRUE);
+  ow_json_add_boolean (builder, "ok", TRUE);
   json_builder_set_member_name (builder, "actor");
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "type", request->token ? "remote" : "host");
@@ -381,7 +372,7 @@ handle_activate_workspace (OwGatewayRequest *request)
   json_builder_set_member_name (builder, "workspace");
   add_workspace (builder, request, base, workspace);
   /* Not written to the host's configuration: the host's own order is back after a restart. */
-  add_boolean (builder, "persisted", FALSE);
+  ow_json_add_boolean (builder, "persisted", FALSE);
   json_builder_end_object (builder);
   ow_gateway_request_reply (request, SOUP_STATUS_OK, builder);
 }
@@ -391,7 +382,6 @@ handle_activate_workspace (OwGatewayRequest *request)
 typedef struct
 {
   SoupServerMessage *message;
-  SoupMessage *runtime_request;
   gboolean client_gone;
 } SessionDelete;
 
@@ -406,9 +396,9 @@ on_session_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SessionDelete *deletion = user_data;
   g_autoptr (GError) error = NULL;
+  guint status;
   g_autoptr (GBytes) body =
-    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
-  guint status = soup_message_get_status (deletion->runtime_request);
+    ow_runtime_client_call_finish (OW_RUNTIME_CLIENT (source), result, &status, &error);
 
   g_signal_handlers_disconnect_by_func (deletion->message, on_delete_client_gone, deletion);
   if (!deletion->client_gone)
@@ -430,7 +420,6 @@ on_session_deleted (GObject *source, GAsyncResult *result, gpointer user_data)
       soup_server_message_unpause (deletion->message);
     }
   g_object_unref (deletion->message);
-  g_object_unref (deletion->runtime_request);
   g_free (deletion);
 }
 
@@ -441,16 +430,15 @@ handle_delete_session (OwGatewayRequest *request)
   OwWorkspace *workspace = ow_gateway_request_mounted_workspace (request);
   g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *directory = NULL;
+  OwRuntimeClient *client = ow_runtime_supervisor_get_client (self->runtime);
+  OwRuntimeCall call = { .method = "DELETE" };
   SessionDelete *deletion;
-  SoupMessage *runtime_request;
 
   if (workspace == NULL)
     return;
   escaped = g_uri_escape_string (request->params[1], NULL, FALSE);
   path = g_strconcat ("/session/", escaped, NULL);
-  runtime_request = ow_runtime_supervisor_new_request (self->runtime, "DELETE", path);
-  if (runtime_request == NULL)
+  if (ow_runtime_client_get_port (client) == 0)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (request->message),
                                     "Retry-After", "2");
@@ -458,17 +446,14 @@ handle_delete_session (OwGatewayRequest *request)
                            "The OpenCode runtime is not running yet. Try again shortly.");
       return;
     }
-  directory = g_uri_escape_string (workspace->path, "/", FALSE);
-  soup_message_headers_replace (soup_message_get_request_headers (runtime_request),
-                                "x-opencode-directory", directory);
+  call.target = path;
+  call.directory = workspace->path;
 
   deletion = g_new0 (SessionDelete, 1);
   deletion->message = g_object_ref (request->message);
-  deletion->runtime_request = runtime_request;
   g_signal_connect (request->message, "finished", G_CALLBACK (on_delete_client_gone), deletion);
   soup_server_message_pause (request->message);
-  ow_runtime_supervisor_send_async (self->runtime, runtime_request, NULL, on_session_deleted,
-                                    deletion);
+  ow_runtime_client_call_async (client, &call, NULL, on_session_deleted, deletion);
 }
 
 void

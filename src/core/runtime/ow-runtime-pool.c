@@ -12,11 +12,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Deadlines are checked this often: a timeout fires up to this much late. One timer for
+ * all connections, running only while one has a deadline, costs a busy proxy nothing per
+ * request, where a timer per request would wake the loop up twice. */
+#define SWEEP_MS 250
+
 struct _OwRuntimePool
 {
+  guint ref_count;
   guint max_idle;
-  guint port;  /* of the idle connections */
-  GQueue idle; /* OwRuntimeConnection */
+  guint port;   /* of the idle connections */
+  GQueue idle;  /* OwRuntimeConnection */
+  GQueue timed; /* OwRuntimeConnection with a deadline */
+  guint sweep_id;
 };
 
 typedef struct
@@ -35,7 +43,9 @@ struct _OwRuntimeConnection
   GIOCondition events; /* watched for */
   OwRuntimeConnectionFunc func;
   gpointer user_data;
-  GList idle_link; /* in pool->idle */
+  GList idle_link;  /* in pool->idle */
+  GList timed_link; /* in pool->timed */
+  gint64 deadline;  /* monotonic µs, 0 for none */
   gboolean connected;
   gboolean reused;
 };
@@ -59,8 +69,22 @@ static GSourceFuncs connection_source_funcs = {
 };
 
 static void
+clear_deadline (OwRuntimeConnection *connection)
+{
+  OwRuntimePool *pool = connection->pool;
+
+  if (connection->deadline == 0)
+    return;
+  connection->deadline = 0;
+  g_queue_unlink (&pool->timed, &connection->timed_link);
+  if (pool->timed.length == 0)
+    g_clear_handle_id (&pool->sweep_id, g_source_remove);
+}
+
+static void
 connection_close (OwRuntimeConnection *connection)
 {
+  clear_deadline (connection);
   g_source_destroy (connection->source);
   g_source_unref (connection->source);
   close (connection->fd);
@@ -92,6 +116,50 @@ ow_runtime_connection_watch (OwRuntimeConnection *connection,
     g_source_modify_unix_fd (connection->source, connection->tag, condition);
 }
 
+static gboolean
+sweep (gpointer user_data)
+{
+  OwRuntimePool *pool = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GList *link = pool->timed.head;
+
+  while (link)
+    {
+      OwRuntimeConnection *connection = link->data;
+
+      /* The callback may close this connection, never another one. */
+      link = link->next;
+      if (connection->deadline > now || connection->func == NULL)
+        continue;
+      clear_deadline (connection);
+      connection->func (connection, 0, connection->user_data);
+    }
+  return pool->sweep_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+void
+ow_runtime_connection_set_deadline (OwRuntimeConnection *connection, gint64 deadline)
+{
+  OwRuntimePool *pool = connection->pool;
+
+  if (deadline == 0)
+    {
+      clear_deadline (connection);
+      return;
+    }
+  if (connection->deadline == 0)
+    g_queue_push_tail_link (&pool->timed, &connection->timed_link);
+  connection->deadline = deadline;
+  if (pool->sweep_id == 0)
+    {
+      g_autoptr (GSource) source = g_timeout_source_new (SWEEP_MS);
+
+      g_source_set_callback (source, sweep, pool, NULL);
+      g_source_set_static_name (source, "OwRuntimePool deadlines");
+      pool->sweep_id = g_source_attach (source, NULL);
+    }
+}
+
 static void
 on_idle_ready (OwRuntimeConnection *connection, GIOCondition condition, gpointer user_data)
 {
@@ -116,15 +184,27 @@ ow_runtime_pool_new (guint max_idle)
 {
   OwRuntimePool *pool = g_new0 (OwRuntimePool, 1);
 
+  pool->ref_count = 1;
   pool->max_idle = max_idle;
   g_queue_init (&pool->idle);
   return pool;
 }
 
-void
-ow_runtime_pool_free (OwRuntimePool *pool)
+OwRuntimePool *
+ow_runtime_pool_ref (OwRuntimePool *pool)
 {
+  pool->ref_count++;
+  return pool;
+}
+
+void
+ow_runtime_pool_unref (OwRuntimePool *pool)
+{
+  if (--pool->ref_count > 0)
+    return;
   drop_idle (pool);
+  g_warn_if_fail (pool->timed.length == 0);
+  g_clear_handle_id (&pool->sweep_id, g_source_remove);
   g_free (pool);
 }
 
@@ -155,6 +235,7 @@ connect_new (OwRuntimePool *pool, guint port, GError **error)
   connection->fd = fd;
   connection->port = port;
   connection->idle_link.data = connection;
+  connection->timed_link.data = connection;
   connection->source = g_source_new (&connection_source_funcs, sizeof (ConnectionSource));
   ((ConnectionSource *) connection->source)->connection = connection;
   g_source_set_static_name (connection->source, "OwRuntimeConnection");
@@ -199,6 +280,7 @@ ow_runtime_connection_release (OwRuntimeConnection *connection, gboolean reusabl
 {
   OwRuntimePool *pool = connection->pool;
 
+  clear_deadline (connection);
   if (!reusable || !connection->connected || connection->port != pool->port ||
       pool->idle.length >= pool->max_idle)
     {

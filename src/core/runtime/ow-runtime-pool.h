@@ -4,22 +4,25 @@
 
 G_BEGIN_DECLS
 
-/* Keep-alive connections to the runtime's loopback port, for the proxy: plain sockets,
+/* Keep-alive connections to the runtime's loopback port, for OwRuntimeExchange: plain sockets,
  * each with one main-loop source for its whole life, so that a proxied request costs no
  * source set-up and no connection set-up. */
 typedef struct _OwRuntimePool OwRuntimePool;
 typedef struct _OwRuntimeConnection OwRuntimeConnection;
 
-/* @condition is what the socket is ready for (G_IO_HUP and G_IO_ERR included). */
+/* @condition is what the socket is ready for (G_IO_HUP and G_IO_ERR included), or 0 when
+ * the connection's deadline has passed. */
 typedef void (*OwRuntimeConnectionFunc) (OwRuntimeConnection *connection,
                                          GIOCondition condition,
                                          gpointer user_data);
 
 /* @max_idle: how many idle connections are kept for later requests */
 OwRuntimePool *ow_runtime_pool_new (guint max_idle);
-/* Closes the idle connections; every connection taken must be released before. */
-void ow_runtime_pool_free (OwRuntimePool *pool);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwRuntimePool, ow_runtime_pool_free)
+OwRuntimePool *ow_runtime_pool_ref (OwRuntimePool *pool);
+/* The last reference closes the idle connections; whoever takes a connection holds a
+ * reference until it is released. */
+void ow_runtime_pool_unref (OwRuntimePool *pool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OwRuntimePool, ow_runtime_pool_unref)
 
 /**
  * ow_runtime_pool_take:
@@ -66,5 +69,16 @@ void ow_runtime_connection_watch (OwRuntimeConnection *connection,
                                   GIOCondition condition,
                                   OwRuntimeConnectionFunc func,
                                   gpointer user_data);
+
+/**
+ * ow_runtime_connection_set_deadline:
+ * @deadline: a g_get_monotonic_time() by which the connection's watcher wants something
+ *   to happen, or 0 for none
+ *
+ * Once @deadline has passed, the watch function is called with condition 0, at most a
+ * quarter of a second late, and the deadline is cleared. Setting it is cheap: a busy
+ * exchange may move it on with every read. Released connections have none.
+ */
+void ow_runtime_connection_set_deadline (OwRuntimeConnection *connection, gint64 deadline);
 
 G_END_DECLS

@@ -1,21 +1,16 @@
 #include "config.h"
 
 #include "ow-runtime-supervisor.h"
+#include "ow-runtime-health.h"
+#include "ow-runtime-launch.h"
+#include "ow-runtime-output.h"
 #include "ow-runtime-protocol.h"
 
 #include <errno.h>
 #include <libsoup/soup.h>
 #include <signal.h>
-#include <sodium.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-
-/* How many of a run's last stderr lines explain why it failed. */
-#define STDERR_TAIL_LINES 8
 /* After the process exits, how long its pipes may stay open before the exit is handled. */
 #define PIPE_DRAIN_MS 500
-/* Between health checks while the runtime is starting up. */
-#define STARTUP_POLL_MS 100
 
 /*
  * One spawned process, from spawn to the end of its output. Callbacks of a run hold a
@@ -29,21 +24,16 @@ typedef struct
   GSubprocess *process;
   int pid;
   guint port;
-  char *base_url;
   char *password;
   char *authorization; /* the basic-auth header made of it, for every request */
 
-  guint open_pipes;
+  OwRuntimeOutput *output;
   gboolean exited;
   gboolean terminating;
-  gboolean healthy;
-  gint64 healthy_since_us;
-  guint health_failures;
-  char *failure_reason; /* set when the supervisor itself ends the run */
-  GQueue stderr_tail;
+  OwRuntimeHealth *health; /* once it listens */
+  char *failure_reason;    /* set when the supervisor itself ends the run */
 
   guint start_timeout_id;
-  guint health_timeout_id;
   guint drain_timeout_id;
   guint kill_timeout_id;
 } Run;
@@ -58,8 +48,7 @@ struct _OwRuntimeSupervisor
   OwRotatingLog *log;
   OwRuntimeTimings timings;
   OwBackoff backoff;
-  SoupSession *http; /* health checks */
-  SoupSession *api;  /* the host's own calls: ow_runtime_supervisor_send_async() */
+  OwRuntimeClient *client; /* told where the current run listens */
 
   OwRuntimeState state;
   Run *run;
@@ -98,7 +87,6 @@ static GParamSpec *properties[N_PROPS];
 
 static void spawn_run (OwRuntimeSupervisor *self);
 static void start_fresh (OwRuntimeSupervisor *self);
-static void check_health (Run *run);
 
 const char *
 ow_runtime_state_to_string (OwRuntimeState state)
@@ -117,7 +105,6 @@ run_new (OwRuntimeSupervisor *self)
 
   run->supervisor = self;
   run->cancellable = g_cancellable_new ();
-  g_queue_init (&run->stderr_tail);
   return run;
 }
 
@@ -125,7 +112,8 @@ static void
 run_clear_timers (Run *run)
 {
   g_clear_handle_id (&run->start_timeout_id, g_source_remove);
-  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+  if (run->health)
+    ow_runtime_health_stop (run->health);
   g_clear_handle_id (&run->drain_timeout_id, g_source_remove);
   g_clear_handle_id (&run->kill_timeout_id, g_source_remove);
 }
@@ -136,11 +124,11 @@ run_free_contents (Run *run)
   run_clear_timers (run);
   g_clear_object (&run->cancellable);
   g_clear_object (&run->process);
-  g_free (run->base_url);
   g_free (run->password);
   g_free (run->authorization);
   g_free (run->failure_reason);
-  g_queue_clear_full (&run->stderr_tail, g_free);
+  ow_runtime_output_free (run->output);
+  ow_runtime_health_free (run->health);
 }
 
 static Run *
@@ -239,13 +227,8 @@ describe_exit (Run *run)
     g_string_append_printf (reason, "The runtime exited with status %d.",
                             g_subprocess_get_exit_status (process));
 
-  if (!g_queue_is_empty (&run->stderr_tail))
-    {
-      g_string_append (reason, " Its last output:");
-      for (GList *l = run->stderr_tail.head; l; l = l->next)
-        g_string_append_printf (reason, "\n  %s", (const char *) l->data);
-    }
-
+  if (run->output)
+    ow_runtime_output_append_tail (run->output, reason);
   return g_string_free (reason, FALSE);
 }
 
@@ -271,6 +254,7 @@ finish_run (Run *run)
 
   g_assert (self->run == run);
   self->run = NULL;
+  ow_runtime_client_set_endpoint (self->client, 0, NULL);
   run_clear_timers (run);
   g_cancellable_cancel (run->cancellable);
 
@@ -296,8 +280,10 @@ finish_run (Run *run)
   log_event (self, "runtime ended unexpectedly: %s", reason);
   g_message ("%s", reason);
 
-  if (run->healthy)
-    healthy_ms = (guint64) (g_get_monotonic_time () - run->healthy_since_us) / 1000;
+  if (run->health && ow_runtime_health_get_healthy_since (run->health) > 0)
+    healthy_ms =
+      (guint64) (g_get_monotonic_time () - ow_runtime_health_get_healthy_since (run->health)) /
+      1000;
 
   if (ow_backoff_record_failure (&self->backoff, healthy_ms, &delay_ms))
     {
@@ -325,7 +311,8 @@ finish_run (Run *run)
 static void
 maybe_finish_run (Run *run)
 {
-  if (run_is_live (run) && run->exited && run->open_pipes == 0)
+  if (run_is_live (run) && run->exited &&
+      (run->output == NULL || ow_runtime_output_is_closed (run->output)))
     finish_run (run);
 }
 
@@ -336,8 +323,7 @@ on_drain_timeout (gpointer user_data)
 
   run->drain_timeout_id = 0;
   /* A grandchild still holds a pipe open; do not wait for it any longer. */
-  run->open_pipes = 0;
-  maybe_finish_run (run);
+  ow_runtime_output_stop_waiting (run->output);
   return G_SOURCE_REMOVE;
 }
 
@@ -351,10 +337,11 @@ on_process_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 
   run->exited = TRUE;
   g_clear_handle_id (&run->start_timeout_id, g_source_remove);
-  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
   g_clear_handle_id (&run->kill_timeout_id, g_source_remove);
+  if (run->health)
+    ow_runtime_health_stop (run->health);
 
-  if (run->open_pipes > 0)
+  if (!ow_runtime_output_is_closed (run->output))
     run->drain_timeout_id = g_timeout_add (PIPE_DRAIN_MS, on_drain_timeout, run);
   maybe_finish_run (run);
 }
@@ -370,260 +357,69 @@ run_fail (Run *run, const char *reason)
 
 /* Health */
 
-static gboolean
-on_health_timeout (gpointer user_data)
+static void
+on_run_healthy (const char *version, gpointer user_data)
 {
   Run *run = user_data;
-
-  run->health_timeout_id = 0;
-  check_health (run);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_health_check (Run *run, guint delay_ms)
-{
-  g_clear_handle_id (&run->health_timeout_id, g_source_remove);
-  run->health_timeout_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, on_health_timeout,
-                                               run_ref (run), (GDestroyNotify) run_unref);
-}
-
-static void
-on_run_healthy (Run *run, char *version)
-{
   OwRuntimeSupervisor *self = run->supervisor;
 
-  run->health_failures = 0;
-  if (!run->healthy)
+  g_clear_handle_id (&run->start_timeout_id, g_source_remove);
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->version, version) != 0)
     {
-      run->healthy = TRUE;
-      run->healthy_since_us = g_get_monotonic_time ();
-      g_clear_handle_id (&run->start_timeout_id, g_source_remove);
-
-      g_object_freeze_notify (G_OBJECT (self));
-      if (g_strcmp0 (self->version, version) != 0)
-        {
-          g_free (self->version);
-          self->version = g_strdup (version);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
-        }
-      log_event (self, "runtime %s is healthy on 127.0.0.1:%u (pid %d)", version, run->port,
-                 run->pid);
-      g_message ("OpenCode runtime %s is running on 127.0.0.1:%u (pid %d)", version, run->port,
-                 run->pid);
-      set_state (self, OW_RUNTIME_STATE_RUNNING);
-      g_object_thaw_notify (G_OBJECT (self));
+      g_free (self->version);
+      self->version = g_strdup (version);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
     }
-
-  schedule_health_check (run, self->timings.health_interval_ms);
+  log_event (self, "runtime %s is healthy on 127.0.0.1:%u (pid %d)", version, run->port, run->pid);
+  g_message ("OpenCode runtime %s is running on 127.0.0.1:%u (pid %d)", version, run->port,
+             run->pid);
+  set_state (self, OW_RUNTIME_STATE_RUNNING);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
-on_health_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+on_run_unhealthy (const char *reason, gpointer user_data)
 {
-  g_autoptr (Run) run = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autofree char *version = NULL;
-  OwRuntimeSupervisor *self;
-  SoupMessage *message;
-
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (!run_is_live (run) || run->exited || run->terminating)
-    return;
-
-  self = run->supervisor;
-  message = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-
-  if (body != NULL && soup_message_get_status (message) != SOUP_STATUS_OK)
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "HTTP %u %s",
-                 soup_message_get_status (message), soup_message_get_reason_phrase (message));
-
-  if (error == NULL)
-    {
-      gsize length;
-      const char *data = g_bytes_get_data (body, &length);
-
-      if (ow_runtime_parse_health (data, length, &version, &error))
-        {
-          on_run_healthy (run, version);
-          return;
-        }
-    }
-
-  if (!run->healthy)
-    {
-      /* Still starting up; the start timeout bounds how long this goes on. */
-      schedule_health_check (run, STARTUP_POLL_MS);
-      return;
-    }
-
-  run->health_failures++;
-  log_event (self, "health check %u of %u failed: %s", run->health_failures,
-             self->timings.health_failures_max, error->message);
-  if (run->health_failures >= self->timings.health_failures_max)
-    {
-      g_autofree char *reason = g_strdup_printf (
-        "The runtime stopped answering its health check (%s) and was restarted.", error->message);
-      run_fail (run, reason);
-    }
-  else
-    {
-      schedule_health_check (run, MIN (self->timings.health_interval_ms, 1000));
-    }
+  run_fail (user_data, reason);
 }
 
-static SoupMessage *
-new_request (Run *run, const char *method, const char *path)
-{
-  g_autofree char *url = g_strconcat (run->base_url, path, NULL);
-  SoupMessage *message = soup_message_new (method, url);
-
-  if (message)
-    soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization",
-                                  run->authorization);
-  return message;
-}
-
-static void
-check_health (Run *run)
-{
-  OwRuntimeSupervisor *self = run->supervisor;
-  g_autoptr (SoupMessage) message = new_request (run, "GET", "/global/health");
-
-  soup_session_send_and_read_async (self->http, message, G_PRIORITY_DEFAULT, run->cancellable,
-                                    on_health_answer, run_ref (run));
-}
+static const OwRuntimeHealthFuncs health_funcs = {
+  .healthy = on_run_healthy,
+  .failed = on_run_unhealthy,
+};
 
 /* Output */
 
-static void read_next_line (Run *run, GDataInputStream *stream, gboolean is_stderr);
-
-typedef struct
-{
-  Run *run;
-  gboolean is_stderr;
-} LineReader;
-
 static void
-on_line_read (GObject *source, GAsyncResult *result, gpointer user_data)
+on_listening (guint port, gpointer user_data)
 {
-  LineReader *reader = user_data;
-  g_autoptr (Run) run = reader->run;
-  gboolean is_stderr = reader->is_stderr;
-  g_autofree char *line = NULL;
-  g_autofree char *valid = NULL;
-  OwRuntimeSupervisor *self;
-  guint port;
+  Run *run = user_data;
+  OwRuntimeSupervisor *self = run->supervisor;
+  OwRuntimeHealthPolicy policy = {
+    .interval_ms = self->timings.health_interval_ms,
+    .timeout_s = self->timings.health_timeout_s,
+    .failures_max = self->timings.health_failures_max,
+  };
 
-  g_free (reader);
-  /* Not the _utf8 variant: a stray invalid byte must not end the reading of a pipe. */
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  if (!run_is_live (run))
-    return;
-
-  if (line == NULL)
-    {
-      /* End of output, or unreadable output: either way this pipe is done. */
-      if (run->open_pipes > 0)
-        run->open_pipes--;
-      maybe_finish_run (run);
-      return;
-    }
-
-  self = run->supervisor;
-  valid = g_utf8_make_valid (line, -1);
-  ow_rotating_log_append (self->log, is_stderr ? "stderr" : "stdout", valid);
-
-  if (is_stderr)
-    {
-      g_queue_push_tail (&run->stderr_tail, g_steal_pointer (&valid));
-      while (g_queue_get_length (&run->stderr_tail) > STDERR_TAIL_LINES)
-        g_free (g_queue_pop_head (&run->stderr_tail));
-    }
-  else if (run->base_url == NULL && ow_runtime_parse_listening_line (line, &port))
-    {
-      run->port = port;
-      run->base_url = g_strdup_printf ("http://127.0.0.1:%u", port);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
-      check_health (run);
-    }
-
-  read_next_line (run, G_DATA_INPUT_STREAM (source), is_stderr);
+  run->port = port;
+  ow_runtime_client_set_endpoint (self->client, port, run->authorization);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+  run->health = ow_runtime_health_new (self->client, &policy, self->log, &health_funcs, run);
 }
 
 static void
-read_next_line (Run *run, GDataInputStream *stream, gboolean is_stderr)
+on_output_closed (gpointer user_data)
 {
-  LineReader *reader = g_new0 (LineReader, 1);
-
-  reader->run = run_ref (run);
-  reader->is_stderr = is_stderr;
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, run->cancellable, on_line_read,
-                                       reader);
+  maybe_finish_run (user_data);
 }
 
-static void
-watch_output (Run *run, GInputStream *pipe, gboolean is_stderr)
-{
-  g_autoptr (GDataInputStream) stream = g_data_input_stream_new (pipe);
-
-  g_data_input_stream_set_newline_type (stream, G_DATA_STREAM_NEWLINE_TYPE_ANY);
-  run->open_pipes++;
-  read_next_line (run, stream, is_stderr);
-}
+static const OwRuntimeOutputFuncs output_funcs = {
+  .listening = on_listening,
+  .closed = on_output_closed,
+};
 
 /* Spawning */
-
-static void
-child_setup (gpointer user_data)
-{
-  pid_t host = GPOINTER_TO_INT (user_data);
-
-  /* No orphan runtime even when the host is killed with SIGKILL. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != host)
-    _exit (127);
-
-  /* Its own process group: a terminal's Ctrl-C reaches the host only, which then stops the
-   * runtime in order, and a stop can reach the runtime's own children too. */
-  setpgid (0, 0);
-}
-
-static gboolean
-pick_free_port (guint *port, GError **error)
-{
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  /* opencode does not accept --port 0, so the host picks the port. Another process could
-   * take it before the runtime binds it; the runtime then fails to start and is retried on
-   * another port. */
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL || !g_socket_bind (socket, any_port, FALSE, error))
-    return FALSE;
-
-  bound = g_socket_get_local_address (socket, error);
-  if (bound == NULL)
-    return FALSE;
-
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return TRUE;
-}
-
-static char *
-new_password (void)
-{
-  guchar secret[32];
-  char hex[sizeof secret * 2 + 1];
-
-  randombytes_buf (secret, sizeof secret);
-  sodium_bin2hex (hex, sizeof hex, secret, sizeof secret);
-  sodium_memzero (secret, sizeof secret);
-  return g_strdup (hex);
-}
 
 static gboolean
 on_start_timeout (gpointer user_data)
@@ -652,9 +448,7 @@ spawn_failed (OwRuntimeSupervisor *self, Run *run, const char *message)
 static void
 spawn_run (OwRuntimeSupervisor *self)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *port_text = NULL;
   const char *identifier;
   Run *run;
   guint port = 0;
@@ -665,51 +459,16 @@ spawn_run (OwRuntimeSupervisor *self)
   set_state (self, self->restarts == 0 && self->last_error == NULL ? OW_RUNTIME_STATE_STARTING
                                                                    : OW_RUNTIME_STATE_RESTARTING);
 
-  if (!pick_free_port (&port, &error))
-    {
-      spawn_failed (self, run, error->message);
-      return;
-    }
-
-  run->password = new_password ();
-  {
-    g_autofree char *credentials = g_strconcat ("opencode:", run->password, NULL);
-    g_autofree char *encoded = g_base64_encode ((const guchar *) credentials, strlen (credentials));
-
-    run->authorization = g_strconcat ("Basic ", encoded, NULL);
-  }
-  port_text = g_strdup_printf ("%u", port);
-
-  launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_cwd (launcher, self->workdir);
-  {
-    GHashTableIter iter;
-    gpointer name, value;
-
-    g_hash_table_iter_init (&iter, self->environment);
-    while (g_hash_table_iter_next (&iter, &name, &value))
-      {
-        if (value)
-          g_subprocess_launcher_setenv (launcher, name, value, TRUE);
-        else
-          g_subprocess_launcher_unsetenv (launcher, name);
-      }
-  }
-  g_subprocess_launcher_setenv (launcher, "OPENCODE_SERVER_PASSWORD", run->password, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "OPENCODE_SERVER_USERNAME");
-  g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_AUTOUPDATE", "1", TRUE);
-  g_subprocess_launcher_setenv (launcher, "OPENCODE_DISABLE_MODELS_FETCH", "1", TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, GINT_TO_POINTER (getpid ()), NULL);
-
-  log_event (self, "starting %s serve on 127.0.0.1:%u in %s", self->binary, port, self->workdir);
-  run->process = g_subprocess_launcher_spawn (launcher, &error, self->binary, "serve", "--hostname",
-                                              "127.0.0.1", "--port", port_text, NULL);
+  run->password = ow_runtime_new_password ();
+  run->authorization = ow_runtime_basic_authorization (run->password);
+  run->process = ow_runtime_launch (self->binary, self->workdir, self->environment, run->password,
+                                    &port, &error);
   if (run->process == NULL)
     {
       spawn_failed (self, run, error->message);
       return;
     }
+  log_event (self, "started %s serve on 127.0.0.1:%u in %s", self->binary, port, self->workdir);
 
   /* GLib forgets the pid once it has reaped the child, which a runtime that exits at once
    * can beat us to; its exit is then reported through the wait below as usual. */
@@ -717,8 +476,8 @@ spawn_run (OwRuntimeSupervisor *self)
   run->pid = identifier ? (int) g_ascii_strtoll (identifier, NULL, 10) : 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
 
-  watch_output (run, g_subprocess_get_stdout_pipe (run->process), FALSE);
-  watch_output (run, g_subprocess_get_stderr_pipe (run->process), TRUE);
+  run->output =
+    ow_runtime_output_new (run->process, self->log, run->cancellable, &output_funcs, run);
   g_subprocess_wait_async (run->process, run->cancellable, on_process_exited, run_ref (run));
   run->start_timeout_id = g_timeout_add (self->timings.start_timeout_ms, on_start_timeout, run);
 }
@@ -787,7 +546,8 @@ ow_runtime_supervisor_stop_async (OwRuntimeSupervisor *self,
     {
       run->terminating = TRUE;
       g_clear_handle_id (&run->start_timeout_id, g_source_remove);
-      g_clear_handle_id (&run->health_timeout_id, g_source_remove);
+      if (run->health)
+        ow_runtime_health_stop (run->health);
       log_event (self, "stopping the runtime (pid %d)", run->pid);
       run_signal (run, SIGTERM);
       run->kill_timeout_id = g_timeout_add (self->timings.stop_grace_ms, on_kill_timeout, run);
@@ -817,7 +577,6 @@ ow_runtime_supervisor_set_timings (OwRuntimeSupervisor *self, const OwRuntimeTim
   g_return_if_fail (timings != NULL);
 
   self->timings = *timings;
-  g_object_set (self->http, "timeout", MAX (timings->health_timeout_s, 1), NULL);
 }
 
 OwRuntimeState
@@ -883,52 +642,11 @@ ow_runtime_supervisor_get_authorization (OwRuntimeSupervisor *self)
   return self->run ? self->run->authorization : NULL;
 }
 
-SoupMessage *
-ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method, const char *path)
+OwRuntimeClient *
+ow_runtime_supervisor_get_client (OwRuntimeSupervisor *self)
 {
   g_return_val_if_fail (OW_IS_RUNTIME_SUPERVISOR (self), NULL);
-  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
-
-  if (self->run == NULL || self->run->exited || self->run->base_url == NULL)
-    return NULL;
-  return new_request (self->run, method, path);
-}
-
-static void
-on_api_answer (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-  GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-
-  if (body)
-    g_task_return_pointer (task, body, (GDestroyNotify) g_bytes_unref);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ow_runtime_supervisor_send_async (OwRuntimeSupervisor *self,
-                                  SoupMessage *message,
-                                  GCancellable *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (OW_IS_RUNTIME_SUPERVISOR (self));
-  g_return_if_fail (SOUP_IS_MESSAGE (message));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  soup_session_send_and_read_async (self->api, message, G_PRIORITY_DEFAULT, cancellable,
-                                    on_api_answer, task);
-}
-
-GBytes *
-ow_runtime_supervisor_send_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return self->client;
 }
 
 /* GObject */
@@ -946,13 +664,13 @@ ow_runtime_supervisor_dispose (GObject *object)
       run_clear_timers (self->run);
       g_cancellable_cancel (self->run->cancellable);
       g_clear_pointer (&self->run, run_unref);
+      ow_runtime_client_set_endpoint (self->client, 0, NULL);
     }
   if (self->stop_tasks && self->stop_tasks->len > 0)
     complete_stop_tasks (self);
 
-  g_clear_object (&self->http);
-  g_clear_object (&self->api);
   g_clear_object (&self->log);
+  g_clear_object (&self->client);
 
   G_OBJECT_CLASS (ow_runtime_supervisor_parent_class)->dispose (object);
 }
@@ -1042,11 +760,7 @@ ow_runtime_supervisor_init (OwRuntimeSupervisor *self)
   self->timings = OW_RUNTIME_TIMINGS_DEFAULT;
   self->stop_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->environment = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  /* The timeout bounds every health check, so a hung runtime is noticed, not waited on. */
-  self->http = soup_session_new_with_options ("timeout", self->timings.health_timeout_s,
-                                              "idle-timeout", 30, NULL);
-  /* Apart from the health checks, so that the host's own calls never delay one. */
-  self->api = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
+  self->client = ow_runtime_client_new ();
 }
 
 OwRuntimeSupervisor *

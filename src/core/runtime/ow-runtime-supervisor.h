@@ -1,10 +1,10 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <libsoup/soup.h>
 
 #include "ow-backoff.h"
 #include "ow-rotating-log.h"
+#include "ow-runtime-client.h"
 
 G_BEGIN_DECLS
 
@@ -105,34 +105,7 @@ const char *ow_runtime_supervisor_get_password (OwRuntimeSupervisor *self);
 /* The Authorization header made of it ("Basic …"), for requests to the current run. */
 const char *ow_runtime_supervisor_get_authorization (OwRuntimeSupervisor *self);
 
-/**
- * ow_runtime_supervisor_new_request:
- * @path: a path of the runtime's API, with its query if any, e.g. "/global/event"
- *
- * The one place that knows how to reach the running runtime: its loopback address and
- * the basic auth of the current run.
- *
- * Returns: (transfer full) (nullable): a request to @path with the runtime's credentials,
- *   or %NULL when no runtime listens or @path is not a valid path
- */
-SoupMessage *
-ow_runtime_supervisor_new_request (OwRuntimeSupervisor *self, const char *method, const char *path);
-
-/**
- * ow_runtime_supervisor_send_async:
- * @message: a request from ow_runtime_supervisor_new_request()
- *
- * Sends @message and reads its answer whole, within 30 s: for the host's own calls to
- * the runtime (permission answers, session rules), never for what clients stream.
- */
-void ow_runtime_supervisor_send_async (OwRuntimeSupervisor *self,
-                                       SoupMessage *message,
-                                       GCancellable *cancellable,
-                                       GAsyncReadyCallback callback,
-                                       gpointer user_data);
-
-/* Returns: (transfer full) (nullable): the answer's body, or %NULL with @error */
-GBytes *
-ow_runtime_supervisor_send_finish (OwRuntimeSupervisor *self, GAsyncResult *result, GError **error);
+/* The way to the runtime: it follows the current run, its port and its credentials. */
+OwRuntimeClient *ow_runtime_supervisor_get_client (OwRuntimeSupervisor *self);
 
 G_END_DECLS

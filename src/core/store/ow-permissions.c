@@ -246,7 +246,6 @@ ow_permissions_list (OwPermissions *self)
 typedef struct
 {
   OwPermissions *self;
-  SoupMessage *message;
   OwPermissionRequest *request;
   char *reply;
   char *who;
@@ -257,7 +256,6 @@ static void
 reply_free (Reply *reply)
 {
   g_object_unref (reply->self);
-  g_clear_object (&reply->message);
   g_object_unref (reply->request);
   g_free (reply->reply);
   g_free (reply->who);
@@ -282,10 +280,12 @@ on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   Reply *reply = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
+  guint status;
   g_autoptr (GBytes) body =
-    ow_runtime_supervisor_send_finish (OW_RUNTIME_SUPERVISOR (source), result, &error);
+    ow_runtime_client_call_finish (OW_RUNTIME_CLIENT (source), result, &status, &error);
+  g_autofree char *answered = g_strdup_printf ("it answered %u", status);
 
-  if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (reply->message)))
+  if (body == NULL || !SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       /* Still waiting, for everyone who shows it (unless the runtime dropped it meanwhile). */
       if (ow_permission_request_get_state (reply->request) == OW_PERMISSION_REQUEST_ANSWERING)
@@ -293,7 +293,7 @@ on_replied (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_new_error (
         task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
         "The OpenCode runtime did not take the answer (%s); the request still waits.",
-        error ? error->message : soup_message_get_reason_phrase (reply->message));
+        error ? error->message : answered);
       return;
     }
   commit_answer (reply);
@@ -316,6 +316,8 @@ ow_permissions_reply_async (OwPermissions *self,
   g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
+  OwRuntimeClient *client = ow_runtime_supervisor_get_client (self->runtime);
+  OwRuntimeCall call = { .method = "POST" };
   const char *directory;
   OwPermissionRequest *request;
   Reply *data;
@@ -363,8 +365,7 @@ ow_permissions_reply_async (OwPermissions *self,
 
   escaped = g_uri_escape_string (id, NULL, FALSE);
   path = g_strdup_printf ("/permission/%s/reply", escaped);
-  data->message = ow_runtime_supervisor_new_request (self->runtime, "POST", path);
-  if (data->message == NULL)
+  if (ow_runtime_client_get_port (client) == 0)
     {
       g_task_return_new_error (task, OW_PERMISSIONS_ERROR, OW_PERMISSIONS_ERROR_RUNTIME,
                                "The OpenCode runtime is not running.");
@@ -373,20 +374,16 @@ ow_permissions_reply_async (OwPermissions *self,
   ow_permission_request_set_state (request, OW_PERMISSION_REQUEST_ANSWERING, who);
   directory = ow_permission_request_get_directory (request);
   if (*directory && !g_str_equal (directory, "global"))
-    {
-      g_autofree char *encoded = g_uri_escape_string (directory, "/", FALSE);
-      soup_message_headers_replace (soup_message_get_request_headers (data->message),
-                                    "x-opencode-directory", encoded);
-    }
+    call.directory = directory;
   json_builder_begin_object (builder);
   ow_json_add_string (builder, "reply", reply);
   json_builder_end_object (builder);
   body = json_builder_get_root (builder);
   text = json_to_string (body, FALSE);
   bytes = g_bytes_new (text, strlen (text));
-  soup_message_set_request_body_from_bytes (data->message, "application/json", bytes);
-  ow_runtime_supervisor_send_async (self->runtime, data->message, NULL, on_replied,
-                                    g_steal_pointer (&task));
+  call.target = path;
+  call.body = bytes;
+  ow_runtime_client_call_async (client, &call, NULL, on_replied, g_steal_pointer (&task));
 }
 
 gboolean

@@ -138,6 +138,35 @@ test_event_ids (void)
     }
 }
 
+/* Bursts: a feed stops right after its last event, and the rest parses as if never cut,
+ * even between the "\r" and "\n" of a line end. */
+static void
+test_feed_some_stops_after_max_events (void)
+{
+  const char *stream = "data: a\r\n\r\ndata: b\n\nid: 3\ndata: c\r\n\r\ndata: d\n\ndata: e";
+  const char *const expected[] = { "-|-|a", "-|-|b", "3|-|c", "-|-|d", NULL };
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (OwSseParser) parser = ow_sse_parser_new (1024, collect, events);
+  gsize length = strlen (stream);
+  gsize offset = 0;
+  guint feeds = 0;
+
+  while (offset < length)
+    {
+      guint before = events->len;
+      gsize parsed = ow_sse_parser_feed_some (parser, stream + offset, length - offset, 2);
+
+      g_assert_cmpuint (parsed, >, 0);
+      offset += parsed;
+      feeds++;
+      /* Never more than two at once; a cut feed ended on its second event. */
+      if (offset < length)
+        g_assert_cmpuint (events->len - before, ==, 2);
+    }
+  g_assert_cmpuint (feeds, ==, 3);
+  assert_events (events, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -147,5 +176,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sse-parser/many-small-data-lines-are-capped",
                    test_many_small_data_lines_are_capped);
   g_test_add_func ("/sse-parser/event-ids", test_event_ids);
+  g_test_add_func ("/sse-parser/feed-some-stops-after-max-events",
+                   test_feed_some_stops_after_max_events);
   return g_test_run ();
 }
