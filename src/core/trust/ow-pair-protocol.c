@@ -114,6 +114,38 @@ ow_pair_derive_keys (GBytes *sid,
   return TRUE;
 }
 
+gboolean
+ow_pair_host_respond (GBytes *password,
+                      GBytes *sid,
+                      GBytes *client_ad,
+                      GBytes *host_ad,
+                      const guint8 client_share[OW_CPACE_POINT_BYTES],
+                      guint8 host_share[OW_CPACE_POINT_BYTES],
+                      OwPairKeys *keys,
+                      GError **error)
+{
+  guint8 generator[OW_CPACE_POINT_BYTES];
+  guint8 scalar[OW_CPACE_SCALAR_BYTES];
+  gboolean derived;
+
+  ow_pair_generator (password, sid, generator);
+  ow_cpace_random_scalar (scalar);
+  if (!ow_cpace_share (generator, scalar, host_share))
+    {
+      sodium_memzero (scalar, sizeof scalar);
+      g_set_error_literal (error, OW_PAIR_ERROR, OW_PAIR_ERROR_INVALID,
+                           "The pairing could not be started.");
+      return FALSE;
+    }
+  derived = ow_pair_derive_keys (sid, scalar, client_share, client_share, client_ad, host_share,
+                                 host_ad, keys, NULL);
+  sodium_memzero (scalar, sizeof scalar);
+  if (!derived)
+    g_set_error_literal (error, OW_PAIR_ERROR, OW_PAIR_ERROR_INVALID,
+                         "The client's share is not a valid ristretto255 point.");
+  return derived;
+}
+
 char *
 ow_pair_seal_token (const guint8 key[OW_PAIR_BOX_KEY_BYTES],
                     const char *request_id,

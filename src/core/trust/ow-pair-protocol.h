@@ -89,6 +89,27 @@ gboolean ow_pair_derive_keys (GBytes *sid,
                               OwPairKeys *keys,
                               GError **error);
 
+/**
+ * ow_pair_host_respond:
+ * @client_share: Ya, untrusted
+ * @host_share: (out caller-allocates): Yb, for the client
+ * @keys: (out caller-allocates)
+ *
+ * The host's side of the exchange: a fresh scalar on the generator of @password, its
+ * share, and the keys (ow_pair_derive_keys()).
+ *
+ * Returns: %FALSE with @error set (OW_PAIR_ERROR_INVALID) when @client_share is not a
+ *   valid point
+ */
+gboolean ow_pair_host_respond (GBytes *password,
+                               GBytes *sid,
+                               GBytes *client_ad,
+                               GBytes *host_ad,
+                               const guint8 client_share[OW_CPACE_POINT_BYTES],
+                               guint8 host_share[OW_CPACE_POINT_BYTES],
+                               OwPairKeys *keys,
+                               GError **error);
+
 /* Seals @token for the device: ChaCha20-Poly1305 (IETF) with @request_id as additional
  * data. Returns the ciphertext and tag, base64url; @nonce gets the fresh nonce, base64url. */
 char *ow_pair_seal_token (const guint8 key[OW_PAIR_BOX_KEY_BYTES],

@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ow-device-registry.h"
+#include "ow-pairing-offer.h"
 #include "ow-pairing-request.h"
 #include "ow-pair-protocol.h"
 
@@ -14,26 +15,6 @@ typedef struct
   guint attempts_per_minute; /* pairing attempts one address may make; 0 for 10 */
   guint max_pending;         /* devices that may wait for approval at once; 0 for 8 */
 } OwPairingOptions;
-
-/* The current offer: what the host shows so that one device can pair. */
-typedef struct
-{
-  char *code;                          /* 6 digits: the typed code's password */
-  guint8 secret[OW_PAIR_SECRET_BYTES]; /* the QR code's password */
-  char *grant;                         /* "owg_…": the connect-remote one-time grant */
-  gint64 expires_ms;                   /* Unix time */
-} OwPairingOffer;
-
-/* A link for one OpenWork app that the owner agreed to before it was shown: who may use
- * it, with which scope and workspaces. The first device to present its grant is in at
- * once; the grant is that device's token from then on. */
-typedef struct
-{
-  char *grant; /* "owg_…" */
-  OwScope scope;
-  GStrv workspaces;  /* %NULL: all */
-  gint64 expires_ms; /* Unix time; unused after it, it is gone */
-} OwPairingInvite;
 
 /* What the client learns from a started run. */
 typedef struct

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ow-token-store.h"
+#include "ow-random.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -144,18 +145,6 @@ hash_token (const char *token, guchar hash[crypto_hash_sha256_BYTES])
   crypto_hash_sha256 (hash, (const guchar *) token, strlen (token));
 }
 
-static char *
-random_hex (gsize bytes)
-{
-  g_autofree guchar *secret = g_malloc (bytes);
-  char *hex = g_malloc (bytes * 2 + 1);
-
-  randombytes_buf (secret, bytes);
-  sodium_bin2hex (hex, bytes * 2 + 1, secret, bytes);
-  sodium_memzero (secret, bytes);
-  return hex;
-}
-
 char *
 ow_token_store_create (
   OwTokenStore *self, OwScope scope, const char *name, OwTokenInfo **info, GError **error)
@@ -174,7 +163,7 @@ ow_token_store_create_full (OwTokenStore *self,
 {
   g_autofree char *secret = NULL;
   g_autofree char *value = NULL;
-  g_autofree char *suffix = random_hex (6);
+  g_autofree char *suffix = ow_random_hex (6);
   g_autofree char *id = g_strconcat ("tok_", suffix, NULL);
   g_autofree char *joined = workspaces ? g_strjoinv (";", (char **) workspaces) : NULL;
   guchar hash[crypto_hash_sha256_BYTES];
@@ -191,7 +180,7 @@ ow_token_store_create_full (OwTokenStore *self,
     }
   else
     {
-      secret = random_hex (TOKEN_SECRET_BYTES);
+      secret = ow_random_hex (TOKEN_SECRET_BYTES);
       value = g_strconcat (TOKEN_PREFIX, secret, NULL);
       sodium_memzero (secret, strlen (secret));
     }
