@@ -56,6 +56,34 @@ def require_js_clients():
         raise SystemExit("The SDK is not installed in tests/js; run build-aux/install-deps.")
 
 
+# Ports for free_port(): below the kernel's ephemeral range, which port-0 binds never leave,
+# and a slice of their own for each test process, as tests run side by side.
+PORTS_FROM = 10000
+PORTS_PER_PROCESS = 32
+_last_port = [None]
+
+
+def free_port():
+    """A loopback port free now that nothing else will take before the test uses it: a
+    port-0 bind would hand back a number any other program's next port-0 bind may get.
+    Handed out in turn, so that one comes back only long after its last test ended."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_from = int(f.read().split()[0])
+    slices = (ephemeral_from - PORTS_FROM) // PORTS_PER_PROCESS
+    first = PORTS_FROM + (os.getpid() % slices) * PORTS_PER_PROCESS
+    start = 0 if _last_port[0] is None else _last_port[0] - first + 1
+    for i in range(PORTS_PER_PROCESS):
+        port = first + (start + i) % PORTS_PER_PROCESS
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _last_port[0] = port
+        return port
+    raise AssertionError("no free port in %d-%d" % (first, first + PORTS_PER_PROCESS - 1))
+
+
 def wait_until(predicate, timeout, interval=0.05, what="condition"):
     """Polls until predicate() is truthy; returns its value or fails after timeout seconds."""
     deadline = time.monotonic() + timeout

@@ -419,9 +419,7 @@ class GatewayTest(unittest.TestCase):
             for name in (os.path.join(work, "leaf.pem"), certificate):
                 with open(name) as f:
                     chain.write(f.read())
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            forged_port = probe.getsockname()[1]
+        forged_port = owtest.free_port()
         server = subprocess.Popen(
             ["openssl", "s_server", "-accept", str(forged_port), "-cert", "chain.pem", "-key",
              "leaf.key", "-www", "-quiet"], cwd=work, stdout=subprocess.DEVNULL,

@@ -23,12 +23,6 @@ JS_DIR = owtest.JS_DIR
 WEB_ORIGIN = "https://app.openwork.example"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class AppTestCase(unittest.TestCase):
     """Runs the app's code (tests/js/openwork-app.mjs) against self.host, with self.env."""
 
@@ -63,7 +57,7 @@ class OpenWorkAppTest(AppTestCase):
     def setUp(self):
         self.llm = FakeLLM()
         self.addCleanup(self.llm.close)
-        self.http_port = free_port()
+        self.http_port = owtest.free_port()
         self.host = Host(self.opencode, llm=self.llm,
                          extra_args=("--http-port", str(self.http_port),
                                      "--cors-origin", WEB_ORIGIN))
@@ -196,7 +190,7 @@ class AccessTest(unittest.TestCase):
         return json.loads(result.stdout)
 
     def test_switched_at_run_time_and_kept_for_the_next_start(self):
-        port = free_port()
+        port = owtest.free_port()
         host = self.start("# Ana: the app on the tablet\n[openwork-app]\nport=%d\n" % port)
         self.assertEqual(self.access(host)["enabled"], False)
         shown = host.cli("openwork-app")
@@ -269,7 +263,7 @@ class AccessTest(unittest.TestCase):
         self.assertIn("enabled", answer["message"])
 
     def test_a_front_name_is_allowed_on_plain_http_and_given_in_links(self):
-        port = free_port()
+        port = owtest.free_port()
         host = self.start("[openwork-app]\naccess=true\nport=%d\n"
                           "public-url=https://desk.example.ts.net/\n" % port)
         url = "http://127.0.0.1:%d/health" % port
@@ -370,7 +364,7 @@ class FrontTest(AppTestCase):
     def setUp(self):
         self.llm = FakeLLM()
         self.addCleanup(self.llm.close)
-        self.http_port = free_port()
+        self.http_port = owtest.free_port()
 
     def start_front(self, config, backend_tls=False):
         """A front to OpenWork app access, or with @backend_tls to the HTTPS port, and a
