@@ -230,8 +230,10 @@ ow_client_connection_request (OwClientConnection *self,
                                   authorization);
   if (body)
     {
-      g_autofree char *text = json_to_string (body, FALSE);
-      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), strlen (text));
+      char *text = json_to_string (body, FALSE);
+      /* The length first: the order arguments are evaluated in is the compiler's. */
+      gsize text_length = strlen (text);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (text, text_length);
 
       soup_message_set_request_body_from_bytes (message, "application/json", bytes);
     }
