@@ -119,22 +119,29 @@ ow_runtime_connection_watch (OwRuntimeConnection *connection,
 static gboolean
 sweep (gpointer user_data)
 {
-  OwRuntimePool *pool = user_data;
+  OwRuntimePool *pool = ow_runtime_pool_ref (user_data); /* a callback may drop the last */
   gint64 now = g_get_monotonic_time ();
   GList *link = pool->timed.head;
+  gboolean again;
 
   while (link)
     {
       OwRuntimeConnection *connection = link->data;
 
-      /* The callback may close this connection, never another one. */
-      link = link->next;
       if (connection->deadline > now || connection->func == NULL)
-        continue;
+        {
+          link = link->next;
+          continue;
+        }
       clear_deadline (connection);
+      /* The callback may close connections, this one or others: start again from the
+       * head, where nothing that has fired is left. */
       connection->func (connection, 0, connection->user_data);
+      link = pool->timed.head;
     }
-  return pool->sweep_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  again = pool->sweep_id != 0;
+  ow_runtime_pool_unref (pool);
+  return again ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 void
