@@ -60,35 +60,28 @@ static void
 on_line_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   LineReader *reader = user_data;
+  OwRuntimeOutput *output = reader->output;
   g_autofree char *line = NULL;
+  gboolean ended;
 
   /* Not the _utf8 variant: a stray invalid byte must not end the reading of a pipe. */
   line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  if (line != NULL && !g_cancellable_is_cancelled (reader->cancellable))
+    take_line (output, line, reader->is_stderr);
+  /* A callback may have cancelled the reading; then the output may be gone. */
   if (g_cancellable_is_cancelled (reader->cancellable))
+    ended = FALSE;
+  else if (line != NULL)
     {
-      g_object_unref (reader->cancellable);
-      g_free (reader);
+      read_next_line (reader, G_DATA_INPUT_STREAM (source));
       return;
     }
-  if (line == NULL)
-    {
-      /* End of output, or unreadable output: either way this pipe is done. */
-      OwRuntimeOutput *output = reader->output;
-
-      g_object_unref (reader->cancellable);
-      g_free (reader);
-      pipe_ended (output);
-      return;
-    }
-  take_line (reader->output, line, reader->is_stderr);
-  /* A callback may have cancelled the reading. */
-  if (g_cancellable_is_cancelled (reader->cancellable))
-    {
-      g_object_unref (reader->cancellable);
-      g_free (reader);
-      return;
-    }
-  read_next_line (reader, G_DATA_INPUT_STREAM (source));
+  else
+    ended = TRUE; /* end of output, or unreadable output: either way this pipe is done */
+  g_object_unref (reader->cancellable);
+  g_free (reader);
+  if (ended)
+    pipe_ended (output);
 }
 
 static void
